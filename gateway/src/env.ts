@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
+
+/** The subgraphs, in port order (gateway PORT + 1, + 2, ...). Later issues append to it. */
+export const SUBGRAPH_NAMES = ['catalog'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Every setting of the gateway; see the README's configuration table. */
+export const gatewayEnvSchema = sharedEnvSchema
+  .extend({
+    PORT: portSchema.default(4000),
+    HOST: z.string().default('127.0.0.1'),
+    /** HS256 secret for client tokens (Redthread's own sign-in and dev tokens). */
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    /** Verify client tokens against this JWKS instead (RS256/ES256). */
+    JWKS_URL: z.url().optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    CATALOG_URL: z.url().optional(),
+    MAX_DEPTH: positiveInt(12),
+    MAX_ALIASES: positiveInt(30),
+    MAX_ROOT_FIELDS: positiveInt(10),
+    MAX_COST: positiveInt(20_000),
+    MAX_BODY_BYTES: positiveInt(100_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.JWKS_URL && env.JWT_SECRET === DEV_JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a real secret (or JWKS_URL) in production' });
+    }
+  });
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+
+/** Parses the gateway's environment once; throws an EnvError listing every problem. */
+export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  return parseEnv(gatewayEnvSchema, source);
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  createLogger,
+  createServer,
+  graphqlRequestHandler,
+  listen,
+  maskUnexpectedError,
+  secretKey,
+  sendJson,
+  signInternalIdentity,
+  type Identity,
+  type Logger,
+  type RunningHttpServer,
+} from '@redthread/kit';
+import { clientTokenVerifier, type ClientTokenConfig } from './auth';
+import { operationLimitsPlugin, type OperationLimits } from './limits';
+import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
+
+export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
+export { loadGatewayEnv, SUBGRAPH_NAMES, type GatewayEnv } from './env';
+
+/** What the gateway keeps per request. Never contains anything a client sent except the verified identity. */
+export interface GatewayContext {
+  identity: Identity;
+  requestId: string;
+  /** Signed identity tokens per subgraph audience, minted once per request. */
+  internalTokens: Map<string, Promise<string>>;
+}
+
+/** Everything the gateway needs to run. */
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  subgraphs: readonly SubgraphEndpoint[];
+  clientTokens: ClientTokenConfig;
+  internalSecret: string;
+  limits: OperationLimits;
+  maxBodyBytes: number;
+  /** Off in production. */
+  introspection: boolean;
+  logger?: Logger;
+}
+
+/** A running gateway. */
+export interface RunningGateway extends RunningHttpServer {
+  readonly graphqlUrl: string;
+}
+
+/**
+ * Forwards a planned fetch to a subgraph with the gateway's signed identity for that subgraph
+ * as the only credential, plus the request id. No client header is ever copied.
+ */
+class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+    private readonly subgraphName: string,
+    private readonly secret: Uint8Array,
+  ) {
+    super(config);
+  }
+
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const headers = request.http?.headers;
+    if (!headers || !context?.identity) return;
+    let token = context.internalTokens.get(this.subgraphName);
+    if (!token) {
+      token = signInternalIdentity(context.identity, this.subgraphName, this.secret);
+      context.internalTokens.set(this.subgraphName, token);
+    }
+    headers.set('authorization', `Bearer ${await token}`);
+    headers.set('x-request-id', context.requestId);
+  }
+}
+
+/**
+ * Starts the gateway: composes the supergraph from the subgraphs' SDL, verifies client JWTs,
+ * enforces operation limits, and serves `/graphql`, `/healthz` (alive) and `/readyz` (every
+ * subgraph answers its health check).
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const log = options.logger ?? createLogger('gateway');
+  const internalSecret = secretKey(options.internalSecret);
+  const verifyClientToken = clientTokenVerifier(options.clientTokens);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: composeSupergraph(options.subgraphs),
+    buildService: ({ name, url }) =>
+      new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret),
+    logger: {
+      debug: (message) => log.debug(message),
+      info: (message) => log.info(message),
+      warn: (message) => log.warn(message),
+      error: (message) => log.error(message),
+    },
+  });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: options.introspection,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    plugins: [operationLimitsPlugin(options.limits), ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => maskUnexpectedError(formatted, error, log),
+  });
+  await server.start();
+
+  const handleGraphQL = graphqlRequestHandler(server, {
+    maxBodyBytes: options.maxBodyBytes,
+    context: async (req: IncomingMessage) => ({
+      identity: await verifyClientToken(req.headers.authorization),
+      requestId: randomUUID(),
+      internalTokens: new Map(),
+    }),
+  });
+
+  const http = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/readyz') {
+      subgraphHealth(options.subgraphs).then((subgraphs) => {
+        const ready = subgraphs.every((s) => s.ok);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
+      });
+      return;
+    }
+    if (path !== '/graphql') {
+      sendJson(res, 404, { error: 'Not found. The GraphQL endpoint is /graphql.' });
+      return;
+    }
+    handleGraphQL(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'request failed outside GraphQL execution');
+      if (!res.headersSent) {
+        sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      } else res.end();
+    });
+  });
+  const running = await listen(http, options.port, options.host);
+  log.info({ url: `${running.url}/graphql` }, 'gateway listening');
+  return {
+    ...running,
+    graphqlUrl: `${running.url}/graphql`,
+    close: async () => {
+      await running.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Asks every subgraph's `/healthz` (which checks its database), 2 s each, in parallel. */
+async function subgraphHealth(subgraphs: readonly SubgraphEndpoint[]) {
+  return Promise.all(
+    subgraphs.map(async ({ name, url }) => {
+      try {
+        const response = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2000) });
+        return { name, ok: response.ok };
+      } catch {
+        return { name, ok: false };
+      }
+    }),
+  );
+}

@@ -1,0 +1,9 @@
+/**
+ * Redthread's drizzle tables. One PostgreSQL schema per subgraph (`catalog`, later `orders`,
+ * `inventory`, `finance`) plus `events` for the shared event log. A subgraph writes only its own
+ * schema; migrations are generated from these files by drizzle-kit.
+ */
+export * from './types';
+export * from './events/log';
+export * from './catalog/partners';
+export * from './catalog/products';

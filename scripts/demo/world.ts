@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import postgres from 'postgres';
+import { connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
+import { createProduct } from '@redthread/catalog/services/products';
+
+/** A partner of the demo world. */
+export interface DemoPartner {
+  code: string;
+  name: string;
+  kinds: ('CHANNEL' | 'TRADER' | 'SUPPLIER')[];
+  products: { skuCode: string; name: string; barcode?: string; unit?: string }[];
+}
+
+/**
+ * The demo world every `npm start` and test starts from. Deterministic: ids derive from codes.
+ * SHOP-D has no relation to anyone; later issues add links, orders, stock and money.
+ */
+export const DEMO_PARTNERS: readonly DemoPartner[] = [
+  {
+    code: 'SHOP-A',
+    name: 'Shop A Online',
+    kinds: ['CHANNEL'],
+    products: [
+      { skuCode: 'A-TEA-001', name: 'Green Tea 100g', barcode: '4006381333931' },
+      { skuCode: 'A-TEA-002', name: 'Black Tea 250g', barcode: '4006381333948' },
+      { skuCode: 'A-MUG-001', name: 'Ceramic Mug' },
+      { skuCode: 'A-POT-001', name: 'Teapot 1l' },
+      { skuCode: 'A-GFT-001', name: 'Gift Box', unit: 'box' },
+    ],
+  },
+  {
+    code: 'TRADER-B',
+    name: 'Trader B Wholesale',
+    kinds: ['TRADER'],
+    products: [
+      { skuCode: 'B-TEA-GRN', name: 'Green Tea 100g (wholesale)' },
+      { skuCode: 'B-TEA-BLK', name: 'Black Tea 250g (wholesale)' },
+      { skuCode: 'B-MUG-CER', name: 'Ceramic Mug (wholesale)' },
+      { skuCode: 'B-POT-1L', name: 'Teapot 1l (wholesale)' },
+    ],
+  },
+  {
+    code: 'SUPPLIER-C',
+    name: 'Supplier C Manufacturing',
+    kinds: ['SUPPLIER'],
+    products: [
+      { skuCode: 'C-GT-100', name: 'Green Tea, loose, 100g' },
+      { skuCode: 'C-BT-250', name: 'Black Tea, loose, 250g' },
+      { skuCode: 'C-OOL-100', name: 'Oolong Tea, loose, 100g' },
+    ],
+  },
+  {
+    code: 'SHOP-D',
+    name: 'Shop D Boutique',
+    kinds: ['CHANNEL'],
+    products: [
+      { skuCode: 'D-CUP-001', name: 'Espresso Cup' },
+      { skuCode: 'A-TEA-001', name: 'House Tea (same SKU code as Shop A, different product)' },
+    ],
+  },
+];
+
+/** A stable UUID for a name in the demo world (deterministic across runs and machines). */
+export function demoId(name: string): string {
+  const hex = createHash('sha256').update(`redthread-demo:${name}`).digest('hex');
+  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The id of a demo partner by code. */
+export function demoPartnerId(code: string): string {
+  return demoId(`partner:${code}`);
+}
+
+/** Whether the demo world (or any partner) is already in the database. */
+export async function hasPartners(adminUrl: string): Promise<boolean> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select exists (select 1 from catalog.partners) as present`;
+    return Boolean(row?.['present']);
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Seeds the demo world. Partners are registered with the owner connection (as onboarding will);
+ * everything else goes through the services under each partner's own identity, so the demo
+ * data obeys the same rules and writes the same events as real use.
+ */
+export async function seedDemoWorld(adminUrl: string, appUrl: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const partner of DEMO_PARTNERS) {
+      await admin`insert into catalog.partners (id, code, name, kinds)
+        values (${demoPartnerId(partner.code)}, ${partner.code}, ${partner.name}, ${`{${partner.kinds.join(',')}}`}::catalog.partner_kind[])
+        on conflict (id) do nothing`;
+    }
+  } finally {
+    await admin.end();
+  }
+  const app = connectDatabase(appUrl, { max: 2, applicationName: 'redthread-seed' });
+  try {
+    for (const partner of DEMO_PARTNERS) {
+      const identity: Identity = { subject: 'seed', partnerId: demoPartnerId(partner.code), roles: ['admin'] };
+      await inTenantTransaction(app.db, identity, async (tx) => {
+        for (const product of partner.products) {
+          const result = await createProduct(tx, identity, product);
+          if ('errorCode' in result && result.errorCode !== 'SKU_CODE_TAKEN') {
+            throw new Error(`seed product ${partner.code}/${product.skuCode}: ${result.message}`);
+          }
+        }
+      });
+    }
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import {
+  APP_ROLE,
+  WORKER_ROLE,
+  ensureDatabase,
+  externalPostgres,
+  migrateDatabase,
+  startEmbeddedPostgres,
+  withDatabase,
+  withRole,
+  type AdminPostgres,
+} from '@redthread/kit/devdb';
+import type { Logger } from '@redthread/kit';
+import type { ToolingEnv } from '../env';
+
+/** The database the platform runs on, migrated, with the URLs each part connects with. */
+export interface PlatformDatabase {
+  /** Owner/superuser URL of the platform database (migrations, seeding, bootstrap). */
+  adminUrl: string;
+  /** What the subgraphs connect as: redthread_app, subject to row-level security. */
+  appUrl: string;
+  /** What event consumers connect as: redthread_worker. */
+  workerUrl: string;
+  /** Whether this process started an embedded PostgreSQL. */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** Name of the platform database inside the embedded cluster. */
+export const EMBEDDED_DATABASE = 'redthread';
+
+/**
+ * Uses DATABASE_URL when set, else starts the embedded PostgreSQL with its cluster in DATA_DIR
+ * (creating the `redthread` database on first run); then applies pending migrations.
+ */
+export async function openPlatformDatabase(env: ToolingEnv, log: Logger): Promise<PlatformDatabase> {
+  let server: AdminPostgres;
+  let adminUrl: string;
+  if (env.DATABASE_URL) {
+    server = externalPostgres(env.DATABASE_URL);
+    adminUrl = env.DATABASE_URL;
+    log.info({ database: new URL(adminUrl).pathname.slice(1) }, 'using DATABASE_URL');
+  } else {
+    const dataDir = path.resolve(env.DATA_DIR, 'postgres');
+    server = await startEmbeddedPostgres({ dataDir, port: env.PG_PORT, logger: log });
+    await ensureDatabase(server.adminUrl, EMBEDDED_DATABASE);
+    adminUrl = withDatabase(server.adminUrl, EMBEDDED_DATABASE);
+    log.info({ dataDir, url: redact(adminUrl) }, 'embedded PostgreSQL running');
+  }
+  try {
+    await migrateDatabase(adminUrl, env.APP_DB_PASSWORD);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    adminUrl,
+    appUrl: withRole(adminUrl, APP_ROLE, env.APP_DB_PASSWORD),
+    workerUrl: withRole(adminUrl, WORKER_ROLE, env.APP_DB_PASSWORD),
+    embedded: !env.DATABASE_URL,
+    stop: () => server.stop(),
+  };
+}
+
+/** A URL without its password, for logs. */
+export function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}

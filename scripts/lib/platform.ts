@@ -1,0 +1,101 @@
+import { catalogSubgraph } from '@redthread/catalog';
+import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type RunningGateway } from '@redthread/gateway';
+import {
+  connectDatabase,
+  createLogger,
+  secretKey,
+  startSubgraph,
+  type ConnectOptions,
+  type Database,
+  type RunningSubgraph,
+  type SubgraphDefinition,
+} from '@redthread/kit';
+import type { OperationLimits } from '@redthread/gateway/limits';
+import type { ClientTokenConfig } from '@redthread/gateway/auth';
+
+/** The subgraph definitions, in port order. Must match the gateway's SUBGRAPH_NAMES. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph has its own loader type
+export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph];
+
+/** How to run the whole platform in this process. */
+export interface PlatformConfig {
+  /** Application-role database URL (no table ownership, no BYPASSRLS). */
+  appDatabaseUrl: string;
+  /** Gateway port; subgraphs take the next ones unless `subgraphPorts` says otherwise. 0 = free ports. */
+  port: number;
+  host?: string;
+  subgraphPorts?: Partial<Record<string, number>>;
+  clientTokens: ClientTokenConfig;
+  internalSecret: string;
+  limits: OperationLimits;
+  maxBodyBytes: number;
+  introspection: boolean;
+  /** Per-statement hook, for tests that count SQL statements. */
+  onQuery?: ConnectOptions['onQuery'];
+}
+
+/** The running platform. */
+export interface RunningPlatform {
+  gateway: RunningGateway;
+  subgraphs: RunningSubgraph[];
+  database: Database;
+  stop(): Promise<void>;
+}
+
+/** Default operation limits (the gateway's env defaults). */
+export const DEFAULT_LIMITS: OperationLimits = { maxDepth: 12, maxAliases: 30, maxRootFields: 10, maxCost: 20_000 };
+
+/**
+ * Starts every subgraph and then the gateway in this process. Used by `npm start` and by the
+ * end-to-end tests, so both run exactly the same wiring.
+ */
+export async function startPlatform(config: PlatformConfig): Promise<RunningPlatform> {
+  if (SUBGRAPHS.map((s) => s.name).join() !== SUBGRAPH_NAMES.join()) {
+    throw new Error('scripts/lib/platform.ts SUBGRAPHS and gateway SUBGRAPH_NAMES disagree');
+  }
+  const database = connectDatabase(config.appDatabaseUrl, {
+    max: 20,
+    applicationName: 'redthread-subgraphs',
+    ...(config.onQuery ? { onQuery: config.onQuery } : {}),
+  });
+  const internalSecret = secretKey(config.internalSecret);
+  const subgraphs: RunningSubgraph[] = [];
+  try {
+    for (const [index, definition] of SUBGRAPHS.entries()) {
+      const port = config.subgraphPorts?.[definition.name] ?? (config.port === 0 ? 0 : config.port + index + 1);
+      subgraphs.push(
+        await startSubgraph(definition, {
+          db: database.db,
+          internalSecret,
+          port,
+          ...(config.host ? { host: config.host } : {}),
+          logger: createLogger(definition.name),
+        }),
+      );
+    }
+    const gateway = await startGateway({
+      port: config.port,
+      ...(config.host ? { host: config.host } : {}),
+      subgraphs: subgraphs.map((s) => ({ name: s.name, url: s.graphqlUrl, sdlPath: subgraphSdlPath(s.name) })),
+      clientTokens: config.clientTokens,
+      internalSecret: config.internalSecret,
+      limits: config.limits,
+      maxBodyBytes: config.maxBodyBytes,
+      introspection: config.introspection,
+    });
+    return {
+      gateway,
+      subgraphs,
+      database,
+      stop: async () => {
+        await gateway.close();
+        await Promise.all(subgraphs.map((s) => s.close()));
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await Promise.all(subgraphs.map((s) => s.close()));
+    await database.close();
+    throw error;
+  }
+}

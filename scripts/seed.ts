@@ -1,0 +1,28 @@
+/**
+ * `npm run seed`: migrates, then seeds the demo world unless partners already exist
+ * (`--force` seeds what is missing anyway; seeding skips what exists).
+ */
+import { EnvError, configureLogging, createLogger } from '@redthread/kit';
+import { loadToolingEnv } from './env';
+import { openPlatformDatabase } from './lib/database';
+import { hasPartners, seedDemoWorld } from './demo/world';
+
+try {
+  const env = loadToolingEnv();
+  configureLogging('info');
+  const log = createLogger('seed');
+  const database = await openPlatformDatabase(env, log);
+  try {
+    if ((await hasPartners(database.adminUrl)) && !process.argv.includes('--force')) {
+      log.info('partners exist already; nothing seeded (use --force to add what is missing)');
+    } else {
+      await seedDemoWorld(database.adminUrl, database.appUrl);
+      log.info('demo world seeded');
+    }
+  } finally {
+    await database.stop();
+  }
+} catch (error) {
+  process.stderr.write(`${error instanceof EnvError ? error.message : String(error instanceof Error ? error.stack : error)}\n`);
+  process.exit(1);
+}

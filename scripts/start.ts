@@ -1,0 +1,100 @@
+/**
+ * `npm start`: the whole platform on one machine. Starts the embedded PostgreSQL (or uses
+ * DATABASE_URL), migrates, seeds the demo world into an empty database, starts the subgraphs and
+ * the gateway, and prints the URLs and a demo token per demo partner. Ctrl-C stops everything.
+ */
+import { EnvError, configureLogging, createLogger } from '@redthread/kit';
+import { loadGatewayEnv } from '@redthread/gateway';
+import { loadToolingEnv } from './env';
+import { openPlatformDatabase, redact } from './lib/database';
+import { startPlatform } from './lib/platform';
+import { mintDevToken } from './lib/tokens';
+import { DEMO_PARTNERS, demoPartnerId, hasPartners, seedDemoWorld } from './demo/world';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const gatewayEnv = loadGatewayEnv();
+  const env = loadToolingEnv();
+  configureLogging(gatewayEnv.LOG_LEVEL);
+  const log = createLogger('start');
+
+  const database = await openPlatformDatabase(env, log);
+  let stopping = false;
+  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await platform?.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the platform failed'));
+    await database.stop().catch((error: unknown) => log.error({ err: error }, 'stopping PostgreSQL failed'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  if (env.SEED_DEMO && !(await hasPartners(database.adminUrl))) {
+    log.info('empty database: seeding the demo world');
+    await seedDemoWorld(database.adminUrl, database.appUrl);
+  }
+
+  platform = await startPlatform({
+    appDatabaseUrl: database.appUrl,
+    port: gatewayEnv.PORT,
+    host: gatewayEnv.HOST,
+    subgraphPorts: env.CATALOG_PORT === undefined ? {} : { catalog: env.CATALOG_PORT },
+    clientTokens: {
+      jwtSecret: gatewayEnv.JWT_SECRET,
+      jwksUrl: gatewayEnv.JWKS_URL,
+      issuer: gatewayEnv.JWT_ISSUER,
+      audience: gatewayEnv.JWT_AUDIENCE,
+    },
+    internalSecret: gatewayEnv.INTERNAL_JWT_SECRET,
+    limits: {
+      maxDepth: gatewayEnv.MAX_DEPTH,
+      maxAliases: gatewayEnv.MAX_ALIASES,
+      maxRootFields: gatewayEnv.MAX_ROOT_FIELDS,
+      maxCost: gatewayEnv.MAX_COST,
+    },
+    maxBodyBytes: gatewayEnv.MAX_BODY_BYTES,
+    introspection: gatewayEnv.NODE_ENV !== 'production',
+  });
+
+  const lines = [
+    '',
+    'Redthread is running.',
+    '',
+    `  GraphQL   ${platform.gateway.graphqlUrl}`,
+    `  Health    ${platform.gateway.url}/readyz`,
+    ...platform.subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.graphqlUrl} (gateway-signed requests only)`),
+    `  Database  ${redact(database.adminUrl)}${database.embedded ? ' (embedded)' : ''}`,
+    '',
+  ];
+  if (!gatewayEnv.JWKS_URL) {
+    lines.push('Demo tokens (12 h, roles admin,sales,reviewer,finance,warehouse):', '');
+    for (const partner of DEMO_PARTNERS) {
+      const token = await mintDevToken(
+        { partnerId: demoPartnerId(partner.code), partnerCode: partner.code },
+        gatewayEnv.JWT_SECRET,
+      );
+      lines.push(`  ${partner.code.padEnd(11)} ${token}`);
+    }
+    lines.push(
+      '',
+      'Try it:',
+      `  curl -s ${platform.gateway.graphqlUrl} -H 'content-type: application/json' \\`,
+      `    -H "authorization: Bearer <SHOP-A token>" -d '{"query":"{ me { code name } }"}'`,
+      '',
+    );
+  }
+  lines.push(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`, '');
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof EnvError) {
+    process.stderr.write(`${error.message}\nFix the variables above (see the README's configuration table) and start again.\n`);
+  } else {
+    process.stderr.write(`Redthread could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

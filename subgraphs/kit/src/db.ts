@@ -1,0 +1,136 @@
+import postgres from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { sql, TransactionRollbackError } from 'drizzle-orm';
+import type { Identity } from './identity';
+
+/** The drizzle database handle every service uses. Tables come from `@redthread/schema`. */
+export type Db = PostgresJsDatabase;
+/** A drizzle transaction: the only handle services receive for a request's SQL. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** A pool of connections plus the drizzle handle over it. */
+export interface Database {
+  readonly db: Db;
+  /** The raw postgres.js client, for LISTEN/NOTIFY and tooling. */
+  readonly client: postgres.Sql;
+  close(): Promise<void>;
+}
+
+/** Options for {@link connectDatabase}. */
+export interface ConnectOptions {
+  /** Pool size. Default 10. */
+  max?: number;
+  /** Shown in `pg_stat_activity`. */
+  applicationName?: string;
+  /** Called for every statement sent; tests use it to count statements per request. */
+  onQuery?: (query: string) => void;
+}
+
+/**
+ * Opens a postgres.js pool for `url` and wraps it in drizzle. Connections are opened lazily,
+ * so creating a pool never fails; the first query reports an unreachable database.
+ */
+export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'redthread' },
+    ...(options.onQuery ? { debug: (_connection: number, query: string) => options.onQuery?.(query) } : {}),
+  });
+  return {
+    db: drizzle({ client }),
+    client,
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/**
+ * Sets the tenant of the current transaction: `app.partner_id`, `app.roles` and `app.subject`,
+ * transaction-local (`set_config(..., true)`), so row-level security sees the caller and the
+ * settings vanish at commit. Must be the first statement of every request transaction.
+ */
+export async function setTenant(tx: Tx, identity: Identity): Promise<void> {
+  await tx.execute(sql`select
+    set_config('app.partner_id', ${identity.partnerId}, true),
+    set_config('app.roles', ${identity.roles.join(',')}, true),
+    set_config('app.subject', ${identity.subject}, true)`);
+}
+
+/** Runs `work` in one transaction scoped to `identity` (see {@link setTenant}). */
+export async function inTenantTransaction<T>(db: Db, identity: Identity, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await setTenant(tx, identity);
+    return work(tx);
+  });
+}
+
+/**
+ * The one transaction of a GraphQL request. It is opened on first use (a request that needs no
+ * SQL opens none), every resolver of the request shares it, and {@link RequestTransaction.end}
+ * commits or rolls it back once the response is known.
+ */
+export class RequestTransaction {
+  #tx: Promise<Tx> | undefined;
+  #settle: ((commit: boolean) => void) | undefined;
+  #finished: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly identity: Identity,
+  ) {}
+
+  /** The request's transaction, opened (with the tenant set) on first call. */
+  get(): Promise<Tx> {
+    this.#tx ??= new Promise<Tx>((resolveTx, rejectTx) => {
+      const decision = new Promise<boolean>((resolve) => (this.#settle = resolve));
+      this.#finished = this.db
+        .transaction(async (tx) => {
+          await setTenant(tx, this.identity);
+          resolveTx(tx);
+          if (!(await decision)) tx.rollback();
+        })
+        .catch((error: unknown) => {
+          rejectTx(error);
+          if (!isRollback(error)) throw error;
+        });
+    });
+    return this.#tx;
+  }
+
+  /** Whether any resolver has opened the transaction. */
+  get started(): boolean {
+    return this.#tx !== undefined;
+  }
+
+  /** Commits (`commit = true`) or rolls back. Safe to call when never opened, and only once. */
+  async end(commit: boolean): Promise<void> {
+    if (!this.#tx) return;
+    this.#settle?.(commit);
+    this.#settle = undefined;
+    await this.#finished;
+  }
+}
+
+function isRollback(error: unknown): boolean {
+  return error instanceof TransactionRollbackError;
+}
+
+/** PostgreSQL error fields postgres.js exposes; used to map constraint violations. */
+export interface PgError {
+  code: string;
+  constraint_name?: string;
+}
+
+/** Whether `error` is a PostgreSQL error with SQLSTATE `code` (e.g. 23505 unique violation). */
+export function isPgError(error: unknown, code: string): error is PgError {
+  const cause = (error as { cause?: unknown } | null)?.cause ?? error;
+  return typeof cause === 'object' && cause !== null && (cause as PgError).code === code;
+}
+
+/** The constraint named by a PostgreSQL error, looking through drizzle's wrapping. */
+export function pgConstraint(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause ?? error;
+  return (cause as PgError | null)?.constraint_name;
+}

@@ -1,0 +1,84 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { z } from 'zod';
+import { ErrorCode, apiError } from './errors';
+
+/** The roles a partner membership can carry (DESIGN.md §2). */
+export const ROLES = ['admin', 'sales', 'reviewer', 'finance', 'warehouse', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: a user (or API key) acting for one partner with a set of roles. */
+export interface Identity {
+  /** The user id, or `apikey:<id>` for machine clients, or `dev:<code>` for development tokens. */
+  readonly subject: string;
+  /** The partner the caller acts for; every tenant rule is keyed on it. */
+  readonly partnerId: string;
+  readonly roles: readonly Role[];
+}
+
+/** Issuer of the gateway's internal identity tokens. */
+export const INTERNAL_ISSUER = 'redthread-gateway';
+/** Lifetime of an internal identity token. DESIGN.md caps it at 60 s. */
+export const INTERNAL_TOKEN_TTL_SECONDS = 60;
+
+const uuid = z.string().uuid();
+const identityClaims = z.object({
+  sub: z.string().min(1),
+  pid: uuid,
+  roles: z.array(z.enum(ROLES)),
+});
+
+/**
+ * Signs the identity the gateway forwards to one subgraph: HS256 with the internal secret,
+ * audience = the subgraph's name, valid for 60 s. Subgraphs accept nothing else.
+ */
+export async function signInternalIdentity(identity: Identity, audience: string, secret: Uint8Array): Promise<string> {
+  return new SignJWT({ pid: identity.partnerId, roles: identity.roles })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(identity.subject)
+    .setIssuer(INTERNAL_ISSUER)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(`${INTERNAL_TOKEN_TTL_SECONDS}s`)
+    .sign(secret);
+}
+
+/**
+ * Verifies a gateway-signed identity for `audience`. Any failure (absent, forged, expired, for
+ * another subgraph, malformed claims) raises UNAUTHENTICATED with HTTP 401 and no detail that
+ * would help a forger.
+ */
+export async function verifyInternalIdentity(
+  authorization: string | undefined,
+  audience: string,
+  secret: Uint8Array,
+): Promise<Identity> {
+  const token = bearerToken(authorization);
+  if (!token) throw apiError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
+  try {
+    const { payload } = await jwtVerify(token, secret, {
+      algorithms: ['HS256'],
+      issuer: INTERNAL_ISSUER,
+      audience,
+      maxTokenAge: `${INTERNAL_TOKEN_TTL_SECONDS + 5}s`,
+    });
+    const claims = identityClaims.parse(payload);
+    return { subject: claims.sub, partnerId: claims.pid, roles: claims.roles };
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError || error instanceof z.ZodError) {
+      throw apiError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
+    }
+    throw error;
+  }
+}
+
+/** Extracts the token from an `Authorization: Bearer <token>` header value. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match?.[1];
+}
+
+/** Encodes a shared secret for jose's HS256 functions. */
+export function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}

@@ -1,0 +1,16 @@
+/**
+ * @redthread/kit — the small shared runtime of Redthread's gateway and subgraphs: env parsing,
+ * structured logging, the closed error-code list, signed identity, one transaction per request,
+ * the event log, connections, permission wiring and the subgraph HTTP runtime.
+ */
+export * from './env';
+export * from './logger';
+export * from './errors';
+export * from './identity';
+export * from './db';
+export * from './events';
+export * from './connection';
+export * from './context';
+export * from './permissions';
+export * from './http';
+export * from './subgraph';

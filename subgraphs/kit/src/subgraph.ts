@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import type { IRules } from 'graphql-shield';
+import { sql } from 'drizzle-orm';
+import type { LoaderScope, RequestContext } from './context';
+import { RequestTransaction, type Db } from './db';
+import { ErrorCode, apiError } from './errors';
+import { createServer, graphqlRequestHandler, listen, sendJson, type RunningHttpServer } from './http';
+import { verifyInternalIdentity } from './identity';
+import { createLogger, type Logger } from './logger';
+import { applyPermissions } from './permissions';
+
+/** Everything that makes one subgraph: its SDL, resolvers, permission rules and loaders. */
+export interface SubgraphDefinition<Loaders> {
+  /** Also the audience its identity tokens must carry. */
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<RequestContext<Loaders>>;
+  permissions: IRules;
+  /** Creates the request's DataLoaders (batched, cached for the request only). */
+  createLoaders: (scope: LoaderScope) => Loaders;
+}
+
+/** Where and how a subgraph runs. */
+export interface SubgraphRuntime {
+  /** An application-role database (no table ownership, no BYPASSRLS). */
+  db: Db;
+  /** The secret the gateway signs identities with. */
+  internalSecret: Uint8Array;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** Largest accepted request body. Default 1 MiB (the gateway limits clients far below). */
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+/** A running subgraph. */
+export interface RunningSubgraph extends RunningHttpServer {
+  readonly name: string;
+  /** The GraphQL endpoint URL. */
+  readonly graphqlUrl: string;
+}
+
+/** Error codes Apollo itself produces that are safe to show clients as they are. */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Builds the subgraph schema, wraps it with the permission rules and serves it over HTTP at
+ * `/graphql` (plus `/healthz`, which checks the database). Every GraphQL request, `_service` and
+ * `_entities` included, must carry the gateway's signed identity for this subgraph; the request
+ * then runs in one transaction that commits when the response has no errors.
+ */
+export async function startSubgraph<Loaders>(
+  definition: SubgraphDefinition<Loaders>,
+  runtime: SubgraphRuntime,
+): Promise<RunningSubgraph> {
+  const log = runtime.logger ?? createLogger(definition.name);
+  const schema = applyPermissions(
+    buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }),
+    definition.permissions,
+  );
+  const server = new ApolloServer<RequestContext<Loaders>>({
+    schema,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    plugins: [transactionPlugin(log)],
+    formatError: (formatted, error) => maskUnexpectedError(formatted, error, log),
+  });
+  await server.start();
+
+  const handleGraphQL = graphqlRequestHandler(server, {
+    maxBodyBytes: runtime.maxBodyBytes ?? 1024 * 1024,
+    context: async (req) => {
+      const identity = await verifyInternalIdentity(req.headers.authorization, definition.name, runtime.internalSecret);
+      const header = req.headers['x-request-id'];
+      const requestId = typeof header === 'string' && header.length <= 100 ? header : randomUUID();
+      const transaction = new RequestTransaction(runtime.db, identity);
+      const scope: LoaderScope = {
+        identity,
+        requestId,
+        log: log.child({ requestId, partnerId: identity.partnerId }),
+        tx: () => transaction.get(),
+        transaction,
+        db: runtime.db,
+      };
+      return { ...scope, loaders: definition.createLoaders(scope) };
+    },
+  });
+
+  const http = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      runtime.db
+        .execute(sql`select 1`)
+        .then(() => sendJson(res, 200, { status: 'ok', subgraph: definition.name }))
+        .catch(() => sendJson(res, 503, { status: 'unavailable', subgraph: definition.name, reason: 'database' }));
+      return;
+    }
+    if (path !== '/graphql') {
+      sendJson(res, 404, { error: `Not found. The GraphQL endpoint is /graphql.` });
+      return;
+    }
+    handleGraphQL(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'request failed outside GraphQL execution');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+  const running = await listen(http, runtime.port, runtime.host);
+  log.info({ url: `${running.url}/graphql` }, 'subgraph listening');
+  return {
+    ...running,
+    name: definition.name,
+    graphqlUrl: `${running.url}/graphql`,
+    close: async () => {
+      await running.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Ends the request's transaction: commit when the response carries no error, else roll back. */
+function transactionPlugin(log: Logger): ApolloServerPlugin<RequestContext<unknown>> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          if (!contextValue?.transaction?.started) return;
+          const body = response.body;
+          const clean = body.kind === 'single' && !body.singleResult.errors?.length;
+          try {
+            await contextValue.transaction.end(clean);
+          } catch (error) {
+            log.error({ err: error, requestId: contextValue.requestId }, 'transaction commit failed');
+            if (body.kind === 'single') {
+              body.singleResult.data = null;
+              body.singleResult.errors = [
+                new GraphQLError('The change could not be saved; nothing was changed. Retry the request.', {
+                  extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+                }),
+              ];
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Apollo `formatError`: keeps errors whose code is public as they are (minus transport details)
+ * and replaces anything unexpected with a generic INTERNAL_SERVER_ERROR, logging the original.
+ */
+export function maskUnexpectedError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+  const code = formatted.extensions?.['code'];
+  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  log.error({ err: error, path: formatted.path }, 'unexpected error');
+  return {
+    message: 'Something went wrong on our side; it has been logged. Retry, and report it if it persists.',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}
+
