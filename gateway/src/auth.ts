@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { ErrorCode, ROLES, apiError, bearerToken, secretKey, type Identity } from '@redthread/kit';
+import { ErrorCode, ROLES, requestError, bearerToken, secretKey, type Identity } from '@redthread/kit';
 
 /** How client tokens are verified: a shared HS256 secret, or a JWKS (RS256/ES256). */
 export interface ClientTokenConfig {
@@ -29,7 +29,7 @@ export function clientTokenVerifier(config: ClientTokenConfig): (authorization: 
   return async (authorization) => {
     const token = bearerToken(authorization);
     if (!token) {
-      throw apiError(
+      throw requestError(
         ErrorCode.UNAUTHENTICATED,
         'Sign in first: send "Authorization: Bearer <token>". In development, `npm run token -- --partner SHOP-A` prints one.',
       );
@@ -46,10 +46,10 @@ export function clientTokenVerifier(config: ClientTokenConfig): (authorization: 
       return { subject: claims.sub, partnerId: claims.pid, roles: claims.roles };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
-        throw apiError(ErrorCode.UNAUTHENTICATED, 'Your token has expired. Sign in again for a new one.', { reason: 'expired' });
+        throw requestError(ErrorCode.UNAUTHENTICATED, 'Your token has expired. Sign in again for a new one.', { reason: 'expired' });
       }
       if (error instanceof joseErrors.JOSEError || error instanceof z.ZodError) {
-        throw apiError(ErrorCode.UNAUTHENTICATED, 'Your token is not valid. Sign in again for a new one.', { reason: 'invalid' });
+        throw requestError(ErrorCode.UNAUTHENTICATED, 'Your token is not valid. Sign in again for a new one.', { reason: 'invalid' });
       }
       throw error;
     }

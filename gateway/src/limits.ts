@@ -6,7 +6,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ErrorCode, apiError } from '@redthread/kit';
+import { ErrorCode, requestError } from '@redthread/kit';
 
 /** Per-operation limits the gateway enforces before planning. */
 export interface OperationLimits {
@@ -101,7 +101,7 @@ export function limitViolation(measure: OperationMeasure, limits: OperationLimit
   ] as const;
   for (const [limit, actual, max, what] of checks) {
     if (actual > max) {
-      return apiError(
+      return requestError(
         ErrorCode.OPERATION_LIMIT_EXCEEDED,
         `The operation ${what}: ${limit} ${actual} exceeds the limit of ${max}. Split it into smaller operations or ask for fewer items.`,
         { limit, max, actual },

@@ -21,7 +21,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** HTTP status the gateway and subgraphs answer with when a request fails as a whole. */
+/** HTTP status of a response whose request was refused as a whole. */
 const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -31,10 +31,19 @@ const httpStatusOf: Partial<Record<ErrorCode, number>> = {
 };
 
 /**
- * Builds a GraphQLError with a code from the closed list. `fields` are merged into
- * `extensions` (for example `{ limit: 'depth', max: 12, actual: 15 }`).
+ * Builds a GraphQLError with a code from the closed list, for an error inside execution (a
+ * field's resolver). `fields` are merged into `extensions` (e.g. `{ argument: 'first' }`).
+ * It never sets an HTTP status: a subgraph answering non-2xx would fail the gateway's whole fetch.
  */
 export function apiError(code: ErrorCode, message: string, fields: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...fields } });
+}
+
+/**
+ * Like {@link apiError}, for refusing a request as a whole before execution (context creation,
+ * operation limits): also sets the HTTP status the response carries (401, 400, ...).
+ */
+export function requestError(code: ErrorCode, message: string, fields: Record<string, unknown> = {}): GraphQLError {
   const status = httpStatusOf[code];
   return new GraphQLError(message, {
     extensions: { code, ...fields, ...(status ? { http: { status } } : {}) },

@@ -43,8 +43,8 @@ export const LOG_START: EventPosition = { txid: '0', id: 0 };
 
 /**
  * Appends an event inside the caller's transaction — the transactional outbox. The event
- * becomes visible exactly when (and if) the change it describes commits. One statement: the
- * insert plus a NOTIFY that fires at commit.
+ * becomes visible exactly when (and if) the change it describes commits. One statement; a
+ * trigger sends the NOTIFY that wakes readers at commit.
  */
 export async function appendEvent(tx: Tx, event: NewEvent): Promise<void> {
   if (event.audience.length === 0) throw new Error(`event ${event.topic} has an empty audience`);
@@ -53,12 +53,8 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<void> {
     sql`, `,
   );
   await tx.execute(sql`
-    with appended as (
-      insert into events.event_log (topic, entity_type, entity_id, audience, payload)
-      values (${event.topic}, ${event.entityType}, ${event.entityId}, array[${audience}], ${JSON.stringify(event.payload ?? {})}::jsonb)
-      returning topic
-    )
-    select pg_notify(${EVENTS_CHANNEL}, topic) from appended`);
+    insert into events.event_log (topic, entity_type, entity_id, audience, payload)
+    values (${event.topic}, ${event.entityType}, ${event.entityId}, array[${audience}], ${JSON.stringify(event.payload ?? {})}::jsonb)`);
 }
 
 /** Encodes a position as the opaque cursor clients see. */

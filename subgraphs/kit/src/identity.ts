@@ -1,6 +1,6 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
-import { ErrorCode, apiError } from './errors';
+import { ErrorCode, requestError } from './errors';
 
 /** The roles a partner membership can carry (DESIGN.md §2). */
 export const ROLES = ['admin', 'sales', 'reviewer', 'finance', 'warehouse', 'viewer'] as const;
@@ -53,7 +53,7 @@ export async function verifyInternalIdentity(
   secret: Uint8Array,
 ): Promise<Identity> {
   const token = bearerToken(authorization);
-  if (!token) throw apiError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
+  if (!token) throw requestError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
@@ -65,7 +65,7 @@ export async function verifyInternalIdentity(
     return { subject: claims.sub, partnerId: claims.pid, roles: claims.roles };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof z.ZodError) {
-      throw apiError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
     }
     throw error;
   }

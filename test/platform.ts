@@ -1,0 +1,75 @@
+import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, type Role } from '@redthread/kit';
+import type { OperationLimits } from '@redthread/gateway/limits';
+import { DEFAULT_LIMITS, startPlatform, type RunningPlatform } from '../scripts/lib/platform';
+import { mintDevToken } from '../scripts/lib/tokens';
+import { demoPartnerId } from '../scripts/demo/world';
+import type { TestDatabase } from './database';
+
+/** A GraphQL response as a test sees it. */
+export interface GraphQLResponse<Data = Record<string, unknown>> {
+  status: number;
+  data?: Data | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** The platform under test, with helpers to call it like a client would. */
+export interface TestPlatform {
+  platform: RunningPlatform;
+  gatewayUrl: string;
+  /** POSTs an operation to the gateway with `token` (or none). */
+  query<Data = Record<string, unknown>>(
+    token: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<Data>>;
+  /** A client token for a demo partner. */
+  tokenFor(code: string, roles?: Role[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Options for {@link startTestPlatform}. */
+export interface TestPlatformOptions {
+  limits?: Partial<OperationLimits>;
+  onQuery?: (query: string) => void;
+}
+
+/**
+ * Starts the real gateway and subgraphs on free ports against a test database, with the
+ * development secrets. Close it in `afterAll`.
+ */
+export async function startTestPlatform(db: TestDatabase, options: TestPlatformOptions = {}): Promise<TestPlatform> {
+  const platform = await startPlatform({
+    appDatabaseUrl: db.appUrl,
+    port: 0,
+    clientTokens: { jwtSecret: DEV_JWT_SECRET },
+    internalSecret: DEV_INTERNAL_SECRET,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    maxBodyBytes: 100_000,
+    introspection: true,
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
+  const gatewayUrl = platform.gateway.graphqlUrl;
+  return {
+    platform,
+    gatewayUrl,
+    query: (token, query, variables) => postGraphQL(gatewayUrl, token ? `Bearer ${token}` : undefined, query, variables),
+    tokenFor: (code, roles) => mintDevToken({ partnerId: demoPartnerId(code), partnerCode: code, ...(roles ? { roles } : {}) }, DEV_JWT_SECRET),
+    close: () => platform.stop(),
+  };
+}
+
+/** POSTs a GraphQL operation with an optional raw Authorization header. */
+export async function postGraphQL<Data = Record<string, unknown>>(
+  url: string,
+  authorization: string | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<Data>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<Data>, 'status'>;
+  return { status: response.status, ...body };
+}
