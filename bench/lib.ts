@@ -1,0 +1,105 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  APP_ROLE,
+  WORKER_ROLE,
+  dropDatabase,
+  ensureDatabase,
+  migrateDatabase,
+  startEmbeddedPostgres,
+  withDatabase,
+  withRole,
+} from '@redthread/kit/devdb';
+import { DEV_APP_DB_PASSWORD } from '@redthread/kit';
+import { seedDemoWorld } from '../scripts/demo/world';
+
+/** A throw-away database with the demo world, for one benchmark run. */
+export interface BenchDatabase {
+  adminUrl: string;
+  appUrl: string;
+  workerUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts an embedded PostgreSQL in a temporary folder (or uses DATABASE_URL) with a fresh, seeded database. */
+export async function benchDatabase(): Promise<BenchDatabase> {
+  const external = process.env['DATABASE_URL'];
+  let dataDir: string | undefined;
+  let serverUrl: string;
+  let stopServer = async () => {};
+  if (external) {
+    serverUrl = withDatabase(external, 'postgres');
+  } else {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'redthread-bench-'));
+    await chmod(dataDir, 0o755);
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'cluster'), ephemeral: true });
+    serverUrl = server.adminUrl;
+    stopServer = () => server.stop();
+  }
+  const name = `rt_bench_${Date.now().toString(36)}`;
+  await ensureDatabase(serverUrl, name);
+  const adminUrl = withDatabase(serverUrl, name);
+  await migrateDatabase(adminUrl, DEV_APP_DB_PASSWORD);
+  const appUrl = withRole(adminUrl, APP_ROLE, DEV_APP_DB_PASSWORD);
+  await seedDemoWorld(adminUrl, appUrl);
+  return {
+    adminUrl,
+    appUrl,
+    workerUrl: withRole(adminUrl, WORKER_ROLE, DEV_APP_DB_PASSWORD),
+    close: async () => {
+      if (external) await dropDatabase(serverUrl, name);
+      await stopServer();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Latency percentiles (ms) of a list of samples. */
+export function percentiles(samples: number[]): { p50: number; p90: number; p99: number; max: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return { p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted.at(-1) ?? 0) };
+}
+
+/** Runs `task` `total` times with `concurrency` in flight; returns per-call latencies (ms) and wall time. */
+export async function runConcurrently(
+  total: number,
+  concurrency: number,
+  task: (index: number) => Promise<void>,
+  onProgress?: (done: number) => void,
+): Promise<{ latencies: number[]; wallMs: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      const t0 = performance.now();
+      await task(index);
+      latencies.push(performance.now() - t0);
+      if (onProgress && latencies.length % Math.max(1, Math.floor(total / 10)) === 0) onProgress(latencies.length);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { latencies, wallMs: performance.now() - started };
+}
+
+/** Writes `bench/results/<name>.json` and `<name>.md`; returns their paths. */
+export async function writeResults(name: string, result: Record<string, unknown>, markdown: string): Promise<string[]> {
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  const json = path.join(dir, `${name}.json`);
+  const md = path.join(dir, `${name}.md`);
+  await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(md, markdown);
+  return [json, md];
+}
+
+/** Describes the machine a result was measured on. */
+export async function machine(): Promise<Record<string, unknown>> {
+  const os = await import('node:os');
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+}
