@@ -47,6 +47,7 @@ export const DEMO_PARTNERS: readonly DemoPartner[] = [
       { skuCode: 'C-GT-100', name: 'Green Tea, loose, 100g' },
       { skuCode: 'C-BT-250', name: 'Black Tea, loose, 250g' },
       { skuCode: 'C-OOL-100', name: 'Oolong Tea, loose, 100g' },
+      { skuCode: 'C-MUG-300', name: 'Ceramic Mug, white, 300ml' },
     ],
   },
   {
@@ -58,6 +59,59 @@ export const DEMO_PARTNERS: readonly DemoPartner[] = [
       { skuCode: 'A-TEA-001', name: 'House Tea (same SKU code as Shop A, different product)' },
     ],
   },
+];
+
+/** A link of the demo world: downstream product → upstream product, by partner and SKU code. */
+export interface DemoLink {
+  downstream: [partnerCode: string, skuCode: string];
+  upstream: [partnerCode: string, skuCode: string];
+  /** ACTIVE links are proposed by the downstream party and accepted; PROPOSED ones stay pending. */
+  status: 'ACTIVE' | 'PROPOSED';
+  /** Supply prices in EUR cents; `inDays` > 0 schedules a future price. */
+  prices?: { amountMinor: number; inDays?: number }[];
+  shareRule?: { kind: 'NONE' | 'ALL' | 'PERCENT' | 'FIXED'; value?: number; safetyBuffer?: number };
+}
+
+/**
+ * The links of the demo world: SHOP-A buys three products from TRADER-B, which buys two of them
+ * on from SUPPLIER-C and has a mug proposal pending with SUPPLIER-C. SHOP-A's teapot and gift box
+ * are unlinked (own fulfilment). SHOP-D has no links and no proposals at all.
+ */
+export const DEMO_LINKS: readonly DemoLink[] = [
+  {
+    downstream: ['SHOP-A', 'A-TEA-001'],
+    upstream: ['TRADER-B', 'B-TEA-GRN'],
+    status: 'ACTIVE',
+    prices: [{ amountMinor: 450 }, { amountMinor: 480, inDays: 30 }],
+    shareRule: { kind: 'ALL', safetyBuffer: 2 },
+  },
+  {
+    downstream: ['SHOP-A', 'A-TEA-002'],
+    upstream: ['TRADER-B', 'B-TEA-BLK'],
+    status: 'ACTIVE',
+    prices: [{ amountMinor: 700 }],
+    shareRule: { kind: 'PERCENT', value: 50 },
+  },
+  {
+    downstream: ['SHOP-A', 'A-MUG-001'],
+    upstream: ['TRADER-B', 'B-MUG-CER'],
+    status: 'ACTIVE',
+    prices: [{ amountMinor: 300 }],
+    shareRule: { kind: 'FIXED', value: 20 },
+  },
+  {
+    downstream: ['TRADER-B', 'B-TEA-GRN'],
+    upstream: ['SUPPLIER-C', 'C-GT-100'],
+    status: 'ACTIVE',
+    prices: [{ amountMinor: 300 }],
+  },
+  {
+    downstream: ['TRADER-B', 'B-TEA-BLK'],
+    upstream: ['SUPPLIER-C', 'C-BT-250'],
+    status: 'ACTIVE',
+    prices: [{ amountMinor: 500 }],
+  },
+  { downstream: ['TRADER-B', 'B-MUG-CER'], upstream: ['SUPPLIER-C', 'C-MUG-300'], status: 'PROPOSED' },
 ];
 
 /** A stable UUID for a name in the demo world (deterministic across runs and machines). */
