@@ -7,3 +7,4 @@ export * from './types';
 export * from './events/log';
 export * from './catalog/partners';
 export * from './catalog/products';
+export * from './catalog/links';

@@ -23,6 +23,8 @@ export const products = catalogSchema.table(
   },
   (t) => [
     unique('products_owner_sku_unique').on(t.ownerPartnerId, t.skuCode),
+    // Target of the links' composite foreign keys (a link's product belongs to the link's party).
+    unique('products_id_owner_unique').on(t.id, t.ownerPartnerId),
     index('products_owner_name_idx').on(t.ownerPartnerId, t.name),
     check('products_sku_code_not_blank', sql`length(btrim(${t.skuCode})) > 0`),
     check('products_name_not_blank', sql`length(btrim(${t.name})) > 0`),

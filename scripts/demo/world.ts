@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import postgres from 'postgres';
-import { connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
+import { and, eq } from 'drizzle-orm';
+import { products } from '@redthread/schema';
+import { connectDatabase, inTenantTransaction, type Db, type Identity } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
+import { proposeLink, setShareRule, setSupplyPrice, transitionLink } from '@redthread/catalog/services/links';
 
 /** A partner of the demo world. */
 export interface DemoPartner {
@@ -166,7 +169,61 @@ export async function seedDemoWorld(adminUrl: string, appUrl: string): Promise<v
         }
       });
     }
+    for (const link of DEMO_LINKS) await seedLink(app.db, link);
   } finally {
     await app.close();
   }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function demoIdentity(code: string): Identity {
+  return { subject: 'seed', partnerId: demoPartnerId(code), roles: ['admin'] };
+}
+
+/** Proposes a demo link as its downstream party; for ACTIVE ones accepts, prices and shares it as the upstream. */
+async function seedLink(db: Db, link: DemoLink): Promise<void> {
+  const [downCode, downSku] = link.downstream;
+  const [upCode, upSku] = link.upstream;
+  const buyer = demoIdentity(downCode);
+  const proposed = await inTenantTransaction(db, buyer, async (tx) => {
+    const [mine] = await tx
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.ownerPartnerId, buyer.partnerId), eq(products.skuCode, downSku)));
+    if (!mine) throw new Error(`seed link: ${downCode} has no product ${downSku}`);
+    return proposeLink(tx, buyer, {
+      myProductId: mine.id,
+      mySide: 'DOWNSTREAM',
+      counterpart: { partnerCode: upCode, skuCode: upSku },
+    });
+  });
+  if ('errorCode' in proposed) {
+    if (proposed.errorCode === 'DUPLICATE_LINK') return;
+    throw new Error(`seed link ${downSku} → ${upSku}: ${proposed.message}`);
+  }
+  if (link.status !== 'ACTIVE') return;
+  const supplier = demoIdentity(upCode);
+  await inTenantTransaction(db, supplier, async (tx) => {
+    const steps = [
+      await transitionLink(tx, supplier, proposed.id, 'accept'),
+      ...(await sequential(link.prices ?? [], (price) =>
+        setSupplyPrice(tx, supplier, {
+          linkId: proposed.id,
+          amountMinor: price.amountMinor,
+          currency: 'EUR',
+          effectiveFrom: price.inDays ? new Date(Date.now() + price.inDays * DAY_MS) : null,
+        }),
+      )),
+      ...(link.shareRule ? [await setShareRule(tx, supplier, { linkId: proposed.id, ...link.shareRule })] : []),
+    ];
+    const failed = steps.find((step) => 'errorCode' in step);
+    if (failed && 'message' in failed) throw new Error(`seed link ${downSku} → ${upSku}: ${failed.message}`);
+  });
+}
+
+async function sequential<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await work(item));
+  return results;
 }

@@ -14,3 +14,4 @@ export * from './context';
 export * from './permissions';
 export * from './http';
 export * from './subgraph';
+export * from './scalars';

@@ -10,12 +10,21 @@ import type { Role } from './identity';
  * (`no_cache`): every field decision is taken for the object at hand.
  */
 export function hasAnyRole(...roles: Role[]) {
-  return rule(`hasAnyRole(${roles.join(',')})`, { cache: 'no_cache' })(
-    (_parent: unknown, _args: unknown, ctx: RequestContext) =>
-      ctx.identity.roles.some((role) => roles.includes(role)) ||
-      apiError(ErrorCode.FORBIDDEN, `This operation needs one of the roles: ${roles.join(', ')}.`, { requiredRoles: roles }),
-  );
+  // graphql-shield requires one instance per rule name: reuse it for the same role set.
+  const name = `hasAnyRole(${[...roles].sort().join(',')})`;
+  let existing = roleRules.get(name);
+  if (!existing) {
+    existing = rule(name, { cache: 'no_cache' })(
+      (_parent: unknown, _args: unknown, ctx: RequestContext) =>
+        ctx.identity.roles.some((role) => roles.includes(role)) ||
+        apiError(ErrorCode.FORBIDDEN, `This operation needs one of the roles: ${roles.join(', ')}.`, { requiredRoles: roles }),
+    );
+    roleRules.set(name, existing);
+  }
+  return existing;
 }
+
+const roleRules = new Map<string, ReturnType<ReturnType<typeof rule>>>();
 
 /** Every verified caller (the subgraph refuses unsigned requests before any rule runs). */
 export const isCaller = allow;

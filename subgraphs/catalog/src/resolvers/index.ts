@@ -1,8 +1,23 @@
+import { DateTimeScalar } from '@redthread/kit';
 import { Mutation } from './Mutation';
 import { Partner } from './Partner';
 import { Product } from './Product';
-import { Query } from './Query';
-import { CatalogError, CreateProductResult, UpdateProductResult } from './results';
+import { ProductLink, SupplyPrice } from './ProductLink';
+import { Query, Relationship } from './Query';
+import { CatalogError, CreateProductResult, LinkResult, UpdateProductResult } from './results';
 
 /** Every catalog resolver, by type. */
-export const resolvers = { Query, Mutation, Partner, Product, CreateProductResult, UpdateProductResult, CatalogError };
+export const resolvers = {
+  DateTime: DateTimeScalar,
+  Query,
+  Mutation,
+  Partner,
+  Product,
+  ProductLink,
+  SupplyPrice,
+  Relationship,
+  CreateProductResult,
+  UpdateProductResult,
+  LinkResult,
+  CatalogError,
+};

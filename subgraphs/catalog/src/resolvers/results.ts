@@ -7,4 +7,5 @@ function resultType(success: string) {
 
 export const CreateProductResult = resultType('Product');
 export const UpdateProductResult = resultType('Product');
+export const LinkResult = resultType('ProductLink');
 export const CatalogError = { __resolveType: (value: { __typename: string }) => value.__typename };

@@ -1,0 +1,438 @@
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { productLinks, products, supplyPrices } from '@redthread/schema';
+import {
+  appendEvent,
+  decodeCursor,
+  encodeCursor,
+  isPgError,
+  pageSize,
+  toConnection,
+  type Connection,
+  type Identity,
+  type PageArgs,
+  type Tx,
+} from '@redthread/kit';
+import {
+  alreadyLinkedUpstream,
+  duplicateLink,
+  invalidInput,
+  invalidTransition,
+  linkCycle,
+  linkNotFound,
+  notPermittedForSide,
+  productNotFound,
+  type CatalogFailure,
+} from '../errors';
+import { isUuid } from './ids';
+
+/** A link row as stored. */
+export type LinkRow = typeof productLinks.$inferSelect;
+/** A supply price row as stored. */
+export type SupplyPriceRow = typeof supplyPrices.$inferSelect;
+export type LinkStatus = LinkRow['status'];
+export type LinkSide = 'DOWNSTREAM' | 'UPSTREAM';
+export type ShareRuleKind = LinkRow['shareRuleKind'];
+
+/** Statuses in which a link still binds its parties. */
+export const LIVE_STATUSES: readonly LinkStatus[] = ['PROPOSED', 'ACTIVE', 'SUSPENDED'];
+
+/** Input of `proposeLink`. */
+export interface ProposeLinkInput {
+  myProductId: string;
+  mySide: LinkSide;
+  counterpart: { productId?: string | null; partnerCode?: string | null; skuCode?: string | null };
+}
+
+/** Input of `setSupplyPrice`. */
+export interface SetSupplyPriceInput {
+  linkId: string;
+  amountMinor: number;
+  currency: string;
+  effectiveFrom?: Date | null;
+}
+
+/** Input of `setShareRule`. */
+export interface SetShareRuleInput {
+  linkId: string;
+  kind: ShareRuleKind;
+  value?: number | null;
+  safetyBuffer?: number | null;
+}
+
+/** Filters of `productLinks(filter:)`. */
+export interface LinkFilter {
+  status?: readonly LinkStatus[] | null;
+  side?: LinkSide | null;
+  productId?: string | null;
+}
+
+/** A lifecycle action on a link and what it requires. */
+type LinkAction = 'accept' | 'reject' | 'suspend' | 'resume' | 'end';
+
+const TRANSITIONS: Record<LinkAction, { from: readonly LinkStatus[]; to: LinkStatus; topic: string }> = {
+  accept: { from: ['PROPOSED'], to: 'ACTIVE', topic: 'link.accepted' },
+  reject: { from: ['PROPOSED'], to: 'REJECTED', topic: 'link.rejected' },
+  suspend: { from: ['ACTIVE'], to: 'SUSPENDED', topic: 'link.suspended' },
+  resume: { from: ['SUSPENDED'], to: 'ACTIVE', topic: 'link.resumed' },
+  end: { from: ['PROPOSED', 'ACTIVE', 'SUSPENDED'], to: 'ENDED', topic: 'link.ended' },
+};
+
+/** Clock skew tolerated on `effectiveFrom` before it counts as "in the past". */
+const PAST_TOLERANCE_MS = 60_000;
+const CURSOR_KIND = 'links';
+
+/** The caller's side of a link. */
+export function sideOf(link: LinkRow, identity: Identity): LinkSide {
+  return link.downstreamPartnerId === identity.partnerId ? 'DOWNSTREAM' : 'UPSTREAM';
+}
+
+/** The supply price in force at `time` from a link's price list (any order). */
+export function priceAt(prices: readonly SupplyPriceRow[], time: Date): SupplyPriceRow | null {
+  let best: SupplyPriceRow | null = null;
+  for (const price of prices) {
+    if (price.effectiveFrom.getTime() <= time.getTime() && (!best || price.effectiveFrom > best.effectiveFrom)) best = price;
+  }
+  return best;
+}
+
+/** Links with these ids the caller is a party of; one statement. */
+export async function visibleLinksByIds(tx: Tx, ids: readonly string[]): Promise<LinkRow[]> {
+  const wellFormed = ids.filter(isUuid);
+  if (wellFormed.length === 0) return [];
+  return tx.select().from(productLinks).where(inArray(productLinks.id, wellFormed));
+}
+
+/** The caller's links naming any of these products (either end); one statement. */
+export async function visibleLinksByProductIds(tx: Tx, productIds: readonly string[]): Promise<LinkRow[]> {
+  const wellFormed = productIds.filter(isUuid);
+  if (wellFormed.length === 0) return [];
+  return tx
+    .select()
+    .from(productLinks)
+    .where(or(inArray(productLinks.downstreamProductId, wellFormed), inArray(productLinks.upstreamProductId, wellFormed)))
+    .orderBy(desc(productLinks.createdAt), desc(productLinks.id));
+}
+
+/** Every supply price of these links (row-level security shows only the caller's links'); one statement. */
+export async function supplyPricesByLinkIds(tx: Tx, linkIds: readonly string[]): Promise<SupplyPriceRow[]> {
+  if (linkIds.length === 0) return [];
+  return tx
+    .select()
+    .from(supplyPrices)
+    .where(inArray(supplyPrices.linkId, [...linkIds]))
+    .orderBy(desc(supplyPrices.effectiveFrom));
+}
+
+/** The caller's links, newest first, as a Relay connection (keyset on created_at, id). */
+export async function listLinks(
+  tx: Tx,
+  identity: Identity,
+  filter: LinkFilter | null | undefined,
+  page: PageArgs,
+): Promise<Connection<LinkRow>> {
+  const first = pageSize(page.first);
+  const me = identity.partnerId;
+  const conditions: SQL[] = [
+    filter?.side === 'DOWNSTREAM'
+      ? eq(productLinks.downstreamPartnerId, me)
+      : filter?.side === 'UPSTREAM'
+        ? eq(productLinks.upstreamPartnerId, me)
+        : or(eq(productLinks.downstreamPartnerId, me), eq(productLinks.upstreamPartnerId, me))!,
+  ];
+  if (filter?.status?.length) conditions.push(inArray(productLinks.status, [...filter.status]));
+  if (filter?.productId) {
+    if (!isUuid(filter.productId)) return toConnection([], first, () => '');
+    conditions.push(
+      or(eq(productLinks.downstreamProductId, filter.productId), eq(productLinks.upstreamProductId, filter.productId))!,
+    );
+  }
+  if (page.after) {
+    const [createdAt, id] = decodeCursor(CURSOR_KIND, page.after, 2) as [string, string];
+    const at = new Date(createdAt);
+    conditions.push(or(lt(productLinks.createdAt, at), and(eq(productLinks.createdAt, at), lt(productLinks.id, id)))!);
+  }
+  const rows = await tx
+    .select()
+    .from(productLinks)
+    .where(and(...conditions))
+    .orderBy(desc(productLinks.createdAt), desc(productLinks.id))
+    .limit(first + 1);
+  return toConnection(rows, first, (row) => encodeCursor(CURSOR_KIND, [row.createdAt.toISOString(), row.id]));
+}
+
+/** One line of `relationships`: a partner and the live links with it in one direction. */
+export interface RelationshipRow {
+  partnerId: string;
+  direction: 'UPSTREAM' | 'DOWNSTREAM';
+  activeLinks: number;
+  suspendedLinks: number;
+}
+
+/**
+ * The partners the caller cooperates with in `direction` (UPSTREAM: its suppliers), counting its
+ * ACTIVE and SUSPENDED links with each. One statement.
+ */
+export async function relationships(
+  tx: Tx,
+  identity: Identity,
+  direction: 'UPSTREAM' | 'DOWNSTREAM',
+): Promise<RelationshipRow[]> {
+  const upstream = direction === 'UPSTREAM';
+  const mine = upstream ? productLinks.downstreamPartnerId : productLinks.upstreamPartnerId;
+  const theirs = upstream ? productLinks.upstreamPartnerId : productLinks.downstreamPartnerId;
+  const rows = await tx
+    .select({
+      partnerId: theirs,
+      activeLinks: sql<number>`count(*) filter (where ${productLinks.status} = 'ACTIVE')::int`,
+      suspendedLinks: sql<number>`count(*) filter (where ${productLinks.status} = 'SUSPENDED')::int`,
+    })
+    .from(productLinks)
+    .where(and(eq(mine, identity.partnerId), inArray(productLinks.status, ['ACTIVE', 'SUSPENDED'])))
+    .groupBy(theirs)
+    .orderBy(theirs);
+  return rows.map((row) => ({ ...row, direction }));
+}
+
+/**
+ * Proposes a link between one of the caller's products and a counterpart product, named by id
+ * (when visible to the caller) or by partner code + SKU code. Refuses duplicates of a live link
+ * and links that would close a loop. Link-graph changes are serialised by one advisory lock, so
+ * racing proposals end in one link.
+ */
+export async function proposeLink(tx: Tx, identity: Identity, input: ProposeLinkInput): Promise<LinkRow | CatalogFailure> {
+  if (!isUuid(input.myProductId)) return productNotFound();
+  const [mine] = await tx
+    .select()
+    .from(products)
+    .where(and(eq(products.id, input.myProductId), eq(products.ownerPartnerId, identity.partnerId)));
+  if (!mine) return productNotFound();
+  if (mine.status !== 'ACTIVE') return invalidInput('myProductId', 'Archived products cannot be linked; reactivate it first.');
+
+  const counterpart = await findCounterpartProduct(tx, input.counterpart);
+  if ('errorCode' in counterpart) return counterpart;
+  if (counterpart.partner === identity.partnerId) {
+    return invalidInput('counterpart', 'Both products belong to you; a link connects two different partners.');
+  }
+  if (counterpart.status !== 'ACTIVE') return productNotFound('The counterpart product is not available for linking.');
+
+  const downstream = input.mySide === 'DOWNSTREAM' ? { product: mine.id, partner: identity.partnerId } : counterpart;
+  const upstream = input.mySide === 'DOWNSTREAM' ? counterpart : { product: mine.id, partner: identity.partnerId };
+
+  await lockLinkGraph(tx);
+  const [existing] = await tx
+    .select({ id: productLinks.id })
+    .from(productLinks)
+    .where(
+      and(
+        eq(productLinks.downstreamProductId, downstream.product),
+        eq(productLinks.upstreamProductId, upstream.product),
+        inArray(productLinks.status, [...LIVE_STATUSES]),
+      ),
+    );
+  if (existing) return duplicateLink(existing.id);
+  if (await wouldCycle(tx, downstream.product, upstream.product)) return linkCycle();
+
+  const [link] = await tx
+    .insert(productLinks)
+    .values({
+      downstreamPartnerId: downstream.partner,
+      downstreamProductId: downstream.product,
+      upstreamPartnerId: upstream.partner,
+      upstreamProductId: upstream.product,
+      proposedByPartnerId: identity.partnerId,
+    })
+    .returning();
+  await appendLinkEvent(tx, link!, 'link.proposed', { proposedBy: identity.partnerId });
+  return link!;
+}
+
+/**
+ * Moves a link through its life cycle: accept and reject belong to the party that did not
+ * propose; resume to the party that suspended; suspend and end to either. A refused transition
+ * returns a typed failure and changes nothing.
+ */
+export async function transitionLink(
+  tx: Tx,
+  identity: Identity,
+  linkId: string,
+  action: LinkAction,
+  reason?: string | null,
+): Promise<LinkRow | CatalogFailure> {
+  const rule = TRANSITIONS[action];
+  if (action === 'accept' || action === 'resume') await lockLinkGraph(tx);
+  const link = await lockLink(tx, linkId);
+  if (!link) return linkNotFound();
+  if (!rule.from.includes(link.status)) return invalidTransition(link.status, action);
+  if ((action === 'accept' || action === 'reject') && link.proposedByPartnerId === identity.partnerId) {
+    return notPermittedForSide(`You proposed this link; only the other party can ${action} it. You may withdraw it with endLink.`);
+  }
+  if (action === 'resume' && link.suspendedByPartnerId !== identity.partnerId) {
+    return notPermittedForSide('Only the party that suspended this link can resume it.');
+  }
+  const trimmedReason = reason?.trim() || null;
+  if (trimmedReason && trimmedReason.length > 500) return invalidInput('reason', 'The reason must be at most 500 characters.');
+  if (rule.to === 'ACTIVE') {
+    const conflict = await activeUpstreamConflict(tx, link);
+    if (conflict) return conflict;
+  }
+  const [updated] = await tx
+    .update(productLinks)
+    .set({
+      status: rule.to,
+      suspendedByPartnerId: rule.to === 'SUSPENDED' ? identity.partnerId : null,
+      reason: trimmedReason ?? (rule.to === 'ACTIVE' ? null : link.reason),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(productLinks.id, link.id))
+    .returning();
+  await appendLinkEvent(tx, updated!, rule.topic, { from: link.status, to: rule.to, by: identity.partnerId, reason: trimmedReason });
+  return updated!;
+}
+
+/**
+ * Schedules a supply price (upstream party only) from `effectiveFrom` (default now; not in the
+ * past). Prices are append-only; two prices cannot take effect at the same instant.
+ */
+export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSupplyPriceInput): Promise<LinkRow | CatalogFailure> {
+  const link = await lockLink(tx, input.linkId);
+  if (!link) return linkNotFound();
+  if (link.upstreamPartnerId !== identity.partnerId) return notPermittedForSide('Only the upstream party (the supplier) sets supply prices.');
+  if (!LIVE_STATUSES.includes(link.status)) return invalidTransition(link.status, 'price');
+  if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 0) {
+    return invalidInput('amountMinor', 'The amount must be a whole number of minor units (cents), 0 or more.');
+  }
+  const currency = input.currency.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'The currency must be an ISO-4217 code such as EUR or USD.');
+  const now = Date.now();
+  const effectiveFrom = input.effectiveFrom ?? new Date(now);
+  if (effectiveFrom.getTime() < now - PAST_TOLERANCE_MS) {
+    return invalidInput('effectiveFrom', 'A supply price cannot take effect in the past; choose now or a later moment.');
+  }
+  try {
+    await tx.transaction(async (savepoint) => {
+      await savepoint.insert(supplyPrices).values({
+        linkId: link.id,
+        amountMinor: input.amountMinor,
+        currency,
+        effectiveFrom,
+        setByPartnerId: identity.partnerId,
+      });
+    });
+  } catch (error) {
+    if (isPgError(error, '23505')) {
+      return invalidInput('effectiveFrom', 'Another price of this link takes effect at exactly this moment; choose another moment.');
+    }
+    throw error;
+  }
+  const [updated] = await tx.update(productLinks).set({ updatedAt: sql`now()` }).where(eq(productLinks.id, link.id)).returning();
+  await appendLinkEvent(tx, updated!, 'price.set', {
+    amountMinor: input.amountMinor,
+    currency,
+    effectiveFrom: effectiveFrom.toISOString(),
+  });
+  return updated!;
+}
+
+/** Sets the share rule (upstream party only): NONE, ALL, PERCENT 0–100, FIXED ≥ 0, plus a safety buffer ≥ 0. */
+export async function setShareRule(tx: Tx, identity: Identity, input: SetShareRuleInput): Promise<LinkRow | CatalogFailure> {
+  const link = await lockLink(tx, input.linkId);
+  if (!link) return linkNotFound();
+  if (link.upstreamPartnerId !== identity.partnerId) return notPermittedForSide('Only the upstream party (the supplier) sets the share rule.');
+  if (!LIVE_STATUSES.includes(link.status)) return invalidTransition(link.status, 'share');
+  const value = input.value ?? null;
+  if (input.kind === 'PERCENT' && (value === null || value < 0 || value > 100)) {
+    return invalidInput('value', 'A PERCENT rule needs a value from 0 to 100.');
+  }
+  if (input.kind === 'FIXED' && (value === null || value < 0)) return invalidInput('value', 'A FIXED rule needs a cap of 0 or more.');
+  if ((input.kind === 'NONE' || input.kind === 'ALL') && value !== null) {
+    return invalidInput('value', `A ${input.kind} rule takes no value.`);
+  }
+  const safetyBuffer = input.safetyBuffer ?? 0;
+  if (safetyBuffer < 0) return invalidInput('safetyBuffer', 'The safety buffer must be 0 or more.');
+  const [updated] = await tx
+    .update(productLinks)
+    .set({ shareRuleKind: input.kind, shareRuleValue: value, safetyBuffer, updatedAt: sql`now()` })
+    .where(eq(productLinks.id, link.id))
+    .returning();
+  await appendLinkEvent(tx, updated!, 'link.share_rule_set', { kind: input.kind, value, safetyBuffer });
+  return updated!;
+}
+
+interface CounterpartProduct {
+  product: string;
+  partner: string;
+  status: 'ACTIVE' | 'ARCHIVED';
+}
+
+async function findCounterpartProduct(
+  tx: Tx,
+  counterpart: ProposeLinkInput['counterpart'],
+): Promise<CounterpartProduct | CatalogFailure> {
+  if (counterpart.productId) {
+    if (!isUuid(counterpart.productId)) return productNotFound('No such counterpart product.');
+    // By id only when the caller can already see it (row-level security decides).
+    const [row] = await tx.select().from(products).where(eq(products.id, counterpart.productId));
+    if (!row) return productNotFound('No such counterpart product.');
+    return { product: row.id, partner: row.ownerPartnerId, status: row.status };
+  }
+  const partnerCode = counterpart.partnerCode?.trim();
+  const skuCode = counterpart.skuCode?.trim();
+  if (!partnerCode || !skuCode) {
+    return invalidInput('counterpart', 'Name the counterpart product by productId, or by partnerCode and skuCode.');
+  }
+  const found = await tx.execute<{ product_id: string; partner_id: string; product_status: 'ACTIVE' | 'ARCHIVED' }>(
+    sql`select product_id, partner_id, product_status from catalog.find_product_for_proposal(${partnerCode}, ${skuCode})`,
+  );
+  const row = [...found][0];
+  if (!row) return productNotFound(`Partner ${partnerCode.toUpperCase()} has no product with SKU code "${skuCode}".`);
+  return { product: row.product_id, partner: row.partner_id, status: row.product_status };
+}
+
+/** Serialises every change to the link graph (proposals, accepts, resumes) across the database. */
+async function lockLinkGraph(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('catalog.link_graph'))`);
+}
+
+/** Locks a link the caller is a party of; undefined when it is missing or foreign. */
+async function lockLink(tx: Tx, linkId: string): Promise<LinkRow | undefined> {
+  if (!isUuid(linkId)) return undefined;
+  const [link] = await tx.select().from(productLinks).where(eq(productLinks.id, linkId)).for('update');
+  return link;
+}
+
+async function wouldCycle(tx: Tx, downstreamProduct: string, upstreamProduct: string): Promise<boolean> {
+  const result = await tx.execute<{ cycle: boolean }>(
+    sql`select catalog.link_would_cycle(${downstreamProduct}::uuid, ${upstreamProduct}::uuid) as cycle`,
+  );
+  return Boolean([...result][0]?.cycle);
+}
+
+/**
+ * Whether activating `link` would give its downstream product a second ACTIVE upstream link.
+ * Checked under the graph lock; the partial unique index is the backstop. The other link's id is
+ * named only when the caller is one of its parties.
+ */
+async function activeUpstreamConflict(tx: Tx, link: LinkRow): Promise<CatalogFailure | undefined> {
+  const result = await tx.execute<{ id: string }>(
+    sql`select catalog.active_upstream_link(${link.downstreamProductId}::uuid, ${link.id}::uuid) as id`,
+  );
+  const otherId = [...result][0]?.id;
+  if (!otherId) return undefined;
+  const [visible] = await visibleLinksByIds(tx, [otherId]);
+  return alreadyLinkedUpstream(visible ? visible.id : null);
+}
+
+async function appendLinkEvent(tx: Tx, link: LinkRow, topic: string, payload: Record<string, unknown>): Promise<void> {
+  await appendEvent(tx, {
+    topic,
+    entityType: 'ProductLink',
+    entityId: link.id,
+    audience: [link.downstreamPartnerId, link.upstreamPartnerId],
+    payload: {
+      status: link.status,
+      downstreamProductId: link.downstreamProductId,
+      upstreamProductId: link.upstreamProductId,
+      ...payload,
+    },
+  });
+}
