@@ -53,14 +53,14 @@ CREATE POLICY partners_linked_read ON catalog.partners FOR SELECT TO redthread_a
 -- Finding the counterpart's product by partner code and SKU code, for a proposal. It must look
 -- past row-level security (the product is not visible before a link exists), so it runs as the
 -- owner and returns only what a proposal needs.
-CREATE FUNCTION catalog.find_product_for_proposal(partner_code text, sku_code text)
+CREATE FUNCTION catalog.find_product_for_proposal(wanted_partner_code text, wanted_sku_code text)
   RETURNS TABLE (product_id uuid, partner_id uuid, product_status catalog.product_status)
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, catalog
   AS $$
     SELECT p.id, p.owner_partner_id, p.status
     FROM catalog.products p JOIN catalog.partners o ON o.id = p.owner_partner_id
-    WHERE o.code = upper(partner_code) AND p.sku_code = sku_code
+    WHERE o.code = upper(wanted_partner_code) AND p.sku_code = wanted_sku_code
   $$;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION catalog.find_product_for_proposal(text, text) FROM PUBLIC;
@@ -68,22 +68,22 @@ REVOKE ALL ON FUNCTION catalog.find_product_for_proposal(text, text) FROM PUBLIC
 GRANT EXECUTE ON FUNCTION catalog.find_product_for_proposal(text, text) TO redthread_app;
 --> statement-breakpoint
 
--- Whether a link downstream → upstream would close a loop: is `downstream` already reachable by
--- walking up from `upstream` over live links (of any partners)? Runs as the owner because the
+-- Whether a new link would close a loop: is its downstream product already reachable by walking
+-- up from its upstream product over live links (of any partners)? Runs as the owner because the
 -- chain crosses tenants; it reveals one boolean.
-CREATE FUNCTION catalog.link_would_cycle(downstream uuid, upstream uuid)
+CREATE FUNCTION catalog.link_would_cycle(new_downstream_product uuid, new_upstream_product uuid)
   RETURNS boolean
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, catalog
   AS $$
     WITH RECURSIVE chain(product_id) AS (
-      SELECT upstream
+      SELECT new_upstream_product
       UNION
       SELECT l.upstream_product_id
       FROM catalog.product_links l JOIN chain c ON l.downstream_product_id = c.product_id
       WHERE l.status IN ('PROPOSED', 'ACTIVE', 'SUSPENDED')
     )
-    SELECT EXISTS (SELECT 1 FROM chain WHERE product_id = downstream)
+    SELECT EXISTS (SELECT 1 FROM chain WHERE product_id = new_downstream_product)
   $$;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION catalog.link_would_cycle(uuid, uuid) FROM PUBLIC;
@@ -119,13 +119,13 @@ GRANT SELECT ON catalog.active_supply_links TO redthread_app;
 -- The ACTIVE upstream link of a downstream product other than `except_link`, if any. Runs as the
 -- owner: the accepting supplier cannot see the buyer's links with other suppliers, yet must be
 -- told that the product already routes elsewhere.
-CREATE FUNCTION catalog.active_upstream_link(downstream_product uuid, except_link uuid)
+CREATE FUNCTION catalog.active_upstream_link(of_downstream_product uuid, except_link uuid)
   RETURNS uuid
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, catalog
   AS $$
     SELECT id FROM catalog.product_links
-    WHERE downstream_product_id = downstream_product AND status = 'ACTIVE' AND id <> except_link
+    WHERE downstream_product_id = of_downstream_product AND status = 'ACTIVE' AND id <> except_link
     LIMIT 1
   $$;
 --> statement-breakpoint
