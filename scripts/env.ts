@@ -17,6 +17,7 @@ export const toolingEnvSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   CATALOG_PORT: portSchema.optional(),
+  ORDERS_PORT: portSchema.optional(),
 });
 
 export type ToolingEnv = z.infer<typeof toolingEnvSchema>;

@@ -40,6 +40,7 @@ export interface TestPlatformOptions {
 export async function startTestPlatform(db: TestDatabase, options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const platform = await startPlatform({
     appDatabaseUrl: db.appUrl,
+    workerDatabaseUrl: db.workerUrl,
     port: 0,
     clientTokens: { jwtSecret: DEV_JWT_SECRET },
     internalSecret: DEV_INTERNAL_SECRET,

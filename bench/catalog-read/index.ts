@@ -45,6 +45,7 @@ export async function run(argv: string[]): Promise<void> {
 
   const platform = await startPlatform({
     appDatabaseUrl: db.appUrl,
+    workerDatabaseUrl: db.workerUrl,
     port: 0,
     clientTokens: { jwtSecret: DEV_JWT_SECRET },
     internalSecret: DEV_INTERNAL_SECRET,

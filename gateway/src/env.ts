@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
 
 /** The subgraphs, in port order (gateway PORT + 1, + 2, ...). Later issues append to it. */
-export const SUBGRAPH_NAMES = ['catalog'] as const;
+export const SUBGRAPH_NAMES = ['catalog', 'orders'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -18,7 +18,6 @@ export const gatewayEnvSchema = sharedEnvSchema
     JWKS_URL: z.url().optional(),
     JWT_ISSUER: z.string().optional(),
     JWT_AUDIENCE: z.string().optional(),
-    CATALOG_URL: z.url().optional(),
     MAX_DEPTH: positiveInt(12),
     MAX_ALIASES: positiveInt(30),
     MAX_ROOT_FIELDS: positiveInt(10),

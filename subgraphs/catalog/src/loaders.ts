@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { LoaderScope } from '@redthread/kit';
+import { rowsByKey, rowsGroupedByKey, type LoaderScope } from '@redthread/kit';
 import { visiblePartnersByIds, type PartnerRow } from './services/partners';
 import { visibleProductsByIds, type ProductRow } from './services/products';
 import {
@@ -24,27 +24,16 @@ export interface CatalogLoaders {
 /** Creates the loaders of one request; they read through the request's transaction. */
 export function createCatalogLoaders(scope: LoaderScope): CatalogLoaders {
   return {
-    partner: new DataLoader(async (ids) => byId(ids, await visiblePartnersByIds(await scope.tx(), ids))),
-    product: new DataLoader(async (ids) => byId(ids, await visibleProductsByIds(await scope.tx(), ids))),
-    link: new DataLoader(async (ids) => byId(ids, await visibleLinksByIds(await scope.tx(), ids))),
+    partner: new DataLoader(async (ids) => rowsByKey(ids, await visiblePartnersByIds(await scope.tx(), ids), (row) => row.id)),
+    product: new DataLoader(async (ids) => rowsByKey(ids, await visibleProductsByIds(await scope.tx(), ids), (row) => row.id)),
+    link: new DataLoader(async (ids) => rowsByKey(ids, await visibleLinksByIds(await scope.tx(), ids), (row) => row.id)),
     linksOfProduct: new DataLoader(async (productIds) => {
       const links = await visibleLinksByProductIds(await scope.tx(), productIds);
       return productIds.map((id) => links.filter((l) => l.downstreamProductId === id || l.upstreamProductId === id));
     }),
     supplyPricesOfLink: new DataLoader(async (linkIds) => {
       const prices = await supplyPricesByLinkIds(await scope.tx(), linkIds);
-      return groupBy(linkIds, prices, (price) => price.linkId);
+      return rowsGroupedByKey(linkIds, prices, (price) => price.linkId);
     }),
   };
-}
-
-function byId<Row extends { id: string }>(ids: readonly string[], rows: Row[]): (Row | null)[] {
-  const found = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => found.get(id) ?? null);
-}
-
-function groupBy<Row>(keys: readonly string[], rows: Row[], keyOf: (row: Row) => string): Row[][] {
-  const groups = new Map<string, Row[]>(keys.map((key) => [key, []]));
-  for (const row of rows) groups.get(keyOf(row))?.push(row);
-  return keys.map((key) => groups.get(key) ?? []);
 }

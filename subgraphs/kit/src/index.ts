@@ -15,3 +15,4 @@ export * from './permissions';
 export * from './http';
 export * from './subgraph';
 export * from './scalars';
+export * from './loaders';

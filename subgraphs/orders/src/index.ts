@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { SubgraphDefinition } from '@redthread/kit';
+import { createOrdersLoaders, type OrdersLoaders } from './loaders';
+import { permissions } from './permissions';
+import { resolvers } from './resolvers';
+
+export { startOrderWorkflows, handleChainEvents, ORDER_WORKFLOW_CONSUMER } from './workflows';
+
+/** The orders subgraph: channels, customers, sales / distribution / purchase orders, returns. */
+export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
+  name: 'orders',
+  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  resolvers: resolvers as never,
+  permissions,
+  createLoaders: createOrdersLoaders,
+};

@@ -1,0 +1,101 @@
+import { sql } from 'drizzle-orm';
+import { orderLines, orders } from '@redthread/schema';
+import type { Identity, Tx } from '@redthread/kit';
+import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline, type OrderRow } from './common';
+import { isUuid } from './ids';
+
+/** Input of `createPurchaseOrder`. */
+export interface CreatePurchaseOrderInput {
+  warehouseId: string;
+  lines: { productId: string; quantity: number }[];
+}
+
+interface SupplyLink extends Record<string, unknown> {
+  link_id: string;
+  downstream_product_id: string;
+  upstream_partner_id: string;
+  upstream_product_id: string;
+  price_amount_minor: string | number | null;
+  price_currency: string | null;
+}
+
+/**
+ * Drafts a purchase (replenishment) order: each of the caller's products must have an ACTIVE
+ * upstream link, all to the same supplier, each with a supply price in force — which becomes the
+ * line price. The order stays DRAFT until `submitPurchaseOrder`.
+ */
+export async function createPurchaseOrder(tx: Tx, identity: Identity, input: CreatePurchaseOrderInput): Promise<OrderRow | OrdersFailure> {
+  if (!isUuid(input.warehouseId)) return invalidInput('warehouseId', 'Name one of your warehouses by id.');
+  if (input.lines.length === 0) return invalidInput('lines', 'A purchase order needs at least one line.');
+  if (input.lines.length > 500) return invalidInput('lines', 'A purchase order may have at most 500 lines.');
+  const productIds = input.lines.map((l) => l.productId).filter(isUuid);
+  const links = productIds.length
+    ? [
+        ...(await tx.execute<SupplyLink>(sql`
+          select link_id, downstream_product_id, upstream_partner_id, upstream_product_id, price_amount_minor, price_currency
+          from catalog.active_supply_links
+          where downstream_partner_id = ${identity.partnerId}
+            and downstream_product_id in (${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)})`)),
+      ]
+    : [];
+  const resolved: { link: SupplyLink; quantity: number }[] = [];
+  for (const [index, line] of input.lines.entries()) {
+    const path = `lines[${index}]`;
+    const link = links.find((l) => l.downstream_product_id === line.productId);
+    if (!link) return invalidInput(`${path}.productId`, 'This product has no ACTIVE upstream link; link it to a supplier first.');
+    if (link.price_amount_minor === null || !link.price_currency) {
+      return invalidInput(`${path}.productId`, 'The supplier has set no supply price in force for this product.');
+    }
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > 1_000_000) {
+      return invalidInput(`${path}.quantity`, 'The quantity must be a whole number from 1 to 1,000,000.');
+    }
+    const first = resolved[0]?.link;
+    if (first && first.upstream_partner_id !== link.upstream_partner_id) {
+      return invalidInput(`${path}.productId`, 'All lines of a purchase order must come from the same supplier.');
+    }
+    if (first && first.price_currency !== link.price_currency) {
+      return invalidInput(`${path}.productId`, 'All lines of a purchase order must be priced in one currency.');
+    }
+    resolved.push({ link, quantity: line.quantity });
+  }
+  const supplier = resolved[0]!.link;
+  const [order] = await tx
+    .insert(orders)
+    .values({
+      kind: 'PURCHASE',
+      sellerPartnerId: supplier.upstream_partner_id,
+      buyerPartnerId: identity.partnerId,
+      warehouseId: input.warehouseId,
+      status: 'DRAFT',
+      currency: supplier.price_currency!,
+    })
+    .returning();
+  await tx.insert(orderLines).values(
+    resolved.map(({ link, quantity }, index) => ({
+      orderId: order!.id,
+      sellerPartnerId: link.upstream_partner_id,
+      buyerPartnerId: identity.partnerId,
+      lineNo: index + 1,
+      productId: link.upstream_product_id,
+      buyerProductId: link.downstream_product_id,
+      quantity,
+      unitPriceMinor: Number(link.price_amount_minor),
+      linkId: link.link_id,
+    })),
+  );
+  await refreshTotal(tx, order!.id);
+  await writeTimeline(tx, identity, order!, null, 'DRAFT', 'purchase order drafted');
+  await appendOrderEvent(tx, order!, 'order.drafted', { warehouseId: input.warehouseId });
+  return (await lockOrder(tx, order!.id))!;
+}
+
+/** Sends a DRAFT purchase order to the supplier: PENDING_ACCEPTANCE. */
+export async function submitPurchaseOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+  const order = await lockOrder(tx, orderId);
+  if (!order) return orderNotFound();
+  if (order.kind !== 'PURCHASE') return invalidTransition(order.status, 'submitted', 'Only purchase orders are submitted.');
+  if (roleIn(order, identity) !== 'BUYER') return notPermittedForRole('Only the buyer submits a purchase order.');
+  if (order.status !== 'DRAFT') return invalidTransition(order.status, 'submitted');
+  return changeStatus(tx, identity, order, 'PENDING_ACCEPTANCE', 'order.submitted', null);
+}

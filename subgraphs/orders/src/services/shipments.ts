@@ -1,0 +1,113 @@
+import { eq, sql } from 'drizzle-orm';
+import { orderLines } from '@redthread/schema';
+import type { Identity, Tx } from '@redthread/kit';
+import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { appendOrderEvent, changeStatus, lockLines, lockOrder, roleIn, type LineRow, type OrderRow } from './common';
+
+/** Input of `confirmShipment`. */
+export interface ConfirmShipmentInput {
+  orderId: string;
+  lines: { lineId: string; quantity: number }[];
+  carrier?: string | null;
+  trackingNumber?: string | null;
+}
+
+const SHIPPABLE = ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED'] as const;
+
+/**
+ * The seller reports units it shipped from its own stock (its ERP, a third-party warehouse, or
+ * inventory's dispatch). Only own-fulfilment lines, at most what remains of each. The order becomes
+ * PARTIALLY_SHIPPED or SHIPPED, and `order.lines_shipped` carries the shipment down the chain.
+ */
+export async function confirmShipment(tx: Tx, identity: Identity, input: ConfirmShipmentInput): Promise<OrderRow | OrdersFailure> {
+  const order = await lockOrder(tx, input.orderId);
+  if (!order) return orderNotFound();
+  if (roleIn(order, identity) !== 'SELLER') return notPermittedForRole('Only the seller ships an order.');
+  if (!(SHIPPABLE as readonly string[]).includes(order.status)) return invalidTransition(order.status, 'shipped');
+  if (input.lines.length === 0) return invalidInput('lines', 'Name at least one shipped line.');
+  const carrier = input.carrier?.trim() || null;
+  const trackingNumber = input.trackingNumber?.trim() || null;
+  const lines = await lockLines(tx, order.id);
+  const shipped: { line: LineRow; quantity: number }[] = [];
+  for (const [index, item] of input.lines.entries()) {
+    const line = lines.find((l) => l.id === item.lineId);
+    const path = `lines[${index}]`;
+    if (!line) return invalidInput(`${path}.lineId`, 'No such line in this order.');
+    if (line.status !== 'ROUTED' || line.fulfilment !== 'OWN') {
+      return invalidInput(`${path}.lineId`, 'Only routed own-fulfilment lines ship from here; drop-shipped lines ship from the supplier.');
+    }
+    const remaining = line.quantity - line.shippedQuantity - (shipped.find((s) => s.line.id === line.id)?.quantity ?? 0);
+    if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > remaining) {
+      return invalidInput(`${path}.quantity`, `Ship between 1 and ${remaining} unit(s) of this line.`);
+    }
+    shipped.push({ line, quantity: item.quantity });
+  }
+  return recordShipped(tx, identity, order, shipped, { carrier, trackingNumber });
+}
+
+/**
+ * Adds shipped units to lines, marks fully shipped lines SHIPPED, moves the order to
+ * PARTIALLY_SHIPPED or SHIPPED (timeline entry) and appends `order.lines_shipped` with each line's
+ * parent line, so the workflow can apply the shipment to the order one level down.
+ */
+export async function recordShipped(
+  tx: Tx,
+  identity: Identity,
+  order: OrderRow,
+  shipped: readonly { line: LineRow; quantity: number }[],
+  details: Record<string, unknown>,
+): Promise<OrderRow> {
+  for (const { line, quantity } of shipped) {
+    await tx
+      .update(orderLines)
+      .set({
+        shippedQuantity: sql`${orderLines.shippedQuantity} + ${quantity}`,
+        status: sql`case when ${orderLines.shippedQuantity} + ${quantity} >= ${orderLines.quantity} then 'SHIPPED'::orders.line_status else ${orderLines.status} end`,
+      })
+      .where(eq(orderLines.id, line.id));
+  }
+  const lines = await tx.select().from(orderLines).where(eq(orderLines.orderId, order.id));
+  const open = lines.filter((l) => l.status !== 'CANCELLED');
+  const complete = open.length > 0 && open.every((l) => l.shippedQuantity >= l.quantity);
+  const payload = {
+    ...details,
+    lines: shipped.map(({ line, quantity }) => ({ lineId: line.id, parentLineId: line.parentLineId, quantity })),
+  };
+  const target = complete ? 'SHIPPED' : 'PARTIALLY_SHIPPED';
+  if (order.status === target) {
+    await appendOrderEvent(tx, order, 'order.lines_shipped', payload);
+    return order;
+  }
+  const updated = await changeStatus(tx, identity, order, target, 'order.status_changed', shippedReason(shipped), {});
+  await appendOrderEvent(tx, updated, 'order.lines_shipped', payload);
+  return updated;
+}
+
+function shippedReason(shipped: readonly { quantity: number }[]): string {
+  const units = shipped.reduce((sum, s) => sum + s.quantity, 0);
+  return `${units} unit(s) shipped`;
+}
+
+/**
+ * Workflow step: a supplier shipped lines of `childOrder`; apply them to the order they were
+ * routed from (acting for the child's buyer, who is that order's seller).
+ */
+export async function applySupplierShipment(
+  tx: Tx,
+  identity: Identity,
+  parentOrderId: string,
+  shipped: readonly { parentLineId: string | null; quantity: number }[],
+): Promise<void> {
+  const parent = await lockOrder(tx, parentOrderId);
+  if (!parent || parent.status === 'CANCELLED') return;
+  const lines = await lockLines(tx, parent.id);
+  const applied: { line: LineRow; quantity: number }[] = [];
+  for (const item of shipped) {
+    const line = lines.find((l) => l.id === item.parentLineId);
+    if (!line) continue;
+    const quantity = Math.min(item.quantity, line.quantity - line.shippedQuantity);
+    if (quantity > 0) applied.push({ line, quantity });
+  }
+  if (applied.length === 0) return;
+  await recordShipped(tx, identity, parent, applied, { shippedBy: 'supplier' });
+}

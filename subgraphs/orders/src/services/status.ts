@@ -1,0 +1,226 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { orderLines } from '@redthread/schema';
+import type { Identity, Tx } from '@redthread/kit';
+import { invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import {
+  OPEN_STATUSES,
+  appendOrderEvent,
+  changeStatus,
+  cleanReason,
+  lockLines,
+  lockOrder,
+  refreshTotal,
+  roleIn,
+  setLineStatus,
+  writeTimeline,
+  type OrderRow,
+  type OrderStatus,
+} from './common';
+import { requestOwnFulfilment, routeOpenLines } from './routing';
+
+export type ReviewDecision = 'APPROVE' | 'REJECT';
+
+/** Loads and locks an order and checks the caller's role and the allowed statuses. */
+async function orderFor(
+  tx: Tx,
+  identity: Identity,
+  orderId: string,
+  action: string,
+  rule: { role: 'SELLER' | 'BUYER' | 'EITHER'; kinds?: readonly OrderRow['kind'][]; from: readonly OrderStatus[] },
+): Promise<OrderRow | OrdersFailure> {
+  const order = await lockOrder(tx, orderId);
+  if (!order) return orderNotFound();
+  if (rule.kinds && !rule.kinds.includes(order.kind)) {
+    return invalidTransition(order.status, action, `A ${order.kind} order cannot be ${action}.`);
+  }
+  if (rule.role !== 'EITHER' && roleIn(order, identity) !== rule.role) {
+    return notPermittedForRole(`Only the ${rule.role.toLowerCase()} of this order can do this.`);
+  }
+  if (!rule.from.includes(order.status)) return invalidTransition(order.status, action);
+  return order;
+}
+
+/** First review of a sales order: APPROVE → PENDING_FINANCE_REVIEW, REJECT → CANCELLED. */
+export async function reviewOrder(
+  tx: Tx,
+  identity: Identity,
+  orderId: string,
+  decision: ReviewDecision,
+  reason?: string | null,
+): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(reason);
+  if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
+  const order = await orderFor(tx, identity, orderId, 'reviewed', { role: 'SELLER', kinds: ['SALES'], from: ['PENDING_REVIEW'] });
+  if (isFailure(order)) return order;
+  if (decision === 'REJECT') return cancel(tx, identity, order, note ?? 'rejected in review');
+  return changeStatus(tx, identity, order, 'PENDING_FINANCE_REVIEW', 'order.reviewed', note);
+}
+
+/** Finance review: APPROVE → APPROVED and the lines are routed; REJECT → CANCELLED. */
+export async function financeReviewOrder(
+  tx: Tx,
+  identity: Identity,
+  orderId: string,
+  decision: ReviewDecision,
+  reason?: string | null,
+): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(reason);
+  if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
+  const order = await orderFor(tx, identity, orderId, 'finance-reviewed', {
+    role: 'SELLER',
+    kinds: ['SALES'],
+    from: ['PENDING_FINANCE_REVIEW'],
+  });
+  if (isFailure(order)) return order;
+  if (decision === 'REJECT') return cancel(tx, identity, order, note ?? 'rejected in finance review');
+  return approveAndRoute(tx, identity, order, 'order.approved', note);
+}
+
+/** The seller accepts a DISTRIBUTION or PURCHASE order: APPROVED, and its lines route further up. */
+export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+  const order = await orderFor(tx, identity, orderId, 'accepted', {
+    role: 'SELLER',
+    kinds: ['DISTRIBUTION', 'PURCHASE'],
+    from: ['PENDING_ACCEPTANCE'],
+  });
+  if (isFailure(order)) return order;
+  return approveAndRoute(tx, identity, order, 'order.accepted', null);
+}
+
+async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topic: string, note: string | null): Promise<OrderRow> {
+  const approved = await changeStatus(tx, identity, order, 'APPROVED', topic, note);
+  const routing = await routeOpenLines(tx, identity, approved);
+  await appendOrderEvent(tx, approved, 'order.routed', {
+    distributionOrderIds: routing.distributionOrders.map((o) => o.id),
+    ownLineIds: routing.ownLines.map((l) => l.id),
+    undecidedLineIds: routing.undecidedLines.map((l) => l.id),
+  });
+  return approved;
+}
+
+/**
+ * The seller rejects a DISTRIBUTION or PURCHASE order it has not accepted yet. Its lines are
+ * cancelled; the buyer's lines they came from become NEEDS_DECISION (a workflow acting for the
+ * buyer does that from `order.rejected`), so nothing is lost.
+ */
+export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(reason);
+  if (!note) return invalidInput('reason', 'Say why (1–1000 characters): the buyer has to decide what to do with the lines.');
+  const order = await orderFor(tx, identity, orderId, 'rejected', {
+    role: 'SELLER',
+    kinds: ['DISTRIBUTION', 'PURCHASE'],
+    from: ['PENDING_ACCEPTANCE'],
+  });
+  if (isFailure(order)) return order;
+  const lines = await lockLines(tx, order.id);
+  await setLineStatus(tx, lines.map((l) => l.id), 'CANCELLED');
+  return changeStatus(tx, identity, order, 'REJECTED', 'order.rejected', note, {
+    lines: lines.map((l) => ({ lineId: l.id, parentLineId: l.parentLineId })),
+  });
+}
+
+/** Puts an open order on hold; `releaseOrder` returns it to where it was. */
+export async function holdOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(reason);
+  if (!note) return invalidInput('reason', 'Say why the order is held (1–1000 characters).');
+  const order = await orderFor(tx, identity, orderId, 'held', { role: 'SELLER', from: OPEN_STATUSES.filter((s) => s !== 'DRAFT') });
+  if (isFailure(order)) return order;
+  return changeStatus(tx, identity, order, 'ON_HOLD', 'order.held', note);
+}
+
+/** Releases a held order back to the status it was held in. */
+export async function releaseOrder(tx: Tx, identity: Identity, orderId: string, reason?: string | null): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(reason);
+  if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
+  const order = await orderFor(tx, identity, orderId, 'released', { role: 'SELLER', from: ['ON_HOLD'] });
+  if (isFailure(order)) return order;
+  const released = await changeStatus(tx, identity, order, order.heldFromStatus!, 'order.released', note);
+  // Lines adjusted while held on a routed order are routed now.
+  if (['APPROVED', 'ALLOCATED', 'BACKORDERED'].includes(released.status)) await routeOpenLines(tx, identity, released);
+  return released;
+}
+
+/**
+ * Cancels an order nothing of which has shipped: a SALES order by its seller, a DISTRIBUTION or
+ * PURCHASE order by its buyer. Emits `order.cancelled`: inventory releases reservations, and the
+ * orders workflow cancels the unshipped orders routed from it, level by level up the chain.
+ */
+export async function cancelOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(reason);
+  if (!note) return invalidInput('reason', 'Say why the order is cancelled (1–1000 characters).');
+  const order = await lockOrder(tx, orderId);
+  if (!order) return orderNotFound();
+  const canceller = order.kind === 'SALES' ? 'SELLER' : 'BUYER';
+  if (roleIn(order, identity) !== canceller) {
+    return notPermittedForRole(
+      order.kind === 'SALES' ? 'Only the seller can cancel a sales order.' : 'Only the buyer can cancel this order; the seller may reject it.',
+    );
+  }
+  if (![...OPEN_STATUSES, 'ON_HOLD'].includes(order.status)) return invalidTransition(order.status, 'cancelled');
+  const lines = await lockLines(tx, order.id);
+  if (lines.some((l) => l.shippedQuantity > 0)) {
+    return invalidTransition(order.status, 'cancelled', 'Part of this order has shipped; cancel the remaining lines with adjustOrder or request a return.');
+  }
+  return cancel(tx, identity, order, note);
+}
+
+/** Cancels an order and its lines (no checks): used by cancel, review rejection and the cascade. */
+export async function cancel(tx: Tx, identity: Identity, order: OrderRow, reason: string): Promise<OrderRow> {
+  await tx
+    .update(orderLines)
+    .set({ status: 'CANCELLED' })
+    .where(and(eq(orderLines.orderId, order.id), inArray(orderLines.status, ['OPEN', 'ROUTED', 'NEEDS_DECISION'])));
+  return changeStatus(tx, identity, order, 'CANCELLED', 'order.cancelled', reason);
+}
+
+export type LineDecision = 'FULFIL_OWN' | 'RETRY_ROUTING' | 'CANCEL';
+
+/** Decides lines left NEEDS_DECISION by a supplier's rejection (or by a link without a price). */
+export async function decideLines(
+  tx: Tx,
+  identity: Identity,
+  input: { orderId: string; lineIds: readonly string[]; decision: LineDecision; reason?: string | null },
+): Promise<OrderRow | OrdersFailure> {
+  const note = cleanReason(input.reason);
+  if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
+  const order = await orderFor(tx, identity, input.orderId, 'decided', {
+    role: 'SELLER',
+    from: ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED', 'ON_HOLD'],
+  });
+  if (isFailure(order)) return order;
+  const lines = await lockLines(tx, order.id);
+  const chosen = input.lineIds.map((id) => lines.find((l) => l.id === id));
+  const index = chosen.findIndex((l) => !l || l.status !== 'NEEDS_DECISION');
+  if (input.lineIds.length === 0) return invalidInput('lineIds', 'Name at least one line.');
+  if (index >= 0) return invalidInput(`lineIds[${index}]`, 'This line of the order is not waiting for a decision.');
+  const decided = chosen as NonNullable<(typeof chosen)[number]>[];
+  if (input.decision === 'CANCEL') {
+    await setLineStatus(tx, decided.map((l) => l.id), 'CANCELLED');
+    await refreshTotal(tx, order.id);
+    const remaining = lines.filter((l) => !decided.includes(l) && l.status !== 'CANCELLED');
+    if (remaining.length === 0) return cancel(tx, identity, order, note ?? 'all lines cancelled');
+  } else if (input.decision === 'FULFIL_OWN') {
+    await tx.update(orderLines).set({ status: 'ROUTED', fulfilment: 'OWN', linkId: null }).where(inArray(orderLines.id, decided.map((l) => l.id)));
+    await requestOwnFulfilment(tx, order, decided);
+  } else {
+    await setLineStatus(tx, decided.map((l) => l.id), 'OPEN');
+    await routeOpenLines(tx, identity, order, decided.map((l) => l.id));
+  }
+  await writeTimeline(tx, identity, order, order.status, order.status, `${decided.length} line(s): ${input.decision}${note ? ` — ${note}` : ''}`);
+  await appendOrderEvent(tx, order, 'order.lines_decided', { decision: input.decision, lineIds: decided.map((l) => l.id) });
+  return (await lockOrder(tx, order.id))!;
+}
+
+/** SHIPPED → DELIVERED, by either party. */
+export async function confirmDelivery(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+  const order = await orderFor(tx, identity, orderId, 'delivered', { role: 'EITHER', from: ['SHIPPED'] });
+  if (isFailure(order)) return order;
+  return changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', null);
+}
+
+/** DELIVERED → COMPLETED, by the seller. */
+export async function completeOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+  const order = await orderFor(tx, identity, orderId, 'completed', { role: 'SELLER', from: ['DELIVERED'] });
+  if (isFailure(order)) return order;
+  return changeStatus(tx, identity, order, 'COMPLETED', 'order.completed', null);
+}

@@ -1,0 +1,108 @@
+import type postgres from 'postgres';
+import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import { orderLines } from '@redthread/schema';
+import { and, eq, inArray } from 'drizzle-orm';
+import { appendOrderEvent, childOrdersBoughtBy, lockOrder, writeTimeline } from './services/common';
+import { passReturnUpstream } from './services/returns';
+import { applySupplierShipment } from './services/shipments';
+import { cancel } from './services/status';
+
+/** Durable name of the orders workflow consumer (its cursor in events.consumer_cursors). */
+export const ORDER_WORKFLOW_CONSUMER = 'orders.chain';
+
+/** The topics the chain workflow reacts to. */
+export const ORDER_WORKFLOW_TOPICS = ['order.lines_shipped', 'order.rejected', 'order.cancelled', 'return.approved'] as const;
+
+/** The identity a workflow step acts under: the partner whose order it changes. */
+function actingFor(partnerId: string): Identity {
+  return { subject: 'workflow:orders.chain', partnerId, roles: ['admin'] };
+}
+
+/**
+ * Carries changes along the order chain, one level per event, each step acting for the partner
+ * whose order it changes (so row-level security applies as for a user of that partner):
+ * - a supplier's shipment (`order.lines_shipped` on an order with a parent) ships the parent's lines;
+ * - a supplier's rejection (`order.rejected`) leaves the buyer's parent lines NEEDS_DECISION;
+ * - a cancellation (`order.cancelled`) cancels the unshipped orders routed from it;
+ * - an approved return of a drop-shipped line (`return.approved`) is requested from the supplier.
+ * Steps are idempotent and run in the consumer's transaction with its cursor: exactly once.
+ */
+export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]): Promise<void> {
+  for (const event of events) {
+    const payload = event.payload as Record<string, unknown>;
+    const buyer = payload['buyerPartnerId'] as string | null;
+    const seller = payload['sellerPartnerId'] as string;
+    const parentOrderId = payload['parentOrderId'] as string | null;
+    switch (event.topic) {
+      case 'order.lines_shipped': {
+        if (!parentOrderId || !buyer) break;
+        const identity = actingFor(buyer);
+        await setTenant(tx, identity);
+        const shipped = (payload['lines'] as { parentLineId: string | null; quantity: number }[]) ?? [];
+        await applySupplierShipment(tx, identity, parentOrderId, shipped);
+        break;
+      }
+      case 'order.rejected': {
+        if (!parentOrderId || !buyer) break;
+        const identity = actingFor(buyer);
+        await setTenant(tx, identity);
+        await returnLinesForDecision(tx, identity, parentOrderId, payload, event.payload['reason'] as string | null);
+        break;
+      }
+      case 'order.cancelled': {
+        // The seller of the cancelled order is the buyer of the orders routed from it.
+        const identity = actingFor(seller);
+        await setTenant(tx, identity);
+        for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
+          if (['CANCELLED', 'REJECTED', 'COMPLETED', 'SHIPPED', 'PARTIALLY_SHIPPED', 'DELIVERED'].includes(child.status)) continue;
+          await cancel(tx, identity, child, 'the order it was routed from was cancelled');
+        }
+        break;
+      }
+      case 'return.approved': {
+        if (payload['fulfilment'] === 'OWN') break;
+        const identity = actingFor(seller);
+        await setTenant(tx, identity);
+        await passReturnUpstream(tx, identity, event.entityId);
+        break;
+      }
+    }
+  }
+}
+
+async function returnLinesForDecision(
+  tx: Tx,
+  identity: Identity,
+  parentOrderId: string,
+  payload: Record<string, unknown>,
+  reason: string | null,
+): Promise<void> {
+  const parent = await lockOrder(tx, parentOrderId);
+  if (!parent || ['CANCELLED', 'REJECTED', 'COMPLETED'].includes(parent.status)) return;
+  const parentLineIds = ((payload['lines'] as { parentLineId: string | null }[]) ?? [])
+    .map((l) => l.parentLineId)
+    .filter((id): id is string => Boolean(id));
+  if (parentLineIds.length === 0) return;
+  const changed = await tx
+    .update(orderLines)
+    .set({ status: 'NEEDS_DECISION', fulfilment: null, linkId: null })
+    .where(and(inArray(orderLines.id, parentLineIds), eq(orderLines.orderId, parent.id), eq(orderLines.status, 'ROUTED')))
+    .returning({ id: orderLines.id });
+  if (changed.length === 0) return;
+  await writeTimeline(tx, identity, parent, parent.status, parent.status, `supplier rejected ${changed.length} line(s)${reason ? `: ${reason}` : ''}; decide with decideLines`);
+  await appendOrderEvent(tx, parent, 'order.lines_need_decision', { lineIds: changed.map((l) => l.id) });
+}
+
+/** Starts the chain workflow on a worker-role connection. */
+export function startOrderWorkflows(options: { db: Db; listenClient: postgres.Sql; pollIntervalMs?: number }): EventConsumer {
+  const consumer = new EventConsumer({
+    name: ORDER_WORKFLOW_CONSUMER,
+    db: options.db,
+    listenClient: options.listenClient,
+    topics: ORDER_WORKFLOW_TOPICS,
+    handle: handleChainEvents,
+    logger: createLogger('orders.workflow'),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  });
+  return consumer;
+}
