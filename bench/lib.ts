@@ -43,11 +43,12 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   const adminUrl = withDatabase(serverUrl, name);
   await migrateDatabase(adminUrl, DEV_APP_DB_PASSWORD);
   const appUrl = withRole(adminUrl, APP_ROLE, DEV_APP_DB_PASSWORD);
-  await seedDemoWorld(adminUrl, appUrl);
+  const workerUrl = withRole(adminUrl, WORKER_ROLE, DEV_APP_DB_PASSWORD);
+  await seedDemoWorld(adminUrl, appUrl, workerUrl);
   return {
     adminUrl,
     appUrl,
-    workerUrl: withRole(adminUrl, WORKER_ROLE, DEV_APP_DB_PASSWORD),
+    workerUrl,
     close: async () => {
       if (external) await dropDatabase(serverUrl, name);
       await stopServer();

@@ -16,7 +16,7 @@ try {
     if ((await hasPartners(database.adminUrl)) && !process.argv.includes('--force')) {
       log.info('partners exist already; nothing seeded (use --force to add what is missing)');
     } else {
-      await seedDemoWorld(database.adminUrl, database.appUrl);
+      await seedDemoWorld(database.adminUrl, database.appUrl, database.workerUrl);
       log.info('demo world seeded');
     }
   } finally {

@@ -11,6 +11,7 @@ import {
   withDatabase,
   withRole,
   APP_ROLE,
+  WORKER_ROLE,
   type AdminPostgres,
 } from '@redthread/kit/devdb';
 import { DEV_APP_DB_PASSWORD } from '@redthread/kit';
@@ -42,7 +43,7 @@ export default async function setup(project: TestProject) {
   await migrateDatabase(withDatabase(server.adminUrl, emptyTemplate), DEV_APP_DB_PASSWORD);
   await ensureDatabase(server.adminUrl, demoTemplate, emptyTemplate);
   const demoUrl = withDatabase(server.adminUrl, demoTemplate);
-  await seedDemoWorld(demoUrl, withRole(demoUrl, APP_ROLE, DEV_APP_DB_PASSWORD));
+  await seedDemoWorld(demoUrl, withRole(demoUrl, APP_ROLE, DEV_APP_DB_PASSWORD), withRole(demoUrl, WORKER_ROLE, DEV_APP_DB_PASSWORD));
 
   project.provide('pgAdminUrl', server.adminUrl);
   project.provide('emptyTemplate', emptyTemplate);

@@ -90,6 +90,9 @@ describe('gateway authentication', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', subgraphs: [{ name: 'catalog', ok: true }] });
+    const body = (await ready.json()) as { status: string; subgraphs: { name: string; ok: boolean }[] };
+    expect(body.status).toBe('ready');
+    expect(body.subgraphs.map((s) => s.name)).toEqual(['catalog', 'orders']);
+    expect(body.subgraphs.every((s) => s.ok)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { products } from '@redthread/schema';
 import { connectDatabase, inTenantTransaction, type Db, type Identity } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
 import { proposeLink, setShareRule, setSupplyPrice, transitionLink } from '@redthread/catalog/services/links';
+import { seedDemoOrders } from './orders';
 
 /** A partner of the demo world. */
 export interface DemoPartner {
@@ -142,10 +143,11 @@ export async function hasPartners(adminUrl: string): Promise<boolean> {
 
 /**
  * Seeds the demo world. Partners are registered with the owner connection (as onboarding will);
- * everything else goes through the services under each partner's own identity, so the demo
- * data obeys the same rules and writes the same events as real use.
+ * everything else — products, links, prices, channels, customers, orders along the chain — goes
+ * through the services under each partner's own identity, so the demo data obeys the same rules
+ * and writes the same events as real use. The order chain workflow is drained on `workerUrl`.
  */
-export async function seedDemoWorld(adminUrl: string, appUrl: string): Promise<void> {
+export async function seedDemoWorld(adminUrl: string, appUrl: string, workerUrl: string): Promise<void> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     for (const partner of DEMO_PARTNERS) {
@@ -170,6 +172,12 @@ export async function seedDemoWorld(adminUrl: string, appUrl: string): Promise<v
       });
     }
     for (const link of DEMO_LINKS) await seedLink(app.db, link);
+    const worker = connectDatabase(workerUrl, { max: 2, applicationName: 'redthread-seed' });
+    try {
+      await seedDemoOrders(app, worker, demoPartnerId);
+    } finally {
+      await worker.close();
+    }
   } finally {
     await app.close();
   }

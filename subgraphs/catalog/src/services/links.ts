@@ -77,8 +77,8 @@ const TRANSITIONS: Record<LinkAction, { from: readonly LinkStatus[]; to: LinkSta
   end: { from: ['PROPOSED', 'ACTIVE', 'SUSPENDED'], to: 'ENDED', topic: 'link.ended' },
 };
 
-/** Clock skew tolerated on `effectiveFrom` before it counts as "in the past". */
-const PAST_TOLERANCE_MS = 60_000;
+/** A moment this close before now (clock skew, transit) means "now"; anything earlier is refused. */
+const PAST_TOLERANCE_MS = 5_000;
 const CURSOR_KIND = 'links';
 
 /** The caller's side of a link. */
@@ -304,10 +304,11 @@ export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSuppl
   const currency = input.currency.trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'The currency must be an ISO-4217 code such as EUR or USD.');
   const now = Date.now();
-  const effectiveFrom = input.effectiveFrom ?? new Date(now);
-  if (effectiveFrom.getTime() < now - PAST_TOLERANCE_MS) {
-    return invalidInput('effectiveFrom', 'A supply price cannot take effect in the past; choose now or a later moment.');
+  const requested = input.effectiveFrom?.getTime() ?? now;
+  if (requested < now - PAST_TOLERANCE_MS) {
+    return invalidInput('effectiveFrom', 'A supply price cannot take effect in the past; omit effectiveFrom for now, or choose a later moment.');
   }
+  const effectiveFrom = new Date(Math.max(requested, now));
   try {
     await tx.transaction(async (savepoint) => {
       await savepoint.insert(supplyPrices).values({
