@@ -1,14 +1,15 @@
 /**
  * `npm start`: the whole platform on one machine. Starts the embedded PostgreSQL (or uses
  * DATABASE_URL), migrates, seeds the demo world into an empty database, starts the subgraphs and
- * the gateway, and prints the URLs and a demo token per demo partner. Ctrl-C stops everything.
+ * the gateway, and prints the URLs (GraphQL, GraphiQL) and a demo token per demo partner. In
+ * development the GraphiQL page offers the same demo tokens in a picker. Ctrl-C stops everything.
  */
 import { EnvError, configureLogging, createLogger } from '@redthread/kit';
-import { loadGatewayEnv } from '@redthread/gateway';
+import { loadGatewayEnv, type DevToken } from '@redthread/gateway';
 import { loadToolingEnv } from './env';
 import { openPlatformDatabase, redact } from './lib/database';
 import { startPlatform } from './lib/platform';
-import { mintDevToken } from './lib/tokens';
+import { DEFAULT_DEV_ROLES, mintDevToken } from './lib/tokens';
 import { DEMO_PARTNERS, demoPartnerId, hasPartners, seedDemoWorld } from './demo/world';
 
 async function main(): Promise<void> {
@@ -37,6 +38,16 @@ async function main(): Promise<void> {
     await seedDemoWorld(database.adminUrl, database.appUrl);
   }
 
+  const mintDemoTokens = (): Promise<DevToken[]> =>
+    Promise.all(
+      DEMO_PARTNERS.map(async (partner) => ({
+        partnerCode: partner.code,
+        partnerName: partner.name,
+        roles: DEFAULT_DEV_ROLES,
+        token: await mintDevToken({ partnerId: demoPartnerId(partner.code), partnerCode: partner.code }, gatewayEnv.JWT_SECRET),
+      })),
+    );
+
   platform = await startPlatform({
     appDatabaseUrl: database.appUrl,
     port: gatewayEnv.PORT,
@@ -57,6 +68,7 @@ async function main(): Promise<void> {
     },
     maxBodyBytes: gatewayEnv.MAX_BODY_BYTES,
     introspection: gatewayEnv.NODE_ENV !== 'production',
+    ...(gatewayEnv.NODE_ENV !== 'production' ? { graphiql: { devTokens: mintDemoTokens } } : {}),
   });
 
   const lines = [
@@ -64,6 +76,7 @@ async function main(): Promise<void> {
     'Redthread is running.',
     '',
     `  GraphQL   ${platform.gateway.graphqlUrl}`,
+    `  GraphiQL  ${platform.gateway.graphiqlUrl}`,
     `  Health    ${platform.gateway.url}/readyz`,
     ...platform.subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.graphqlUrl} (gateway-signed requests only)`),
     `  Database  ${redact(database.adminUrl)}${database.embedded ? ' (embedded)' : ''}`,
@@ -71,18 +84,15 @@ async function main(): Promise<void> {
   ];
   if (!gatewayEnv.JWKS_URL) {
     lines.push('Demo tokens (12 h, roles admin,sales,reviewer,finance,warehouse):', '');
-    for (const partner of DEMO_PARTNERS) {
-      const token = await mintDevToken(
-        { partnerId: demoPartnerId(partner.code), partnerCode: partner.code },
-        gatewayEnv.JWT_SECRET,
-      );
-      lines.push(`  ${partner.code.padEnd(11)} ${token}`);
-    }
+    for (const { partnerCode, token } of await mintDemoTokens()) lines.push(`  ${partnerCode.padEnd(11)} ${token}`);
     lines.push(
       '',
       'Try it:',
       `  curl -s ${platform.gateway.graphqlUrl} -H 'content-type: application/json' \\`,
       `    -H "authorization: Bearer <SHOP-A token>" -d '{"query":"{ me { code name } }"}'`,
+      ...(gatewayEnv.NODE_ENV !== 'production'
+        ? [`  or open ${platform.gateway.graphiqlUrl} and pick a demo partner's token under the key button.`]
+        : []),
       '',
     );
   }

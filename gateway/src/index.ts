@@ -19,9 +19,11 @@ import {
 import { clientTokenVerifier, type ClientTokenConfig } from './auth';
 import { operationLimitsPlugin, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
+import { graphiqlRoutes, usesDevelopmentSecret, type GraphiQLOptions } from './graphiql';
 
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
 export { loadGatewayEnv, SUBGRAPH_NAMES, type GatewayEnv } from './env';
+export type { DevToken, GraphiQLOptions } from './graphiql';
 
 /** What the gateway keeps per request. Never contains anything a client sent except the verified identity. */
 export interface GatewayContext {
@@ -42,12 +44,16 @@ export interface GatewayOptions {
   maxBodyBytes: number;
   /** Off in production. */
   introspection: boolean;
+  /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
+  graphiql?: GraphiQLOptions;
   logger?: Logger;
 }
 
 /** A running gateway. */
 export interface RunningGateway extends RunningHttpServer {
   readonly graphqlUrl: string;
+  /** The GraphiQL page. */
+  readonly graphiqlUrl: string;
 }
 
 /**
@@ -78,8 +84,8 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 /**
  * Starts the gateway: composes the supergraph from the subgraphs' SDL, verifies client JWTs,
- * enforces operation limits, and serves `/graphql`, `/healthz` (alive) and `/readyz` (every
- * subgraph answers its health check).
+ * enforces operation limits, and serves `/graphql`, `/healthz` (alive), `/readyz` (every
+ * subgraph answers its health check) and GraphiQL at `/graphiql` (see ./graphiql).
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger ?? createLogger('gateway');
@@ -116,6 +122,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
   });
 
+  const serveGraphiQL = graphiqlRoutes({
+    ...options.graphiql,
+    offerDevTokens: usesDevelopmentSecret(options.clientTokens),
+    logger: log.child({ route: 'graphiql' }),
+  });
+
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -130,7 +142,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return;
     }
     if (path !== '/graphql') {
-      sendJson(res, 404, { error: 'Not found. The GraphQL endpoint is /graphql.' });
+      serveGraphiQL(req, res)
+        .then((served) => {
+          if (!served) sendJson(res, 404, { error: 'Not found. The GraphQL endpoint is /graphql; GraphiQL is at /graphiql.' });
+        })
+        .catch((error: unknown) => {
+          log.error({ err: error, path }, 'GraphiQL request failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
+          else res.end();
+        });
       return;
     }
     handleGraphQL(req, res).catch((error: unknown) => {
@@ -141,10 +161,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
   const running = await listen(http, options.port, options.host);
-  log.info({ url: `${running.url}/graphql` }, 'gateway listening');
+  log.info({ url: `${running.url}/graphql`, graphiql: `${running.url}/graphiql` }, 'gateway listening');
   return {
     ...running,
     graphqlUrl: `${running.url}/graphql`,
+    graphiqlUrl: `${running.url}/graphiql`,
     close: async () => {
       await running.close();
       await server.stop();

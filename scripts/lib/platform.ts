@@ -1,5 +1,5 @@
 import { catalogSubgraph } from '@redthread/catalog';
-import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type RunningGateway } from '@redthread/gateway';
+import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   connectDatabase,
   createLogger,
@@ -30,6 +30,8 @@ export interface PlatformConfig {
   limits: OperationLimits;
   maxBodyBytes: number;
   introspection: boolean;
+  /** GraphiQL extras (the development token picker). */
+  graphiql?: GraphiQLOptions;
   /** Per-statement hook, for tests that count SQL statements. */
   onQuery?: ConnectOptions['onQuery'];
 }
@@ -82,6 +84,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       limits: config.limits,
       maxBodyBytes: config.maxBodyBytes,
       introspection: config.introspection,
+      ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
     return {
       gateway,

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PARTNERS } from '../scripts/demo/world';
+import { DEFAULT_DEV_ROLES } from '../scripts/lib/tokens';
+import { freshDatabase, type TestDatabase } from '../test/database';
+import { startTestPlatform, type TestPlatform } from '../test/platform';
+import { editorText, launchChromium, recordPage, replaceEditorText, saveScreenshot, type PageRecording } from './browser';
+
+const HEADERS_EDITOR = 'section.graphiql-editor-tool .graphiql-editor:not(.hidden)';
+const QUERY_EDITOR = '.graphiql-query-editor';
+const RESPONSE = '.graphiql-response';
+
+let db: TestDatabase;
+let api: TestPlatform;
+let browser: Browser;
+let origin: string;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+  api = await startTestPlatform(db);
+  origin = api.platform.gateway.url;
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  await db?.drop();
+});
+
+async function openGraphiQL(
+  context?: BrowserContext,
+): Promise<{ page: Page; recording: PageRecording }> {
+  context ??= await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const recording = recordPage(page);
+  await page.goto(`${origin}/graphiql`);
+  await page.locator(`${QUERY_EDITOR} .monaco-editor`).waitFor({ state: 'visible' });
+  return { page, recording };
+}
+
+async function runAndReadResponse(page: Page, query: string): Promise<string> {
+  await replaceEditorText(page, QUERY_EDITOR, query);
+  await page.locator('.graphiql-execute-button').click();
+  await page.waitForFunction(
+    (selector) => /"data"|"errors"/.test(document.querySelector(selector)?.textContent ?? ''),
+    RESPONSE,
+  );
+  return editorText(page, RESPONSE);
+}
+
+/** Requests to anything but the gateway (data: and blob: URLs are the page's own). */
+function foreignRequests(recording: PageRecording): string[] {
+  return recording.requests.filter((url) => !url.startsWith(`${origin}/`) && !/^(data|blob):/.test(url));
+}
+
+describe('GraphiQL in a browser', () => {
+  it('runs { me { code } } with a pasted SHOP-A token and shows SHOP-A', async () => {
+    const { page, recording } = await openGraphiQL();
+    const token = await api.tokenFor('SHOP-A');
+    const sent: { authorization: string | undefined; method: string }[] = [];
+    page.on('request', (request) => {
+      if (request.url() === `${origin}/graphql`) sent.push({ authorization: request.headers()['authorization'], method: request.method() });
+    });
+
+    await replaceEditorText(page, HEADERS_EDITOR, `{ "Authorization": "Bearer ${token}" }`);
+    const response = await runAndReadResponse(page, '{ me { code } }');
+    await saveScreenshot(page, 'graphiql-shop-a');
+
+    expect(response).toContain('"code": "SHOP-A"');
+    expect(response).not.toContain('"errors"');
+    expect(sent.filter((r) => r.method === 'POST' && r.authorization === `Bearer ${token}`).length).toBeGreaterThan(0);
+    expect(foreignRequests(recording)).toEqual([]);
+    expect(recording.errors.filter((e) => /Content Security Policy|Refused to/i.test(e))).toEqual([]);
+    await page.context().close();
+  });
+
+  it('loads the schema into the docs explorer once a token is in place', async () => {
+    const { page } = await openGraphiQL();
+    await replaceEditorText(page, HEADERS_EDITOR, `{ "Authorization": "Bearer ${await api.tokenFor('SHOP-A')}" }`);
+    await page.locator('button[aria-label="Show Documentation Explorer"]').click();
+    await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).first().waitFor();
+    await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).first().click();
+    await page.locator('.graphiql-doc-explorer').getByText('me', { exact: true }).first().waitFor();
+    await page.context().close();
+  });
+
+  it('offers the demo partners’ tokens in development, and a picked one is used', async () => {
+    // The test platform does not pass dev tokens to the gateway (their endpoint and its
+    // development-only gating are covered in gateway/test/graphiql.test.ts), so the browser gets
+    // the list `npm start` would serve, with real tokens for this gateway.
+    const tokens = await Promise.all(
+      DEMO_PARTNERS.map(async (p) => ({ partnerCode: p.code, partnerName: p.name, roles: DEFAULT_DEV_ROLES, token: await api.tokenFor(p.code) })),
+    );
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.route(`${origin}/graphiql/dev-tokens`, (route) => route.fulfill({ json: { tokens } }));
+    const { page, recording } = await openGraphiQL(context);
+    await page.locator('button[aria-label="Show Dev tokens"]').click();
+    await page.locator('button[data-partner-code="TRADER-B"]').click();
+    expect(await editorText(page, HEADERS_EDITOR)).toContain('"Authorization": "Bearer ey');
+
+    const response = await runAndReadResponse(page, '{ me { code } }');
+    await saveScreenshot(page, 'graphiql-dev-token-picker');
+    expect(response).toContain('"code": "TRADER-B"');
+    expect(foreignRequests(recording)).toEqual([]);
+    await context.close();
+  });
+
+  it('shows no token picker when the gateway offers no dev tokens', async () => {
+    const { page } = await openGraphiQL();
+    await page.locator('button[aria-label="Show History"]').waitFor();
+    expect(await page.locator('button[aria-label="Show Dev tokens"]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('keeps the history of operations that ran', async () => {
+    const { page } = await openGraphiQL();
+    await replaceEditorText(page, HEADERS_EDITOR, `{ "Authorization": "Bearer ${await api.tokenFor('SHOP-A')}" }`);
+    await runAndReadResponse(page, 'query WhoAmI { me { code } }');
+    await page.locator('button[aria-label="Show History"]').click();
+    await page.locator('.graphiql-history').getByText('WhoAmI').waitFor();
+    await page.context().close();
+  });
+});
