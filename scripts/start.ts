@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   if (env.SEED_DEMO && !(await hasPartners(database.adminUrl))) {
     log.info('empty database: seeding the demo world');
-    await seedDemoWorld(database.adminUrl, database.appUrl);
+    await seedDemoWorld(database.adminUrl, database.appUrl, database.workerUrl);
   }
 
   const mintDemoTokens = (): Promise<DevToken[]> =>
@@ -50,9 +50,13 @@ async function main(): Promise<void> {
 
   platform = await startPlatform({
     appDatabaseUrl: database.appUrl,
+    workerDatabaseUrl: database.workerUrl,
     port: gatewayEnv.PORT,
     host: gatewayEnv.HOST,
-    subgraphPorts: env.CATALOG_PORT === undefined ? {} : { catalog: env.CATALOG_PORT },
+    subgraphPorts: {
+      ...(env.CATALOG_PORT === undefined ? {} : { catalog: env.CATALOG_PORT }),
+      ...(env.ORDERS_PORT === undefined ? {} : { orders: env.ORDERS_PORT }),
+    },
     clientTokens: {
       jwtSecret: gatewayEnv.JWT_SECRET,
       jwksUrl: gatewayEnv.JWKS_URL,

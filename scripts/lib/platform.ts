@@ -1,4 +1,5 @@
 import { catalogSubgraph } from '@redthread/catalog';
+import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   connectDatabase,
@@ -15,12 +16,14 @@ import type { ClientTokenConfig } from '@redthread/gateway/auth';
 
 /** The subgraph definitions, in port order. Must match the gateway's SUBGRAPH_NAMES. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph has its own loader type
-export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph];
+export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph, ordersSubgraph];
 
 /** How to run the whole platform in this process. */
 export interface PlatformConfig {
   /** Application-role database URL (no table ownership, no BYPASSRLS). */
   appDatabaseUrl: string;
+  /** Worker-role database URL: the event-log workflows (order chain) run on it. */
+  workerDatabaseUrl: string;
   /** Gateway port; subgraphs take the next ones unless `subgraphPorts` says otherwise. 0 = free ports. */
   port: number;
   host?: string;
@@ -41,6 +44,8 @@ export interface RunningPlatform {
   gateway: RunningGateway;
   subgraphs: RunningSubgraph[];
   database: Database;
+  /** The worker connection the workflows run on. */
+  workerDatabase: Database;
   stop(): Promise<void>;
 }
 
@@ -60,9 +65,12 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     applicationName: 'redthread-subgraphs',
     ...(config.onQuery ? { onQuery: config.onQuery } : {}),
   });
+  const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
+  const workflows = [startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client })];
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
   try {
+    await Promise.all(workflows.map((workflow) => workflow.start()));
     for (const [index, definition] of SUBGRAPHS.entries()) {
       const port = config.subgraphPorts?.[definition.name] ?? (config.port === 0 ? 0 : config.port + index + 1);
       subgraphs.push(
@@ -90,15 +98,20 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       gateway,
       subgraphs,
       database,
+      workerDatabase,
       stop: async () => {
         await gateway.close();
         await Promise.all(subgraphs.map((s) => s.close()));
+        await Promise.all(workflows.map((workflow) => workflow.stop()));
         await database.close();
+        await workerDatabase.close();
       },
     };
   } catch (error) {
     await Promise.all(subgraphs.map((s) => s.close()));
+    await Promise.all(workflows.map((workflow) => workflow.stop()));
     await database.close();
+    await workerDatabase.close();
     throw error;
   }
 }
