@@ -11,3 +11,6 @@ export * from './catalog/links';
 export * from './orders/channels';
 export * from './orders/orders';
 export * from './orders/returns';
+export * from './inventory/warehouses';
+export * from './inventory/stock';
+export * from './inventory/operations';

@@ -18,6 +18,7 @@ export const toolingEnvSchema = z.object({
     .transform((v) => v === 'true'),
   CATALOG_PORT: portSchema.optional(),
   ORDERS_PORT: portSchema.optional(),
+  INVENTORY_PORT: portSchema.optional(),
 });
 
 export type ToolingEnv = z.infer<typeof toolingEnvSchema>;

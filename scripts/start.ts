@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     subgraphPorts: {
       ...(env.CATALOG_PORT === undefined ? {} : { catalog: env.CATALOG_PORT }),
       ...(env.ORDERS_PORT === undefined ? {} : { orders: env.ORDERS_PORT }),
+      ...(env.INVENTORY_PORT === undefined ? {} : { inventory: env.INVENTORY_PORT }),
     },
     clientTokens: {
       jwtSecret: gatewayEnv.JWT_SECRET,

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 export const catalogSchema = pgSchema('catalog');
 
 /** What a partner does in the supply chain; a partner may be several. */
-export const partnerKind = catalogSchema.enum('partner_kind', ['CHANNEL', 'TRADER', 'SUPPLIER']);
+export const partnerKind = catalogSchema.enum('partner_kind', ['CHANNEL', 'TRADER', 'SUPPLIER', 'LOGISTICS']);
 
 /** A company with its own Redthread account: a channel partner, a trader or a supplier. */
 export const partners = catalogSchema.table(

@@ -1,10 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { orderLines, orders } from '@redthread/schema';
+import { and, eq } from 'drizzle-orm';
+import { orders } from '@redthread/schema';
 import { EventConsumer, inTenantTransaction, type Database, type Db, type Identity, type Tx } from '@redthread/kit';
-import { ORDER_WORKFLOW_CONSUMER, handleChainEvents } from '@redthread/orders';
+import { ORDER_WORKFLOW_CONSUMER, ORDER_WORKFLOW_TOPICS, handleChainEvents } from '@redthread/orders';
+import { ALLOCATION_CONSUMER, ALLOCATION_TOPICS, handleAllocationEvents } from '@redthread/inventory';
+import { dispatchShipment, inspectShipment, pickLinesOf } from '@redthread/inventory/services/shipments';
+import { listShipments } from '@redthread/inventory/services/queries';
+import { visibleWarehouse } from '@redthread/inventory/services/warehouses';
 import { createChannel, createCustomer } from '@redthread/orders/services/channels';
 import { placeOrder, type PlaceOrderInput } from '@redthread/orders/services/intake';
-import { confirmShipment } from '@redthread/orders/services/shipments';
 import {
   acceptOrder,
   cancelOrder,
@@ -70,15 +73,21 @@ const CUSTOMERS = [
  * workflow (the same consumer and cursor the platform runs) until the chain is settled.
  */
 export async function seedDemoOrders(app: Database, worker: Database, partnerId: (code: string) => string): Promise<void> {
-  const chain = new EventConsumer({
-    name: ORDER_WORKFLOW_CONSUMER,
-    db: worker.db,
-    listenClient: worker.client,
-    topics: ['order.lines_shipped', 'order.rejected', 'order.cancelled', 'return.approved'],
-    handle: handleChainEvents,
-  });
+  const consumers = [
+    new EventConsumer({ name: ORDER_WORKFLOW_CONSUMER, db: worker.db, listenClient: worker.client, topics: ORDER_WORKFLOW_TOPICS, handle: handleChainEvents }),
+    new EventConsumer({ name: ALLOCATION_CONSUMER, db: worker.db, listenClient: worker.client, topics: ALLOCATION_TOPICS, handle: handleAllocationEvents }),
+  ];
+  // Runs both workflows (the same consumers and cursors the platform runs) until nothing is left.
   const settle = async () => {
-    while ((await chain.drainOnce()) > 0);
+    for (;;) {
+      let handled = 0;
+      for (const consumer of consumers) handled += await consumer.drainOnce();
+      if (handled === 0) return;
+    }
+  };
+  const shipAll = async (db: Db, seller: Identity, orderId: string) => {
+    await settle();
+    await shipThroughWarehouse(db, seller, orderId);
   };
   const as = (code: string): Identity => ({ subject: 'seed', partnerId: partnerId(code), roles: ['admin'] });
   const shopA = as('SHOP-A');
@@ -204,18 +213,27 @@ async function childOf(db: Db, buyer: Identity, parentId: string): Promise<strin
   return child.id;
 }
 
-/** Ships every own-fulfilment line of an order in full. */
-async function shipAll(db: Db, seller: Identity, orderId: string): Promise<void> {
+/**
+ * Ships an order's allocated units the way a warehouse does: for each of its open shipments, scan
+ * the pick list at outbound inspection, then dispatch. The workflows carry the rest down the chain.
+ */
+async function shipThroughWarehouse(db: Db, seller: Identity, orderId: string): Promise<void> {
   await step(db, seller, async (tx) => {
-    const lines = await tx
-      .select()
-      .from(orderLines)
-      .where(and(eq(orderLines.orderId, orderId), eq(orderLines.fulfilment, 'OWN'), sql`${orderLines.shippedQuantity} < ${orderLines.quantity}`));
-    return confirmShipment(tx, seller, {
-      orderId,
-      lines: lines.map((l) => ({ lineId: l.id, quantity: l.quantity - l.shippedQuantity })),
-      carrier: 'DHL',
-      trackingNumber: `DEMO-${orderId.slice(0, 8)}`,
-    });
+    for (const shipment of await listShipments(tx, { orderId, status: ['TO_PICK'] })) {
+      const lines = (await pickLinesOf(tx, [shipment])).get(shipment.id) ?? [];
+      const inspected = await inspectShipment(tx, seller, {
+        shipmentId: shipment.id,
+        scans: lines.map((l) => ({ code: l.skuCode, quantity: l.quantity })),
+      });
+      if ('errorCode' in inspected) return inspected;
+      const dispatched = await dispatchShipment(
+        tx,
+        seller,
+        { shipmentId: shipment.id, carrier: 'DHL', trackingNumber: `DEMO-${shipment.id.slice(0, 8)}` },
+        (id) => visibleWarehouse(tx, id),
+      );
+      if ('errorCode' in dispatched) return dispatched;
+    }
+    return undefined;
   });
 }

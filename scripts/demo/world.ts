@@ -5,19 +5,20 @@ import { products } from '@redthread/schema';
 import { connectDatabase, inTenantTransaction, type Db, type Identity } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
 import { proposeLink, setShareRule, setSupplyPrice, transitionLink } from '@redthread/catalog/services/links';
+import { seedDemoInventory } from './inventory';
 import { seedDemoOrders } from './orders';
 
 /** A partner of the demo world. */
 export interface DemoPartner {
   code: string;
   name: string;
-  kinds: ('CHANNEL' | 'TRADER' | 'SUPPLIER')[];
+  kinds: ('CHANNEL' | 'TRADER' | 'SUPPLIER' | 'LOGISTICS')[];
   products: { skuCode: string; name: string; barcode?: string; unit?: string }[];
 }
 
 /**
  * The demo world every `npm start` and test starts from. Deterministic: ids derive from codes.
- * SHOP-D has no relation to anyone; later issues add links, orders, stock and money.
+ * SHOP-D has no relation to anyone; LOGI-E is a 3PL that runs one of SHOP-A's warehouses.
  */
 export const DEMO_PARTNERS: readonly DemoPartner[] = [
   {
@@ -53,6 +54,12 @@ export const DEMO_PARTNERS: readonly DemoPartner[] = [
       { skuCode: 'C-OOL-100', name: 'Oolong Tea, loose, 100g' },
       { skuCode: 'C-MUG-300', name: 'Ceramic Mug, white, 300ml' },
     ],
+  },
+  {
+    code: 'LOGI-E',
+    name: 'Logistics E Fulfilment',
+    kinds: ['LOGISTICS'],
+    products: [],
   },
   {
     code: 'SHOP-D',
@@ -172,6 +179,7 @@ export async function seedDemoWorld(adminUrl: string, appUrl: string, workerUrl:
       });
     }
     for (const link of DEMO_LINKS) await seedLink(app.db, link);
+    await seedDemoInventory(app.db, demoIdentity);
     const worker = connectDatabase(workerUrl, { max: 2, applicationName: 'redthread-seed' });
     try {
       await seedDemoOrders(app, worker, demoPartnerId);

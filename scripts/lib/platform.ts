@@ -1,5 +1,6 @@
 import { catalogSubgraph } from '@redthread/catalog';
 import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
+import { inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
 import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   connectDatabase,
@@ -16,13 +17,13 @@ import type { ClientTokenConfig } from '@redthread/gateway/auth';
 
 /** The subgraph definitions, in port order. Must match the gateway's SUBGRAPH_NAMES. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph has its own loader type
-export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph, ordersSubgraph];
+export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph, ordersSubgraph, inventorySubgraph];
 
 /** How to run the whole platform in this process. */
 export interface PlatformConfig {
   /** Application-role database URL (no table ownership, no BYPASSRLS). */
   appDatabaseUrl: string;
-  /** Worker-role database URL: the event-log workflows (order chain) run on it. */
+  /** Worker-role database URL: the event-log workflows (order chain, allocation) run on it. */
   workerDatabaseUrl: string;
   /** Gateway port; subgraphs take the next ones unless `subgraphPorts` says otherwise. 0 = free ports. */
   port: number;
@@ -66,7 +67,10 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     ...(config.onQuery ? { onQuery: config.onQuery } : {}),
   });
   const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
-  const workflows = [startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client })];
+  const workflows = [
+    startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
+    startInventoryWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
+  ];
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
   try {

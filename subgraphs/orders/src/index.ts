@@ -5,7 +5,7 @@ import { createOrdersLoaders, type OrdersLoaders } from './loaders';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
 
-export { startOrderWorkflows, handleChainEvents, ORDER_WORKFLOW_CONSUMER } from './workflows';
+export { startOrderWorkflows, handleChainEvents, ORDER_WORKFLOW_CONSUMER, ORDER_WORKFLOW_TOPICS } from './workflows';
 
 /** The orders subgraph: channels, customers, sales / distribution / purchase orders, returns. */
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {

@@ -2,16 +2,24 @@ import type postgres from 'postgres';
 import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
 import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
-import { appendOrderEvent, childOrdersBoughtBy, lockOrder, writeTimeline } from './services/common';
+import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, writeTimeline } from './services/common';
 import { passReturnUpstream } from './services/returns';
-import { applySupplierShipment } from './services/shipments';
+import { applySupplierShipment, recordShipped } from './services/shipments';
 import { cancel } from './services/status';
 
 /** Durable name of the orders workflow consumer (its cursor in events.consumer_cursors). */
 export const ORDER_WORKFLOW_CONSUMER = 'orders.chain';
 
 /** The topics the chain workflow reacts to. */
-export const ORDER_WORKFLOW_TOPICS = ['order.lines_shipped', 'order.rejected', 'order.cancelled', 'return.approved'] as const;
+export const ORDER_WORKFLOW_TOPICS = [
+  'order.lines_shipped',
+  'order.rejected',
+  'order.cancelled',
+  'return.approved',
+  'inventory.allocation_changed',
+  'shipment.dispatched',
+  'stock.purchase_received',
+] as const;
 
 /** The identity a workflow step acts under: the partner whose order it changes. */
 function actingFor(partnerId: string): Identity {
@@ -24,7 +32,10 @@ function actingFor(partnerId: string): Identity {
  * - a supplier's shipment (`order.lines_shipped` on an order with a parent) ships the parent's lines;
  * - a supplier's rejection (`order.rejected`) leaves the buyer's parent lines NEEDS_DECISION;
  * - a cancellation (`order.cancelled`) cancels the unshipped orders routed from it;
- * - an approved return of a drop-shipped line (`return.approved`) is requested from the supplier.
+ * - an approved return of a drop-shipped line (`return.approved`) is requested from the supplier;
+ * - inventory's allocation result (`inventory.allocation_changed`) makes the order ALLOCATED or BACKORDERED;
+ * - a dispatched shipment (`shipment.dispatched`) ships its order lines;
+ * - a purchase order received in full (`stock.purchase_received`) becomes DELIVERED.
  * Steps are idempotent and run in the consumer's transaction with its cursor: exactly once.
  */
 export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]): Promise<void> {
@@ -66,8 +77,54 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
         await passReturnUpstream(tx, identity, event.entityId);
         break;
       }
+      case 'inventory.allocation_changed': {
+        const identity = actingFor(seller);
+        await setTenant(tx, identity);
+        await applyAllocation(tx, identity, event.entityId, Boolean(payload['fullyAllocated']));
+        break;
+      }
+      case 'shipment.dispatched': {
+        const identity = actingFor(seller);
+        await setTenant(tx, identity);
+        await applyDispatch(tx, identity, payload['orderId'] as string, payload);
+        break;
+      }
+      case 'stock.purchase_received': {
+        if (!payload['fullyReceived'] || !buyer) break;
+        const identity = actingFor(buyer);
+        await setTenant(tx, identity);
+        const order = await lockOrder(tx, event.entityId);
+        if (order && ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED', 'SHIPPED'].includes(order.status)) {
+          await changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', 'received in full into the warehouse');
+        }
+        break;
+      }
     }
   }
+}
+
+/** Inventory reserved stock for the order's own lines: ALLOCATED, or BACKORDERED while short. */
+async function applyAllocation(tx: Tx, identity: Identity, orderId: string, fullyAllocated: boolean): Promise<void> {
+  const order = await lockOrder(tx, orderId);
+  if (!order || !['APPROVED', 'ALLOCATED', 'BACKORDERED'].includes(order.status)) return;
+  const target = fullyAllocated ? 'ALLOCATED' : 'BACKORDERED';
+  if (order.status === target) return;
+  await changeStatus(tx, identity, order, target, 'order.status_changed', fullyAllocated ? 'stock reserved' : 'waiting for stock');
+}
+
+/** A warehouse dispatched units of the order's own lines: ship them (and so down the chain). */
+async function applyDispatch(tx: Tx, identity: Identity, orderId: string, payload: Record<string, unknown>): Promise<void> {
+  const order = await lockOrder(tx, orderId);
+  if (!order || ['CANCELLED', 'REJECTED', 'COMPLETED'].includes(order.status)) return;
+  const lines = await lockLines(tx, order.id);
+  const shipped = ((payload['lines'] as { orderLineId: string; quantity: number }[]) ?? [])
+    .map((item) => {
+      const line = lines.find((l) => l.id === item.orderLineId);
+      return line ? { line, quantity: Math.min(item.quantity, line.quantity - line.shippedQuantity) } : undefined;
+    })
+    .filter((item): item is { line: (typeof lines)[number]; quantity: number } => Boolean(item && item.quantity > 0));
+  if (shipped.length === 0) return;
+  await recordShipped(tx, identity, order, shipped, { carrier: payload['carrier'], trackingNumber: payload['trackingNumber'], shipmentId: payload['shipmentId'] });
 }
 
 async function returnLinesForDecision(

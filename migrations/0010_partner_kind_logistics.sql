@@ -1,0 +1,1 @@
+ALTER TYPE "catalog"."partner_kind" ADD VALUE 'LOGISTICS';

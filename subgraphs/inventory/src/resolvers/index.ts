@@ -1,0 +1,114 @@
+import { DateTimeScalar } from '@redthread/kit';
+import type { InventoryContext } from '../context';
+import { createLocation, createWarehouse, listWarehouses, visibleWarehouse, type CreateWarehouseInput, type WarehouseRow } from '../services/warehouses';
+import { receiveStock, type ReceiveStockInput } from '../services/receipts';
+import { createTransfer, receiveTransfer, shipTransfer, type CreateTransferInput, type TransferRow, type TransferLineRow } from '../services/transfers';
+import { openStockCount, postStockCount, recordCount, type StockCountRow } from '../services/counts';
+import { dispatchShipment, inspectShipment, type PickLine, type ShipmentRow } from '../services/shipments';
+import { listMovements, listShipments, listStockCounts, listTransfers, stockLevels } from '../services/queries';
+import type { MovementRow, StockRow } from '../services/ledger';
+
+type Ctx = InventoryContext;
+const ref = (id: string | null) => (id ? { id } : null);
+const resultType = (success: string) => ({ __resolveType: (v: { __typename?: string }) => v.__typename ?? success });
+const batchOf = (row: { batchId: string | null }, _: unknown, ctx: Ctx) => (row.batchId ? ctx.loaders.batch.load(row.batchId) : null);
+
+/** Every inventory resolver, by type. Thin: each calls one service. */
+export const resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    warehouses: async (_: unknown, __: unknown, ctx: Ctx) => listWarehouses(await ctx.tx()),
+    warehouse: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.warehouse.load(a.id),
+    stockLevels: async (_: unknown, a: { filter?: Parameters<typeof stockLevels>[1] }, ctx: Ctx) => stockLevels(await ctx.tx(), a.filter),
+    movements: async (_: unknown, a: { filter?: Parameters<typeof listMovements>[1]; first?: number | null; after?: string | null }, ctx: Ctx) =>
+      listMovements(await ctx.tx(), a.filter, a),
+    transfers: async (_: unknown, a: { status?: TransferRow['status'][] | null }, ctx: Ctx) => listTransfers(await ctx.tx(), a.status),
+    stockCounts: async (_: unknown, a: { warehouseId?: string | null }, ctx: Ctx) => listStockCounts(await ctx.tx(), a.warehouseId),
+    shipments: async (_: unknown, a: { filter?: Parameters<typeof listShipments>[1] }, ctx: Ctx) => listShipments(await ctx.tx(), a.filter),
+    shipment: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.shipment.load(a.id),
+  },
+  Mutation: {
+    createWarehouse: async (_: unknown, a: { input: CreateWarehouseInput }, ctx: Ctx) => createWarehouse(await ctx.tx(), ctx.identity, a.input),
+    createLocation: async (_: unknown, a: { input: { warehouseId: string; code: string } }, ctx: Ctx) => createLocation(await ctx.tx(), a.input),
+    receiveStock: async (_: unknown, a: { input: ReceiveStockInput }, ctx: Ctx) => {
+      const result = await receiveStock(await ctx.tx(), ctx.identity, a.input);
+      return 'errorCode' in result ? result : { __typename: 'Receipt', ...result };
+    },
+    createTransfer: async (_: unknown, a: { input: CreateTransferInput }, ctx: Ctx) => createTransfer(await ctx.tx(), ctx.identity, a.input),
+    shipTransfer: async (_: unknown, a: { id: string }, ctx: Ctx) => shipTransfer(await ctx.tx(), ctx.identity, a.id),
+    receiveTransfer: async (_: unknown, a: { input: Parameters<typeof receiveTransfer>[2] }, ctx: Ctx) =>
+      receiveTransfer(await ctx.tx(), ctx.identity, a.input),
+    openStockCount: async (_: unknown, a: { warehouseId: string }, ctx: Ctx) => openStockCount(await ctx.tx(), ctx.identity, a.warehouseId),
+    recordCount: async (_: unknown, a: { input: Parameters<typeof recordCount>[2] }, ctx: Ctx) => recordCount(await ctx.tx(), ctx.identity, a.input),
+    postStockCount: async (_: unknown, a: { id: string }, ctx: Ctx) => postStockCount(await ctx.tx(), ctx.identity, a.id),
+    inspectShipment: async (_: unknown, a: { input: Parameters<typeof inspectShipment>[2] }, ctx: Ctx) =>
+      inspectShipment(await ctx.tx(), ctx.identity, a.input),
+    dispatchShipment: async (_: unknown, a: { input: Parameters<typeof dispatchShipment>[2] }, ctx: Ctx) => {
+      const tx = await ctx.tx();
+      return dispatchShipment(tx, ctx.identity, a.input, (id) => visibleWarehouse(tx, id));
+    },
+  },
+  Product: {
+    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+    sellableQuantity: (product: { id: string }, _: unknown, ctx: Ctx) => ctx.loaders.sellable.load(product.id),
+  },
+  Warehouse: {
+    __resolveReference: (reference: { id: string }, ctx: Ctx) => ctx.loaders.warehouse.load(reference.id),
+    owner: (w: WarehouseRow) => ref(w.ownerPartnerId),
+    operator: (w: WarehouseRow) => ref(w.operatorPartnerId),
+    locations: (w: WarehouseRow, _: unknown, ctx: Ctx) => ctx.loaders.locationsOfWarehouse.load(w.id),
+  },
+  StockLevel: {
+    warehouse: (s: StockRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(s.warehouseId),
+    location: (s: StockRow, _: unknown, ctx: Ctx) => ctx.loaders.location.load(s.locationId),
+    product: (s: StockRow) => ref(s.productId),
+    batch: batchOf,
+    available: (s: StockRow) => s.onHand - s.reserved,
+  },
+  Movement: {
+    id: (m: MovementRow) => String(m.id),
+    warehouse: (m: MovementRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(m.warehouseId),
+    location: (m: MovementRow, _: unknown, ctx: Ctx) => ctx.loaders.location.load(m.locationId),
+    batch: batchOf,
+  },
+  Transfer: {
+    from: (t: TransferRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(t.fromWarehouseId),
+    to: (t: TransferRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(t.toWarehouseId),
+    lines: (t: TransferRow, _: unknown, ctx: Ctx) => ctx.loaders.transferLines.load(t.id),
+  },
+  TransferLine: {
+    batch: batchOf,
+    difference: (l: TransferLineRow) => (l.receivedQuantity === null ? null : l.receivedQuantity - l.quantity),
+  },
+  StockCount: {
+    warehouse: (c: StockCountRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(c.warehouseId),
+    lines: async (c: StockCountRow, _: unknown, ctx: Ctx) =>
+      (await ctx.loaders.countLines.load(c.id)).map((line) => ({ ...line, posted: c.status === 'POSTED' })),
+  },
+  StockCountLine: {
+    location: (l: { locationId: string }, _: unknown, ctx: Ctx) => ctx.loaders.location.load(l.locationId),
+    batch: batchOf,
+    expected: (l: { expected: number; posted: boolean }) => (l.posted ? l.expected : null),
+    variance: (l: { expected: number; counted: number | null; posted: boolean }) => (l.posted && l.counted !== null ? l.counted - l.expected : null),
+  },
+  Shipment: {
+    __resolveReference: (reference: { id: string }, ctx: Ctx) => ctx.loaders.shipment.load(reference.id),
+    warehouse: (s: ShipmentRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(s.warehouseId),
+    order: (s: ShipmentRow, _: unknown, ctx: Ctx) => (s.ownerPartnerId === ctx.identity.partnerId ? ref(s.orderId) : null),
+    lines: (s: ShipmentRow, _: unknown, ctx: Ctx) => ctx.loaders.pickLines.load(s),
+    lastMismatch: (s: ShipmentRow) => s.lastMismatch ?? null,
+  },
+  ShipmentLine: {
+    location: (l: PickLine, _: unknown, ctx: Ctx) => ctx.loaders.location.load(l.locationId),
+    batch: batchOf,
+  },
+  Receipt: {
+    warehouse: (r: { warehouse: WarehouseRow }) => r.warehouse,
+  },
+  WarehouseResult: resultType('Warehouse'),
+  ReceiptResult: resultType('Receipt'),
+  TransferResult: resultType('Transfer'),
+  StockCountResult: resultType('StockCount'),
+  ShipmentResult: resultType('Shipment'),
+  InventoryError: { __resolveType: (v: { __typename: string }) => v.__typename },
+};

@@ -1,0 +1,237 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { allocations, reservations, shipments, stock } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { warehouseAudience } from './warehouses';
+
+/** One own-fulfilment line to allocate (from `order.fulfilment_requested`). */
+export interface LineToAllocate {
+  orderId: string;
+  lineId: string;
+  productId: string;
+  quantity: number;
+  regionCode: string | null;
+}
+
+interface Candidate extends Record<string, unknown> {
+  stock_id: string;
+  warehouse_id: string;
+  owner_partner_id: string;
+  operator_partner_id: string | null;
+  available: number;
+  covers: boolean;
+  priority: number;
+  warehouse_available: number;
+  expires_on: string | null;
+}
+
+/** What allocation did for one order. */
+export interface AllocationOutcome {
+  orderId: string;
+  lines: { lineId: string; requested: number; allocated: number }[];
+  fullyAllocated: boolean;
+}
+
+/**
+ * Reserves stock for an order's own-fulfilment lines, as the owning partner. For each line (in
+ * product order, so concurrent allocations lock rows in one global order and cannot deadlock): lock
+ * every stock row of the product in id order, then take from warehouses covering the ship-to region
+ * first, then by priority, then by availability, batches first-expiry-first; a line may split
+ * across warehouses. Each reservation is a conditional update (`on_hand − reserved ≥ take`) under
+ * CHECK (reserved ≤ on_hand): overselling is impossible by construction. Lines with too little
+ * stock stay BACKORDERED and are retried when stock arrives. Idempotent per line.
+ */
+export async function allocateLines(tx: Tx, identity: Identity, lines: readonly LineToAllocate[]): Promise<AllocationOutcome[]> {
+  const byOrder = new Map<string, AllocationOutcome>();
+  const touchedOrders = new Set<string>();
+  const sorted = [...lines].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.lineId < b.lineId ? -1 : 1));
+  for (const line of sorted) {
+    const [existing] = await tx.select().from(allocations).where(eq(allocations.orderLineId, line.lineId)).for('update');
+    if (existing && existing.status !== 'BACKORDERED') continue;
+    const already = existing?.allocated ?? 0;
+    const needed = line.quantity - already;
+    const taken = needed > 0 ? await reserveForLine(tx, line, needed) : 0;
+    const allocated = already + taken;
+    const status = allocated >= line.quantity ? ('ALLOCATED' as const) : ('BACKORDERED' as const);
+    await tx
+      .insert(allocations)
+      .values({
+        orderLineId: line.lineId,
+        orderId: line.orderId,
+        ownerPartnerId: identity.partnerId,
+        productId: line.productId,
+        regionCode: line.regionCode,
+        requested: line.quantity,
+        allocated,
+        status,
+      })
+      .onConflictDoUpdate({ target: allocations.orderLineId, set: { allocated, status, updatedAt: sql`now()` } });
+    touchedOrders.add(line.orderId);
+    if (!existing || taken > 0) {
+      const outcome = byOrder.get(line.orderId) ?? { orderId: line.orderId, lines: [], fullyAllocated: true };
+      outcome.lines.push({ lineId: line.lineId, requested: line.quantity, allocated });
+      byOrder.set(line.orderId, outcome);
+    }
+  }
+  for (const orderId of touchedOrders) {
+    await attachToShipments(tx, orderId);
+    const outcome = byOrder.get(orderId);
+    if (!outcome) continue;
+    const rows = await tx.select().from(allocations).where(and(eq(allocations.orderId, orderId), inArray(allocations.status, ['ALLOCATED', 'BACKORDERED'])));
+    outcome.fullyAllocated = rows.every((r) => r.status === 'ALLOCATED');
+    await appendEvent(tx, {
+      topic: 'inventory.allocation_changed',
+      entityType: 'Order',
+      entityId: orderId,
+      audience: [identity.partnerId],
+      payload: { orderId, sellerPartnerId: identity.partnerId, fullyAllocated: outcome.fullyAllocated, lines: outcome.lines },
+    });
+  }
+  return [...byOrder.values()];
+}
+
+async function reserveForLine(tx: Tx, line: LineToAllocate, needed: number): Promise<number> {
+  // Lock every slot of the product in one fixed order (id) before choosing among them.
+  const candidates = [
+    ...(await tx.execute<Candidate>(sql`
+      with locked as (
+        select s.id, s.warehouse_id, s.owner_partner_id, s.operator_partner_id, s.on_hand - s.reserved as available, s.batch_id
+        from inventory.stock s
+        where s.product_id = ${line.productId} and s.owner_partner_id = app.current_partner_id()
+        order by s.id
+        for update of s
+      )
+      select l.id as stock_id, l.warehouse_id, l.owner_partner_id, l.operator_partner_id, l.available,
+             coalesce(${line.regionCode}::text = any(w.regions), false) as covers, w.priority,
+             sum(l.available) over (partition by l.warehouse_id)::int as warehouse_available,
+             b.expires_on::text as expires_on
+      from locked l
+      join inventory.warehouses w on w.id = l.warehouse_id
+      left join inventory.batches b on b.id = l.batch_id
+      where l.available > 0
+      order by covers desc, w.priority asc, warehouse_available desc, w.id, b.expires_on asc nulls last, l.id`)),
+  ];
+  let remaining = needed;
+  for (const candidate of candidates) {
+    if (remaining === 0) break;
+    const take = Math.min(remaining, candidate.available);
+    const updated = await tx
+      .update(stock)
+      .set({ reserved: sql`${stock.reserved} + ${take}`, updatedAt: sql`now()` })
+      .where(and(eq(stock.id, candidate.stock_id), sql`${stock.onHand} - ${stock.reserved} >= ${take}`))
+      .returning({ id: stock.id });
+    if (updated.length === 0) continue;
+    await tx.insert(reservations).values({
+      orderLineId: line.lineId,
+      orderId: line.orderId,
+      stockId: candidate.stock_id,
+      warehouseId: candidate.warehouse_id,
+      ownerPartnerId: candidate.owner_partner_id,
+      operatorPartnerId: candidate.operator_partner_id,
+      quantity: take,
+    });
+    remaining -= take;
+  }
+  return needed - remaining;
+}
+
+/** Puts an order's unassigned reservations on its open (TO_PICK) shipment per warehouse, creating it. */
+async function attachToShipments(tx: Tx, orderId: string): Promise<void> {
+  const loose = await tx
+    .select()
+    .from(reservations)
+    .where(and(eq(reservations.orderId, orderId), sql`${reservations.shipmentId} is null`));
+  const byWarehouse = new Map<string, typeof loose>();
+  for (const r of loose) byWarehouse.set(r.warehouseId, [...(byWarehouse.get(r.warehouseId) ?? []), r]);
+  for (const [warehouseId, group] of byWarehouse) {
+    let [shipment] = await tx
+      .select()
+      .from(shipments)
+      .where(and(eq(shipments.orderId, orderId), eq(shipments.warehouseId, warehouseId), eq(shipments.status, 'TO_PICK')));
+    if (!shipment) {
+      [shipment] = await tx
+        .insert(shipments)
+        .values({ warehouseId, orderId, ownerPartnerId: group[0]!.ownerPartnerId, operatorPartnerId: group[0]!.operatorPartnerId })
+        .returning();
+    }
+    await tx.update(reservations).set({ shipmentId: shipment!.id }).where(inArray(reservations.id, group.map((r) => r.id)));
+    await appendEvent(tx, {
+      topic: 'shipment.queued',
+      entityType: 'Shipment',
+      entityId: shipment!.id,
+      audience: warehouseAudience(shipment!),
+      payload: { warehouseId, orderId, status: 'TO_PICK' },
+    });
+  }
+}
+
+/**
+ * Releases what an order holds: reservations not yet dispatched go back to available stock, open
+ * shipments are cancelled, allocations become RELEASED. Used on cancellation and re-routing.
+ */
+export async function releaseOrder(tx: Tx, orderId: string): Promise<number> {
+  const held = await tx
+    .select()
+    .from(reservations)
+    .where(eq(reservations.orderId, orderId))
+    .orderBy(reservations.stockId)
+    .for('update');
+  const shipmentIds = [...new Set(held.map((r) => r.shipmentId).filter((id): id is string => Boolean(id)))];
+  const dispatched = new Set(
+    shipmentIds.length
+      ? (
+          await tx
+            .select({ id: shipments.id })
+            .from(shipments)
+            .where(and(inArray(shipments.id, shipmentIds), eq(shipments.status, 'DISPATCHED')))
+        ).map((s) => s.id)
+      : [],
+  );
+  let released = 0;
+  for (const reservation of held) {
+    if (reservation.shipmentId && dispatched.has(reservation.shipmentId)) continue;
+    await tx
+      .update(stock)
+      .set({ reserved: sql`${stock.reserved} - ${reservation.quantity}`, updatedAt: sql`now()` })
+      .where(eq(stock.id, reservation.stockId));
+    await tx.delete(reservations).where(eq(reservations.id, reservation.id));
+    released += reservation.quantity;
+  }
+  const cancelled = await tx
+    .update(shipments)
+    .set({ status: 'CANCELLED', updatedAt: sql`now()` })
+    .where(and(eq(shipments.orderId, orderId), inArray(shipments.status, ['TO_PICK', 'READY'])))
+    .returning();
+  for (const shipment of cancelled) {
+    await appendEvent(tx, {
+      topic: 'shipment.cancelled',
+      entityType: 'Shipment',
+      entityId: shipment.id,
+      audience: warehouseAudience(shipment),
+      payload: { warehouseId: shipment.warehouseId, orderId, status: 'CANCELLED' },
+    });
+  }
+  await tx
+    .update(allocations)
+    .set({ status: 'RELEASED', allocated: 0, updatedAt: sql`now()` })
+    .where(and(eq(allocations.orderId, orderId), inArray(allocations.status, ['ALLOCATED', 'BACKORDERED'])));
+  return released;
+}
+
+/** Retries the owner's backorders of these products, oldest first, now that stock arrived. */
+export async function retryBackorders(tx: Tx, identity: Identity, productIds: readonly string[]): Promise<AllocationOutcome[]> {
+  if (productIds.length === 0) return [];
+  const waiting = await tx
+    .select()
+    .from(allocations)
+    .where(and(eq(allocations.status, 'BACKORDERED'), inArray(allocations.productId, [...productIds])))
+    .orderBy(allocations.updatedAt, allocations.orderLineId);
+  const outcomes: AllocationOutcome[] = [];
+  for (const row of waiting) {
+    outcomes.push(
+      ...(await allocateLines(tx, identity, [
+        { orderId: row.orderId, lineId: row.orderLineId, productId: row.productId, quantity: row.requested, regionCode: row.regionCode },
+      ])),
+    );
+  }
+  return outcomes;
+}

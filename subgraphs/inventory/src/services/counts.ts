@@ -1,0 +1,134 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { locations, stock, stockCountLines, stockCounts } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
+import { isUuid } from './ids';
+import { recordMovements } from './ledger';
+import { visibleWarehouse, warehouseAudience } from './warehouses';
+
+export type StockCountRow = typeof stockCounts.$inferSelect;
+export type StockCountLineRow = typeof stockCountLines.$inferSelect;
+
+/**
+ * Opens a blind count of a warehouse: one line per stock slot, with the on-hand quantity frozen
+ * as `expected` (hidden until posting). One open count per warehouse at a time.
+ */
+export async function openStockCount(tx: Tx, identity: Identity, warehouseId: string): Promise<StockCountRow | InventoryFailure> {
+  const warehouse = await visibleWarehouse(tx, warehouseId);
+  if (!warehouse) return notFound('warehouse');
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('inventory.count:' || ${warehouse.id}))`);
+  const [open] = await tx
+    .select()
+    .from(stockCounts)
+    .where(and(eq(stockCounts.warehouseId, warehouse.id), inArray(stockCounts.status, ['OPEN', 'COUNTED'])));
+  if (open) return invalidTransition(open.status, 'This warehouse already has a count in progress; post it first.');
+  const slots = await tx.select().from(stock).where(eq(stock.warehouseId, warehouse.id)).orderBy(stock.locationId, stock.productId);
+  const [count] = await tx
+    .insert(stockCounts)
+    .values({ warehouseId: warehouse.id, ownerPartnerId: warehouse.ownerPartnerId, operatorPartnerId: warehouse.operatorPartnerId })
+    .returning();
+  if (slots.length) {
+    await tx.insert(stockCountLines).values(
+      slots.map((slot) => ({
+        countId: count!.id,
+        ownerPartnerId: warehouse.ownerPartnerId,
+        operatorPartnerId: warehouse.operatorPartnerId,
+        stockId: slot.id,
+        expected: slot.onHand,
+      })),
+    );
+  }
+  await countEvent(tx, count!, 'count.opened', identity);
+  return count!;
+}
+
+/** Records counted quantities; the count becomes COUNTED once every line has one. */
+export async function recordCount(
+  tx: Tx,
+  identity: Identity,
+  input: { countId: string; lines: { lineId: string; counted: number }[] },
+): Promise<StockCountRow | InventoryFailure> {
+  const count = await lockCount(tx, input.countId);
+  if (!count) return notFound('stock count');
+  if (count.status === 'POSTED') return invalidTransition(count.status, 'A posted count cannot change.');
+  const lines = await tx.select().from(stockCountLines).where(eq(stockCountLines.countId, count.id));
+  for (const [index, given] of input.lines.entries()) {
+    if (!lines.some((l) => l.id === given.lineId)) return invalidInput(`lines[${index}].lineId`, 'Not a line of this count.');
+    if (!Number.isInteger(given.counted) || given.counted < 0) return invalidInput(`lines[${index}].counted`, 'A counted quantity is 0 or more.');
+  }
+  for (const given of input.lines) {
+    await tx.update(stockCountLines).set({ counted: given.counted }).where(eq(stockCountLines.id, given.lineId));
+  }
+  const [{ missing } = { missing: 0 }] = await tx.execute<{ missing: number }>(
+    sql`select count(*)::int as missing from inventory.stock_count_lines where count_id = ${count.id} and counted is null`,
+  );
+  const status = missing === 0 ? ('COUNTED' as const) : ('OPEN' as const);
+  const [updated] = await tx.update(stockCounts).set({ status }).where(eq(stockCounts.id, count.id)).returning();
+  await countEvent(tx, updated!, 'count.recorded', identity);
+  return updated!;
+}
+
+/**
+ * Posts a COUNTED count: each variance (counted − expected) becomes a COUNT_ADJUSTMENT movement.
+ * A count below what is reserved cannot be posted: release or ship those reservations first.
+ */
+export async function postStockCount(tx: Tx, identity: Identity, countId: string): Promise<StockCountRow | InventoryFailure> {
+  const count = await lockCount(tx, countId);
+  if (!count) return notFound('stock count');
+  if (count.status !== 'COUNTED') {
+    return invalidTransition(count.status, count.status === 'OPEN' ? 'Record a count for every line before posting.' : 'This count is posted already.');
+  }
+  const warehouse = (await visibleWarehouse(tx, count.warehouseId))!;
+  // Lock the counted slots in id order before adjusting them.
+  await tx
+    .select({ id: stock.id })
+    .from(stock)
+    .where(inArray(stock.id, tx.select({ id: stockCountLines.stockId }).from(stockCountLines).where(eq(stockCountLines.countId, count.id))))
+    .orderBy(stock.id)
+    .for('update');
+  const lines = await tx
+    .select({ line: stockCountLines, slot: stock, location: locations })
+    .from(stockCountLines)
+    .innerJoin(stock, eq(stock.id, stockCountLines.stockId))
+    .innerJoin(locations, eq(locations.id, stock.locationId))
+    .where(eq(stockCountLines.countId, count.id))
+    .orderBy(stock.id);
+  const movements = [];
+  for (const { line, slot, location } of lines) {
+    const variance = (line.counted ?? line.expected) - line.expected;
+    if (variance === 0) continue;
+    if (slot.onHand + variance < slot.reserved) return insufficientStock(slot.productId, slot.reserved, slot.onHand + variance);
+    movements.push({ warehouse, location, productId: slot.productId, batchId: slot.batchId, kind: 'COUNT_ADJUSTMENT' as const, quantity: variance, reference: `count:${count.id}` });
+  }
+  await recordMovements(tx, identity, movements);
+  const [posted] = await tx.update(stockCounts).set({ status: 'POSTED', postedAt: sql`now()` }).where(eq(stockCounts.id, count.id)).returning();
+  await countEvent(tx, posted!, 'count.posted', identity);
+  return posted!;
+}
+
+async function lockCount(tx: Tx, id: string): Promise<StockCountRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await tx.select().from(stockCounts).where(eq(stockCounts.id, id)).for('update');
+  return row;
+}
+
+async function countEvent(tx: Tx, count: StockCountRow, topic: string, identity: Identity): Promise<void> {
+  await appendEvent(tx, {
+    topic,
+    entityType: 'StockCount',
+    entityId: count.id,
+    audience: warehouseAudience(count),
+    payload: { warehouseId: count.warehouseId, status: count.status, by: identity.partnerId },
+  });
+}
+
+/** Lines of counts; one statement. */
+export async function linesOfCounts(tx: Tx, ids: readonly string[]): Promise<(StockCountLineRow & { locationId: string; productId: string; batchId: string | null })[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx
+    .select({ line: stockCountLines, slot: stock })
+    .from(stockCountLines)
+    .innerJoin(stock, eq(stock.id, stockCountLines.stockId))
+    .where(inArray(stockCountLines.countId, [...ids]));
+  return rows.map(({ line, slot }) => ({ ...line, locationId: slot.locationId, productId: slot.productId, batchId: slot.batchId }));
+}

@@ -1,0 +1,126 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { batches, movements, stock } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { invalidInput, type InventoryFailure } from '../errors';
+import { isIsoDate } from './ids';
+import { warehouseAudience, type LocationRow, type WarehouseRow } from './warehouses';
+
+export type MovementKind = typeof movements.$inferInsert['kind'];
+export type StockRow = typeof stock.$inferSelect;
+export type BatchRow = typeof batches.$inferSelect;
+export type MovementRow = typeof movements.$inferSelect;
+
+/** A change to one stock slot. */
+export interface MovementInput {
+  warehouse: WarehouseRow;
+  location: LocationRow;
+  productId: string;
+  batchId: string | null;
+  kind: MovementKind;
+  /** Signed. */
+  quantity: number;
+  reference: string;
+}
+
+/**
+ * Appends movements to the ledger (one statement); a trigger applies each to its stock slot, and
+ * the CHECK constraints refuse any that would take on-hand below zero or below the reserved units.
+ * Appends one `stock.changed` event per movement for the warehouse's owner and operator.
+ */
+export async function recordMovements(tx: Tx, identity: Identity, items: readonly MovementInput[]): Promise<MovementRow[]> {
+  if (items.length === 0) return [];
+  const rows = await tx
+    .insert(movements)
+    .values(
+      items.map((item) => ({
+        warehouseId: item.warehouse.id,
+        locationId: item.location.id,
+        productId: item.productId,
+        batchId: item.batchId,
+        ownerPartnerId: item.warehouse.ownerPartnerId,
+        operatorPartnerId: item.warehouse.operatorPartnerId,
+        kind: item.kind,
+        quantity: item.quantity,
+        reference: item.reference,
+        actorPartnerId: identity.partnerId,
+      })),
+    )
+    .returning();
+  for (const [index, row] of rows.entries()) {
+    const item = items[index]!;
+    await appendEvent(tx, {
+      topic: 'stock.changed',
+      entityType: 'StockLevel',
+      entityId: `${row.warehouseId}:${row.locationId}:${row.productId}:${row.batchId ?? '-'}`,
+      audience: warehouseAudience(item.warehouse),
+      payload: {
+        warehouseId: row.warehouseId,
+        locationId: row.locationId,
+        productId: row.productId,
+        batchId: row.batchId,
+        ownerPartnerId: row.ownerPartnerId,
+        kind: row.kind,
+        delta: row.quantity,
+        reference: row.reference,
+      },
+    });
+  }
+  return rows;
+}
+
+/** Input naming a batch. */
+export interface BatchInput {
+  lotNumber: string;
+  producedOn?: string | null;
+  expiresOn?: string | null;
+}
+
+/** Finds or creates the owner's batch of a product by lot number (dates must agree if given again). */
+export async function batchFor(
+  tx: Tx,
+  ownerPartnerId: string,
+  productId: string,
+  input: BatchInput,
+  path: string,
+): Promise<BatchRow | InventoryFailure> {
+  const lotNumber = input.lotNumber.trim();
+  if (!lotNumber || lotNumber.length > 64) return invalidInput(`${path}.lotNumber`, 'The lot number must be 1–64 characters.');
+  for (const field of ['producedOn', 'expiresOn'] as const) {
+    const value = input[field];
+    if (value && !isIsoDate(value)) return invalidInput(`${path}.${field}`, 'Dates are written YYYY-MM-DD.');
+  }
+  if (input.producedOn && input.expiresOn && input.expiresOn < input.producedOn) {
+    return invalidInput(`${path}.expiresOn`, 'A batch cannot expire before it is produced.');
+  }
+  await tx
+    .insert(batches)
+    .values({ ownerPartnerId, productId, lotNumber, producedOn: input.producedOn ?? null, expiresOn: input.expiresOn ?? null })
+    .onConflictDoNothing();
+  const [row] = await tx
+    .select()
+    .from(batches)
+    .where(and(eq(batches.ownerPartnerId, ownerPartnerId), eq(batches.productId, productId), eq(batches.lotNumber, lotNumber)));
+  if (!row) throw new Error('batch vanished after upsert');
+  if ((input.expiresOn && row.expiresOn !== input.expiresOn) || (input.producedOn && row.producedOn !== input.producedOn)) {
+    return invalidInput(`${path}`, `Lot ${lotNumber} is already recorded with other dates (${row.producedOn ?? '–'} / ${row.expiresOn ?? '–'}).`);
+  }
+  return row;
+}
+
+/** Batches by id (owner, or operator of the owner's warehouses); one statement. */
+export async function batchesByIds(tx: Tx, ids: readonly string[]): Promise<BatchRow[]> {
+  return ids.length ? tx.select().from(batches).where(inArray(batches.id, [...ids])) : [];
+}
+
+/** The codes and names of an owner's products, for the owner or an operator of its warehouses. */
+export async function ownerProducts(
+  tx: Tx,
+  ownerPartnerId: string,
+  productIds: readonly string[],
+): Promise<{ product_id: string; sku_code: string; barcode: string | null; name: string; status: 'ACTIVE' | 'ARCHIVED' }[]> {
+  if (productIds.length === 0) return [];
+  const rows = await tx.execute<{ product_id: string; sku_code: string; barcode: string | null; name: string; status: 'ACTIVE' | 'ARCHIVED' }>(sql`
+    select product_id, sku_code, barcode, name, status
+    from inventory.owner_products(${ownerPartnerId}::uuid, array[${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)}])`);
+  return [...rows];
+}

@@ -1,0 +1,131 @@
+import { sql } from 'drizzle-orm';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { invalidInput, isFailure, notFound, type InventoryFailure } from '../errors';
+import { isUuid } from './ids';
+import { batchFor, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow } from './ledger';
+import { locationByCode, visibleWarehouse, type WarehouseRow } from './warehouses';
+
+/** Input of `receiveStock`. */
+export interface ReceiveStockInput {
+  warehouseId: string;
+  purchaseOrderId?: string | null;
+  lines: { productId: string; quantity: number; locationCode?: string | null; batch?: BatchInput | null }[];
+}
+
+interface PurchaseLine extends Record<string, unknown> {
+  order_id: string;
+  order_status: string;
+  seller_partner_id: string;
+  warehouse_id: string | null;
+  line_id: string;
+  buyer_product_id: string;
+  quantity: number;
+}
+
+const RECEIVABLE_PO_STATUSES = ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED', 'SHIPPED'];
+
+/**
+ * Receives stock into a warehouse the caller owns or operates. Against a purchase order (the
+ * owner's, into this warehouse), each line must be on the order and within what remains to
+ * receive; partial receipts are fine, and `stock.purchase_received` tells orders (and finance) what
+ * arrived. Free receipts take any of the owner's products. Lots create batches.
+ */
+export async function receiveStock(
+  tx: Tx,
+  identity: Identity,
+  input: ReceiveStockInput,
+): Promise<{ warehouse: WarehouseRow; movements: MovementRow[] } | InventoryFailure> {
+  const warehouse = await visibleWarehouse(tx, input.warehouseId);
+  if (!warehouse) return notFound('warehouse');
+  if (input.lines.length === 0) return invalidInput('lines', 'A receipt needs at least one line.');
+  if (input.lines.length > 500) return invalidInput('lines', 'A receipt may have at most 500 lines.');
+
+  const productIds = [...new Set(input.lines.map((l) => l.productId).filter(isUuid))];
+  const products = await ownerProducts(tx, warehouse.ownerPartnerId, productIds);
+  let purchaseLines: PurchaseLine[] = [];
+  const receivedBefore = new Map<string, number>();
+  if (input.purchaseOrderId) {
+    if (!isUuid(input.purchaseOrderId)) return invalidInput('purchaseOrderId', 'No such purchase order of yours.');
+    purchaseLines = [
+      ...(await tx.execute<PurchaseLine>(sql`
+        select order_id, order_status::text as order_status, seller_partner_id, warehouse_id, line_id, buyer_product_id, quantity
+        from orders.purchase_order_lines
+        where order_id = ${input.purchaseOrderId} and buyer_partner_id = ${warehouse.ownerPartnerId}`)),
+    ];
+    const first = purchaseLines[0];
+    if (!first) return invalidInput('purchaseOrderId', 'No such purchase order of yours.');
+    if (first.warehouse_id !== warehouse.id) return invalidInput('warehouseId', 'This purchase order is delivered into another warehouse.');
+    if (!RECEIVABLE_PO_STATUSES.includes(first.order_status)) {
+      return invalidInput('purchaseOrderId', `A purchase order in status ${first.order_status} cannot be received.`);
+    }
+    const previous = await tx.execute<{ reference: string; units: number }>(sql`
+      select reference, sum(quantity)::int as units from inventory.movements
+      where kind = 'PURCHASE_RECEIPT' and reference like ${`purchase-order:${input.purchaseOrderId}:%`}
+      group by reference`);
+    for (const row of previous) receivedBefore.set(row.reference, row.units);
+  }
+
+  const items: MovementInput[] = [];
+  const receivedLines: { lineId: string; quantity: number }[] = [];
+  for (const [index, line] of input.lines.entries()) {
+    const path = `lines[${index}]`;
+    const product = products.find((p) => p.product_id === line.productId);
+    if (!product) return invalidInput(`${path}.productId`, "Not one of the warehouse owner's products.");
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > 1_000_000) {
+      return invalidInput(`${path}.quantity`, 'The quantity must be a whole number from 1 to 1,000,000.');
+    }
+    const location = await locationByCode(tx, warehouse, line.locationCode);
+    if (!location) return invalidInput(`${path}.locationCode`, `No location ${line.locationCode} in this warehouse.`);
+    let batchId: string | null = null;
+    if (line.batch) {
+      const batch = await batchFor(tx, warehouse.ownerPartnerId, product.product_id, line.batch, `${path}.batch`);
+      if (isFailure(batch)) return batch;
+      batchId = batch.id;
+    }
+    let reference = 'free-receipt';
+    if (input.purchaseOrderId) {
+      const purchaseLine = purchaseLines.find((p) => p.buyer_product_id === product.product_id);
+      if (!purchaseLine) return invalidInput(`${path}.productId`, 'This product is not on the purchase order.');
+      reference = `purchase-order:${input.purchaseOrderId}:line:${purchaseLine.line_id}`;
+      const already = (receivedBefore.get(reference) ?? 0) + receivedLines.filter((r) => r.lineId === purchaseLine.line_id).reduce((s, r) => s + r.quantity, 0);
+      const remaining = purchaseLine.quantity - already;
+      if (line.quantity > remaining) {
+        return invalidInput(`${path}.quantity`, `Only ${remaining} unit(s) of this purchase order line remain to be received.`);
+      }
+      receivedLines.push({ lineId: purchaseLine.line_id, quantity: line.quantity });
+    }
+    items.push({
+      warehouse,
+      location,
+      productId: product.product_id,
+      batchId,
+      kind: input.purchaseOrderId ? 'PURCHASE_RECEIPT' : 'FREE_RECEIPT',
+      quantity: line.quantity,
+      reference,
+    });
+  }
+  const movements = await recordMovements(tx, identity, items);
+  if (input.purchaseOrderId) {
+    const first = purchaseLines[0]!;
+    const fullyReceived = purchaseLines.every((p) => {
+      const ref = `purchase-order:${input.purchaseOrderId}:line:${p.line_id}`;
+      const total = (receivedBefore.get(ref) ?? 0) + receivedLines.filter((r) => r.lineId === p.line_id).reduce((s, r) => s + r.quantity, 0);
+      return total >= p.quantity;
+    });
+    await appendEvent(tx, {
+      topic: 'stock.purchase_received',
+      entityType: 'Order',
+      entityId: first.order_id,
+      audience: [warehouse.ownerPartnerId, first.seller_partner_id],
+      payload: {
+        orderId: first.order_id,
+        warehouseId: warehouse.id,
+        buyerPartnerId: warehouse.ownerPartnerId,
+        sellerPartnerId: first.seller_partner_id,
+        lines: receivedLines,
+        fullyReceived,
+      },
+    });
+  }
+  return { warehouse, movements };
+}

@@ -1,0 +1,194 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { allocations, locations, reservations, shipments, stock } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { inspectionMismatch, invalidInput, invalidTransition, notFound, type InspectionDifference, type InventoryFailure } from '../errors';
+import { isUuid } from './ids';
+import { ownerProducts, recordMovements } from './ledger';
+import { warehouseAudience, type WarehouseRow } from './warehouses';
+
+export type ShipmentRow = typeof shipments.$inferSelect;
+export type ReservationRow = typeof reservations.$inferSelect;
+
+/** A pick-list line: what to take from where. */
+export interface PickLine {
+  productId: string;
+  skuCode: string;
+  barcode: string | null;
+  locationId: string;
+  batchId: string | null;
+  quantity: number;
+}
+
+async function lockShipment(tx: Tx, id: string): Promise<ShipmentRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await tx.select().from(shipments).where(eq(shipments.id, id)).for('update');
+  return row;
+}
+
+/** The pick list of shipments (reservations with their slot and product codes); batched. */
+export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]): Promise<Map<string, PickLine[]>> {
+  const result = new Map<string, PickLine[]>(shipmentRows.map((s) => [s.id, []]));
+  if (shipmentRows.length === 0) return result;
+  const rows = await tx
+    .select({ reservation: reservations, slot: stock })
+    .from(reservations)
+    .innerJoin(stock, eq(stock.id, reservations.stockId))
+    .where(inArray(reservations.shipmentId, shipmentRows.map((s) => s.id)))
+    .orderBy(reservations.createdAt);
+  const byOwner = new Map<string, Set<string>>();
+  for (const { slot } of rows) byOwner.set(slot.ownerPartnerId, (byOwner.get(slot.ownerPartnerId) ?? new Set()).add(slot.productId));
+  const codes = new Map<string, { sku_code: string; barcode: string | null }>();
+  for (const [owner, ids] of byOwner) {
+    for (const product of await ownerProducts(tx, owner, [...ids])) codes.set(product.product_id, product);
+  }
+  for (const { reservation, slot } of rows) {
+    const product = codes.get(slot.productId);
+    result.get(reservation.shipmentId!)?.push({
+      productId: slot.productId,
+      skuCode: product?.sku_code ?? slot.productId,
+      barcode: product?.barcode ?? null,
+      locationId: slot.locationId,
+      batchId: slot.batchId,
+      quantity: reservation.quantity,
+    });
+  }
+  return result;
+}
+
+/**
+ * Outbound inspection: the scanned codes (SKU code or barcode) and quantities must match the
+ * shipment exactly. A match makes the shipment READY to dispatch; any difference (missing, extra,
+ * unknown code) is returned as InspectionMismatch listing each one, the shipment stays TO_PICK and
+ * the differences are kept as its last inspection result.
+ */
+export async function inspectShipment(
+  tx: Tx,
+  identity: Identity,
+  input: { shipmentId: string; scans: { code: string; quantity: number }[] },
+): Promise<ShipmentRow | InventoryFailure> {
+  const shipment = await lockShipment(tx, input.shipmentId);
+  if (!shipment) return notFound('shipment');
+  if (shipment.status !== 'TO_PICK' && shipment.status !== 'READY') {
+    return invalidTransition(shipment.status, `A ${shipment.status} shipment cannot be inspected.`);
+  }
+  const badScan = input.scans.findIndex((s) => !Number.isInteger(s.quantity) || s.quantity < 1 || !s.code.trim());
+  if (badScan >= 0) return invalidInput(`scans[${badScan}]`, 'Each scan needs a code and a quantity of 1 or more.');
+  const lines = (await pickLinesOf(tx, [shipment])).get(shipment.id) ?? [];
+  const expected = new Map<string, { code: string; quantity: number }>();
+  for (const line of lines) {
+    const entry = expected.get(line.productId) ?? { code: line.skuCode, quantity: 0 };
+    entry.quantity += line.quantity;
+    expected.set(line.productId, entry);
+  }
+  const scanned = new Map<string, number>();
+  const unknown = new Map<string, number>();
+  for (const scan of input.scans) {
+    const code = scan.code.trim();
+    const line = lines.find((l) => l.skuCode === code || (l.barcode !== null && l.barcode === code));
+    if (line) scanned.set(line.productId, (scanned.get(line.productId) ?? 0) + scan.quantity);
+    else unknown.set(code, (unknown.get(code) ?? 0) + scan.quantity);
+  }
+  const differences: InspectionDifference[] = [];
+  for (const [productId, { code, quantity }] of expected) {
+    const got = scanned.get(productId) ?? 0;
+    if (got < quantity) differences.push({ code, expected: quantity, scanned: got, kind: 'MISSING' });
+    if (got > quantity) differences.push({ code, expected: quantity, scanned: got, kind: 'EXTRA' });
+  }
+  for (const [code, quantity] of unknown) differences.push({ code, expected: 0, scanned: quantity, kind: 'UNKNOWN' });
+
+  const status = differences.length ? ('TO_PICK' as const) : ('READY' as const);
+  const [updated] = await tx
+    .update(shipments)
+    .set({ status, lastMismatch: differences.length ? differences : null, updatedAt: sql`now()` })
+    .where(eq(shipments.id, shipment.id))
+    .returning();
+  await appendEvent(tx, {
+    topic: differences.length ? 'shipment.inspection_failed' : 'shipment.inspected',
+    entityType: 'Shipment',
+    entityId: shipment.id,
+    audience: warehouseAudience(shipment),
+    payload: { warehouseId: shipment.warehouseId, orderId: shipment.orderId, status, differences, by: identity.partnerId },
+  });
+  return differences.length ? inspectionMismatch(differences) : updated!;
+}
+
+/**
+ * Dispatches a READY shipment: each reservation is consumed (reserved −q, then a SHIPMENT movement
+ * −q), the shipment records carrier and tracking number, and `shipment.dispatched` lets the orders
+ * workflow ship the order lines — and so every order down the chain.
+ */
+export async function dispatchShipment(
+  tx: Tx,
+  identity: Identity,
+  input: { shipmentId: string; carrier: string; trackingNumber: string },
+  warehouseOf: (id: string) => Promise<WarehouseRow | undefined>,
+): Promise<ShipmentRow | InventoryFailure> {
+  const carrier = input.carrier.trim();
+  const trackingNumber = input.trackingNumber.trim();
+  if (!carrier) return invalidInput('carrier', 'Name the carrier.');
+  if (!trackingNumber) return invalidInput('trackingNumber', 'Give the tracking number.');
+  const shipment = await lockShipment(tx, input.shipmentId);
+  if (!shipment) return notFound('shipment');
+  if (shipment.status !== 'READY') {
+    return invalidTransition(
+      shipment.status,
+      shipment.status === 'TO_PICK' ? 'The shipment has not passed inspection; inspect it first.' : `A ${shipment.status} shipment cannot be dispatched.`,
+    );
+  }
+  const warehouse = (await warehouseOf(shipment.warehouseId))!;
+  const held = await tx.select().from(reservations).where(eq(reservations.shipmentId, shipment.id)).orderBy(reservations.stockId);
+  const slots = held.length ? await tx.select().from(stock).where(inArray(stock.id, held.map((r) => r.stockId))) : [];
+  const locationRows = slots.length ? await tx.select().from(locations).where(inArray(locations.id, slots.map((s) => s.locationId))) : [];
+  for (const reservation of held) {
+    await tx
+      .update(stock)
+      .set({ reserved: sql`${stock.reserved} - ${reservation.quantity}`, updatedAt: sql`now()` })
+      .where(eq(stock.id, reservation.stockId));
+  }
+  await recordMovements(
+    tx,
+    identity,
+    held.map((reservation) => {
+      const slot = slots.find((s) => s.id === reservation.stockId)!;
+      return {
+        warehouse,
+        location: locationRows.find((l) => l.id === slot.locationId)!,
+        productId: slot.productId,
+        batchId: slot.batchId,
+        kind: 'SHIPMENT' as const,
+        quantity: -reservation.quantity,
+        reference: `shipment:${shipment.id}`,
+      };
+    }),
+  );
+  const [updated] = await tx
+    .update(shipments)
+    .set({ status: 'DISPATCHED', carrier, trackingNumber, updatedAt: sql`now()` })
+    .where(eq(shipments.id, shipment.id))
+    .returning();
+  const perLine = new Map<string, number>();
+  for (const r of held) perLine.set(r.orderLineId, (perLine.get(r.orderLineId) ?? 0) + r.quantity);
+  for (const [lineId] of perLine) {
+    await tx
+      .update(allocations)
+      .set({ status: 'SHIPPED', updatedAt: sql`now()` })
+      .where(and(eq(allocations.orderLineId, lineId), eq(allocations.status, 'ALLOCATED')));
+  }
+  await appendEvent(tx, {
+    topic: 'shipment.dispatched',
+    entityType: 'Shipment',
+    entityId: shipment.id,
+    audience: warehouseAudience(shipment),
+    payload: {
+      shipmentId: shipment.id,
+      warehouseId: shipment.warehouseId,
+      orderId: shipment.orderId,
+      sellerPartnerId: shipment.ownerPartnerId,
+      status: 'DISPATCHED',
+      carrier,
+      trackingNumber,
+      lines: [...perLine].map(([orderLineId, quantity]) => ({ orderLineId, quantity })),
+    },
+  });
+  return updated!;
+}

@@ -1,0 +1,157 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { batches, locations, stock, transferLines, transfers } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
+import { isUuid } from './ids';
+import { ownerProducts, recordMovements } from './ledger';
+import { locationByCode, visibleWarehouse, type WarehouseRow } from './warehouses';
+
+export type TransferRow = typeof transfers.$inferSelect;
+export type TransferLineRow = typeof transferLines.$inferSelect;
+
+/** Input of `createTransfer`. */
+export interface CreateTransferInput {
+  fromWarehouseId: string;
+  toWarehouseId: string;
+  lines: { productId: string; quantity: number; locationCode?: string | null; lotNumber?: string | null }[];
+}
+
+/** Plans a transfer between two of the caller's warehouses; availability is checked when it ships. */
+export async function createTransfer(tx: Tx, identity: Identity, input: CreateTransferInput): Promise<TransferRow | InventoryFailure> {
+  const from = await visibleWarehouse(tx, input.fromWarehouseId);
+  const to = await visibleWarehouse(tx, input.toWarehouseId);
+  if (!from || from.ownerPartnerId !== identity.partnerId) return notFound('warehouse');
+  if (!to || to.ownerPartnerId !== identity.partnerId) return notFound('warehouse');
+  if (from.id === to.id) return invalidInput('toWarehouseId', 'A transfer needs two different warehouses.');
+  if (input.lines.length === 0) return invalidInput('lines', 'A transfer needs at least one line.');
+  const products = await ownerProducts(tx, identity.partnerId, input.lines.map((l) => l.productId).filter(isUuid));
+  const values: (typeof transferLines.$inferInsert)[] = [];
+  for (const [index, line] of input.lines.entries()) {
+    const path = `lines[${index}]`;
+    if (!products.some((p) => p.product_id === line.productId)) return invalidInput(`${path}.productId`, 'Not one of your products.');
+    if (!Number.isInteger(line.quantity) || line.quantity < 1) return invalidInput(`${path}.quantity`, 'The quantity must be 1 or more.');
+    const location = await locationByCode(tx, from, line.locationCode);
+    if (!location) return invalidInput(`${path}.locationCode`, `No location ${line.locationCode} in the source warehouse.`);
+    let batchId: string | null = null;
+    if (line.lotNumber) {
+      const [batch] = await tx
+        .select()
+        .from(batches)
+        .where(and(eq(batches.ownerPartnerId, identity.partnerId), eq(batches.productId, line.productId), eq(batches.lotNumber, line.lotNumber.trim())));
+      if (!batch) return invalidInput(`${path}.lotNumber`, `No lot ${line.lotNumber} of this product.`);
+      batchId = batch.id;
+    }
+    values.push({ transferId: '', ownerPartnerId: identity.partnerId, productId: line.productId, batchId, fromLocationId: location.id, quantity: line.quantity });
+  }
+  const [transfer] = await tx
+    .insert(transfers)
+    .values({
+      ownerPartnerId: identity.partnerId,
+      fromWarehouseId: from.id,
+      toWarehouseId: to.id,
+      fromOperatorPartnerId: from.operatorPartnerId,
+      toOperatorPartnerId: to.operatorPartnerId,
+    })
+    .returning();
+  await tx.insert(transferLines).values(values.map((v) => ({ ...v, transferId: transfer!.id })));
+  await transferEvent(tx, transfer!, 'transfer.created');
+  return transfer!;
+}
+
+/** Ships a CREATED transfer: TRANSFER_OUT movements at the source; refused if stock is not available. */
+export async function shipTransfer(tx: Tx, identity: Identity, transferId: string): Promise<TransferRow | InventoryFailure> {
+  const transfer = await lockTransfer(tx, transferId);
+  if (!transfer) return notFound('transfer');
+  if (transfer.status !== 'CREATED') return invalidTransition(transfer.status, `A ${transfer.status} transfer cannot be shipped.`);
+  const from = (await visibleWarehouse(tx, transfer.fromWarehouseId)) as WarehouseRow | undefined;
+  // Transfer lines are the owner's; the owner ships and receives transfers (operators see them).
+  if (!from || from.ownerPartnerId !== identity.partnerId) return notFound('transfer');
+  const lines = await tx.select().from(transferLines).where(eq(transferLines.transferId, transfer.id));
+  const movements = [];
+  for (const line of lines) {
+    const [slot] = await tx
+      .select()
+      .from(stock)
+      .where(
+        and(
+          eq(stock.warehouseId, from.id),
+          eq(stock.locationId, line.fromLocationId),
+          eq(stock.productId, line.productId),
+          line.batchId ? eq(stock.batchId, line.batchId) : sql`${stock.batchId} is null`,
+        ),
+      )
+      .for('update');
+    const available = slot ? slot.onHand - slot.reserved : 0;
+    if (available < line.quantity) return insufficientStock(line.productId, line.quantity, available);
+    const location = (await locationRow(tx, from, line.fromLocationId))!;
+    movements.push({ warehouse: from, location, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_OUT' as const, quantity: -line.quantity, reference: `transfer:${transfer.id}` });
+  }
+  await recordMovements(tx, identity, movements);
+  return setTransferStatus(tx, transfer, 'IN_TRANSIT', 'transfer.shipped');
+}
+
+/** Receives an IN_TRANSIT transfer at the destination; received − shipped is kept as the difference. */
+export async function receiveTransfer(
+  tx: Tx,
+  identity: Identity,
+  input: { transferId: string; lines: { lineId: string; receivedQuantity: number }[]; locationCode?: string | null },
+): Promise<TransferRow | InventoryFailure> {
+  const transfer = await lockTransfer(tx, input.transferId);
+  if (!transfer) return notFound('transfer');
+  if (transfer.status !== 'IN_TRANSIT') return invalidTransition(transfer.status, `A ${transfer.status} transfer cannot be received.`);
+  const to = await visibleWarehouse(tx, transfer.toWarehouseId);
+  if (!to || to.ownerPartnerId !== identity.partnerId) return notFound('transfer');
+  const location = await locationByCode(tx, to, input.locationCode);
+  if (!location) return invalidInput('locationCode', `No location ${input.locationCode} in the destination warehouse.`);
+  const lines = await tx.select().from(transferLines).where(eq(transferLines.transferId, transfer.id));
+  const movements = [];
+  for (const line of lines) {
+    const index = input.lines.findIndex((l) => l.lineId === line.id);
+    const given = input.lines[index];
+    if (!given) return invalidInput('lines', 'Give the received quantity of every line of the transfer (0 if none arrived).');
+    if (!Number.isInteger(given.receivedQuantity) || given.receivedQuantity < 0) {
+      return invalidInput(`lines[${index}].receivedQuantity`, 'The received quantity must be 0 or more.');
+    }
+    await tx.update(transferLines).set({ receivedQuantity: given.receivedQuantity }).where(eq(transferLines.id, line.id));
+    if (given.receivedQuantity > 0) {
+      movements.push({ warehouse: to, location, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_IN' as const, quantity: given.receivedQuantity, reference: `transfer:${transfer.id}` });
+    }
+  }
+  if (input.lines.some((l) => !lines.some((line) => line.id === l.lineId))) return invalidInput('lines', 'A line is not part of this transfer.');
+  await recordMovements(tx, identity, movements);
+  return setTransferStatus(tx, transfer, 'RECEIVED', 'transfer.received');
+}
+
+async function lockTransfer(tx: Tx, id: string): Promise<TransferRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await tx.select().from(transfers).where(eq(transfers.id, id)).for('update');
+  return row;
+}
+
+async function locationRow(tx: Tx, warehouse: WarehouseRow, locationId: string) {
+  const [row] = await tx.select().from(locations).where(and(eq(locations.id, locationId), eq(locations.warehouseId, warehouse.id)));
+  return row;
+}
+
+async function setTransferStatus(tx: Tx, transfer: TransferRow, status: TransferRow['status'], topic: string): Promise<TransferRow> {
+  const [updated] = await tx.update(transfers).set({ status, updatedAt: sql`now()` }).where(eq(transfers.id, transfer.id)).returning();
+  await transferEvent(tx, updated!, topic);
+  return updated!;
+}
+
+async function transferEvent(tx: Tx, transfer: TransferRow, topic: string): Promise<void> {
+  const audience = [...new Set([transfer.ownerPartnerId, transfer.fromOperatorPartnerId, transfer.toOperatorPartnerId].filter((p): p is string => Boolean(p)))];
+  await appendEvent(tx, {
+    topic,
+    entityType: 'Transfer',
+    entityId: transfer.id,
+    audience,
+    payload: { status: transfer.status, fromWarehouseId: transfer.fromWarehouseId, toWarehouseId: transfer.toWarehouseId },
+  });
+}
+
+/** Lines of transfers; one statement. */
+export async function linesOfTransfers(tx: Tx, ids: readonly string[]): Promise<TransferLineRow[]> {
+  return ids.length ? tx.select().from(transferLines).where(inArray(transferLines.transferId, [...ids])) : [];
+}
+
