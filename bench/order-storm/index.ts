@@ -1,0 +1,227 @@
+/**
+ * order-storm: many concurrent single-unit orders for a few products, through the whole platform
+ * (gateway → orders → event log → inventory allocation → orders), against the same service work
+ * issued directly in transactions as a baseline. Reports orders/s allocated, intake latency
+ * p50/p99, approval→allocation lag p50/p99, and checks that nothing was oversold.
+ * Options: --orders 500 --concurrency 32 --products 3 --stock 100
+ */
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
+import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
+import { createProduct } from '@redthread/catalog/services/products';
+import { createChannel } from '@redthread/orders/services/channels';
+import { placeOrder } from '@redthread/orders/services/intake';
+import { financeReviewOrder, reviewOrder } from '@redthread/orders/services/status';
+import { allocateLines } from '@redthread/inventory/services/allocation';
+import { createWarehouse } from '@redthread/inventory/services/warehouses';
+import { receiveStock } from '@redthread/inventory/services/receipts';
+import { DEFAULT_LIMITS, startPlatform } from '../../scripts/lib/platform';
+import { mintDevToken } from '../../scripts/lib/tokens';
+import { demoPartnerId } from '../../scripts/demo/world';
+import { benchDatabase, machine, percentiles, runConcurrently, writeResults } from '../lib';
+
+const SHIP_TO = { line1: 'Storm 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' };
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      orders: { type: 'string', default: '500' },
+      concurrency: { type: 'string', default: '32' },
+      products: { type: 'string', default: '3' },
+      stock: { type: 'string', default: '100' },
+    },
+  });
+  const orderCount = Number(values.orders);
+  const concurrency = Number(values.concurrency);
+  const productCount = Number(values.products);
+  const stockPerProduct = Number(values.stock);
+  const log = (message: string) => process.stdout.write(`[order-storm] ${message}\n`);
+
+  log('starting PostgreSQL and seeding the demo world');
+  const db = await benchDatabase();
+  const app = connectDatabase(db.appUrl, { max: concurrency });
+  const shopA: Identity = { subject: 'bench', partnerId: demoPartnerId('SHOP-A'), roles: ['admin'] };
+
+  /** A channel, products and stock of its own for one round, so rounds do not interfere. */
+  const prepare = async (round: string) =>
+    inTenantTransaction(app.db, shopA, async (tx) => {
+      const channel = await createChannel(tx, shopA, { code: `storm-${round}`, name: `Storm ${round}`, kind: 'API' });
+      const warehouse = await createWarehouse(tx, shopA, { code: `STORM-${round}`.toUpperCase(), name: 'Storm', kind: 'OWN', regions: ['DE-BE'], priority: 1 });
+      if ('errorCode' in channel || 'errorCode' in warehouse) throw new Error('bench setup failed');
+      const productIds: string[] = [];
+      for (let i = 0; i < productCount; i += 1) {
+        const product = await createProduct(tx, shopA, { skuCode: `STORM-${round}-${i}`.toUpperCase(), name: `Storm item ${i}` });
+        if ('errorCode' in product) throw new Error('bench setup failed');
+        productIds.push(product.id);
+      }
+      const receipt = await receiveStock(tx, shopA, { warehouseId: warehouse.id, lines: productIds.map((productId) => ({ productId, quantity: stockPerProduct })) });
+      if ('errorCode' in receipt) throw new Error('bench setup failed');
+      return { channelId: channel.id, warehouseId: warehouse.id, productIds };
+    });
+
+  // --- through the platform ---
+  const gatewaySetup = await prepare('gw');
+  const platform = await startPlatform({
+    appDatabaseUrl: db.appUrl,
+    workerDatabaseUrl: db.workerUrl,
+    port: 0,
+    clientTokens: { jwtSecret: DEV_JWT_SECRET },
+    internalSecret: DEV_INTERNAL_SECRET,
+    limits: DEFAULT_LIMITS,
+    maxBodyBytes: 100_000,
+    introspection: false,
+  });
+  const token = await mintDevToken({ partnerId: shopA.partnerId, partnerCode: 'SHOP-A' }, DEV_JWT_SECRET);
+  const call = async (query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(platform.gateway.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Record<string, { id?: string; __typename?: string }>; errors?: unknown[] };
+    if (!response.ok || body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+    return body.data!;
+  };
+  log(`gateway: ${orderCount} orders (place, review, approve), concurrency ${concurrency}, ${productCount} products × ${stockPerProduct}`);
+  let clientErrors = 0;
+  const started = Date.now();
+  const intake = await runConcurrently(
+    orderCount,
+    concurrency,
+    async (i) => {
+      try {
+        const placed = await call(
+          `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename ... on Order { id } } }`,
+          {
+            input: {
+              channelId: gatewaySetup.channelId,
+              externalNumber: `GW-${i}`,
+              currency: 'EUR',
+              shipTo: SHIP_TO,
+              lines: [{ productId: gatewaySetup.productIds[i % productCount], quantity: 1, unitPriceMinor: 1000 }],
+            },
+          },
+        );
+        const id = placed['placeOrder']!.id!;
+        await call(`mutation($id: ID!) { reviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id });
+        await call(`mutation($id: ID!) { financeReviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id });
+      } catch (error) {
+        clientErrors += 1;
+        if (clientErrors <= 3) log(`  client error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+    (done) => log(`  placed and approved ${done}/${orderCount}`),
+  );
+  const admin = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
+  const channelId = gatewaySetup.channelId;
+  const settled = async () => {
+    const [row] = await admin`select count(*) filter (where status in ('ALLOCATED', 'BACKORDERED'))::int as done from orders.orders where channel_id = ${channelId}`;
+    return row!['done'] as number;
+  };
+  while ((await settled()) < orderCount - clientErrors) {
+    if (Date.now() - started > 300_000) throw new Error('allocation did not finish within 5 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const wallMs = Date.now() - started;
+  const lags = await admin`
+    select extract(epoch from (alloc.at - appr.at)) * 1000 as lag_ms
+    from orders.orders o
+    join lateral (select max(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status = 'APPROVED') appr on true
+    join lateral (select min(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED')) alloc on true
+    where o.channel_id = ${channelId}`;
+  const counts = await admin`select status::text, count(*)::int as n from orders.orders where channel_id = ${channelId} group by status`;
+  const invariants = await checkInvariants(admin, gatewaySetup.warehouseId);
+  await platform.stop();
+
+  // --- baseline: the same service work, direct, no GraphQL and no event log hop ---
+  log('baseline: the same services called directly in transactions');
+  const direct = await prepare('direct');
+  const baselineStarted = Date.now();
+  const baseline = await runConcurrently(orderCount, concurrency, async (i) => {
+    const orderId = await inTenantTransaction(app.db, shopA, async (tx) => {
+      const placed = await placeOrder(tx, shopA, {
+        channelId: direct.channelId,
+        externalNumber: `D-${i}`,
+        currency: 'EUR',
+        shipTo: SHIP_TO,
+        lines: [{ productId: direct.productIds[i % productCount]!, quantity: 1, unitPriceMinor: 1000 }],
+      });
+      if ('errorCode' in placed) throw new Error(placed.message);
+      return placed.id;
+    });
+    await inTenantTransaction(app.db, shopA, (tx) => reviewOrder(tx, shopA, orderId, 'APPROVE'));
+    await inTenantTransaction(app.db, shopA, (tx) => financeReviewOrder(tx, shopA, orderId, 'APPROVE'));
+    await inTenantTransaction(app.db, shopA, async (tx) => {
+      const [line] = await tx.execute<{ id: string; product_id: string }>(
+        sql`select id, product_id from orders.order_lines where order_id = ${orderId}`,
+      );
+      await allocateLines(tx, shopA, [{ orderId, lineId: line!.id, productId: line!.product_id, quantity: 1, regionCode: 'DE-BE' }]);
+    });
+  });
+  const baselineWallMs = Date.now() - baselineStarted;
+  const baselineInvariants = await checkInvariants(admin, direct.warehouseId);
+  await admin.end();
+  await app.close();
+  await db.close();
+
+  const lagMs = percentiles(lags.map((r) => Number(r['lag_ms'])));
+  const result = {
+    benchmark: 'order-storm',
+    at: new Date().toISOString(),
+    machine: await machine(),
+    parameters: { orderCount, concurrency, productCount, stockPerProduct },
+    platform: {
+      ordersAllocatedPerSecond: Math.round((orderCount / wallMs) * 1000 * 10) / 10,
+      wallMs,
+      intakeLatencyMs: percentiles(intake.latencies),
+      approvalToAllocationLagMs: lagMs,
+      statuses: Object.fromEntries(counts.map((r) => [r['status'], r['n']])),
+      clientErrors,
+      invariants,
+    },
+    directBaseline: {
+      ordersAllocatedPerSecond: Math.round((orderCount / baselineWallMs) * 1000 * 10) / 10,
+      wallMs: baselineWallMs,
+      latencyMs: percentiles(baseline.latencies),
+      invariants: baselineInvariants,
+    },
+  };
+  const p = result.platform;
+  const d = result.directBaseline;
+  const markdown = `# order-storm
+
+${result.at} · ${JSON.stringify(result.machine)}
+
+${orderCount} single-unit orders over ${productCount} products with ${stockPerProduct} units each, concurrency ${concurrency}.
+Each order: place, review, finance-approve; allocation follows.
+
+| path | orders/s allocated | per-order latency p50 / p99 ms | approval → allocation p50 / p99 ms | allocated / backordered | oversold | client errors |
+|---|---|---|---|---|---|---|
+| client → gateway → orders → event log → inventory | ${p.ordersAllocatedPerSecond} | ${p.intakeLatencyMs.p50} / ${p.intakeLatencyMs.p99} | ${p.approvalToAllocationLagMs.p50} / ${p.approvalToAllocationLagMs.p99} | ${p.invariants.allocatedUnits} / ${p.statuses['BACKORDERED'] ?? 0} | ${p.invariants.oversold ? 'YES' : 'no'} | ${clientErrors} |
+| same services, direct (baseline) | ${d.ordersAllocatedPerSecond} | ${d.latencyMs.p50} / ${d.latencyMs.p99} | (same transaction chain) | ${d.invariants.allocatedUnits} / – | ${d.invariants.oversold ? 'YES' : 'no'} | 0 |
+
+Ledger check: on-hand equals the sum of movements in every slot: ${p.invariants.ledgerBalanced && d.invariants.ledgerBalanced ? 'yes' : 'NO'}.
+`;
+  const files = await writeResults('order-storm', result, markdown);
+  process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
+  if (p.invariants.oversold || d.invariants.oversold || !p.invariants.ledgerBalanced) throw new Error('invariant violated');
+}
+
+async function checkInvariants(admin: postgres.Sql, warehouseId: string) {
+  const [row] = await admin`
+    select coalesce(sum(s.reserved), 0)::int as reserved,
+           coalesce(sum(s.on_hand), 0)::int as on_hand,
+           bool_and(s.reserved <= s.on_hand) as within,
+           bool_and(s.on_hand = (select coalesce(sum(m.quantity), 0) from inventory.movements m
+             where m.warehouse_id = s.warehouse_id and m.location_id = s.location_id and m.product_id = s.product_id
+               and m.batch_id is not distinct from s.batch_id)) as balanced
+    from inventory.stock s where s.warehouse_id = ${warehouseId}`;
+  return {
+    allocatedUnits: row!['reserved'] as number,
+    onHand: row!['on_hand'] as number,
+    oversold: !(row!['within'] as boolean),
+    ledgerBalanced: row!['balanced'] as boolean,
+  };
+}
