@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       maxCost: gatewayEnv.MAX_COST,
     },
     maxBodyBytes: gatewayEnv.MAX_BODY_BYTES,
+    maxSubscriptionsPerConnection: gatewayEnv.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     introspection: gatewayEnv.NODE_ENV !== 'production',
     ...(gatewayEnv.NODE_ENV !== 'production' ? { graphiql: { devTokens: mintDemoTokens } } : {}),
   });

@@ -23,6 +23,7 @@ export const gatewayEnvSchema = sharedEnvSchema
     MAX_ROOT_FIELDS: positiveInt(10),
     MAX_COST: positiveInt(20_000),
     MAX_BODY_BYTES: positiveInt(100_000),
+    MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(20),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWKS_URL && env.JWT_SECRET === DEV_JWT_SECRET) {

@@ -19,6 +19,8 @@ import {
 import { clientTokenVerifier, type ClientTokenConfig } from './auth';
 import { operationLimitsPlugin, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
+import { FederatedSubscriptions } from './subscriptions/federated';
+import { serveGatewaySubscriptions } from './subscriptions/server';
 import { graphiqlRoutes, usesDevelopmentSecret, type GraphiQLOptions } from './graphiql';
 
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
@@ -44,6 +46,8 @@ export interface GatewayOptions {
   maxBodyBytes: number;
   /** Off in production. */
   introspection: boolean;
+  /** Most concurrent subscriptions one WebSocket connection may hold. Default 20. */
+  maxSubscriptionsPerConnection?: number;
   /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
   graphiql?: GraphiQLOptions;
   logger?: Logger;
@@ -92,10 +96,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const internalSecret = secretKey(options.internalSecret);
   const verifyClientToken = clientTokenVerifier(options.clientTokens);
 
+  const supergraphSdl = composeSupergraph(options.subgraphs);
+  const dataSources = Object.fromEntries(
+    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret)]),
+  );
   const gateway = new ApolloGateway({
-    supergraphSdl: composeSupergraph(options.subgraphs),
-    buildService: ({ name, url }) =>
-      new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret),
+    supergraphSdl,
+    buildService: ({ name }) => dataSources[name]!,
     logger: {
       debug: (message) => log.debug(message),
       info: (message) => log.info(message),
@@ -160,6 +167,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       } else res.end();
     });
   });
+  const stopSubscriptions = serveGatewaySubscriptions(http, {
+    federated: new FederatedSubscriptions({
+      supergraphSdl,
+      subgraphUrls: Object.fromEntries(options.subgraphs.map(({ name, url }) => [name, url])),
+      dataSources,
+      internalSecret: options.internalSecret,
+      logger: log,
+    }),
+    verifyClientToken,
+    limits: options.limits,
+    maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 20,
+    logger: log,
+  });
   const running = await listen(http, options.port, options.host);
   log.info({ url: `${running.url}/graphql`, graphiql: `${running.url}/graphiql` }, 'gateway listening');
   return {
@@ -167,6 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     graphqlUrl: `${running.url}/graphql`,
     graphiqlUrl: `${running.url}/graphiql`,
     close: async () => {
+      await stopSubscriptions();
       await running.close();
       await server.stop();
     },

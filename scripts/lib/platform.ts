@@ -3,6 +3,7 @@ import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
 import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
+  EventHub,
   connectDatabase,
   createLogger,
   secretKey,
@@ -36,6 +37,8 @@ export interface PlatformConfig {
   introspection: boolean;
   /** GraphiQL extras (the development token picker). */
   graphiql?: GraphiQLOptions;
+  /** Most concurrent subscriptions one WebSocket connection may hold. */
+  maxSubscriptionsPerConnection?: number;
   /** Per-statement hook, for tests that count SQL statements. */
   onQuery?: ConnectOptions['onQuery'];
 }
@@ -71,10 +74,12 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
     startInventoryWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
   ];
+  const live = new EventHub({ db: workerDatabase.db, listenClient: workerDatabase.client });
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
   try {
     await Promise.all(workflows.map((workflow) => workflow.start()));
+    await live.start();
     for (const [index, definition] of SUBGRAPHS.entries()) {
       const port = config.subgraphPorts?.[definition.name] ?? (config.port === 0 ? 0 : config.port + index + 1);
       subgraphs.push(
@@ -82,6 +87,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
           db: database.db,
           internalSecret,
           port,
+          live,
           ...(config.host ? { host: config.host } : {}),
           logger: createLogger(definition.name),
         }),
@@ -96,6 +102,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       limits: config.limits,
       maxBodyBytes: config.maxBodyBytes,
       introspection: config.introspection,
+      ...(config.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection } : {}),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
     return {
@@ -106,6 +113,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       stop: async () => {
         await gateway.close();
         await Promise.all(subgraphs.map((s) => s.close()));
+        await live.stop();
         await Promise.all(workflows.map((workflow) => workflow.stop()));
         await database.close();
         await workerDatabase.close();
@@ -113,6 +121,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     };
   } catch (error) {
     await Promise.all(subgraphs.map((s) => s.close()));
+    await live.stop();
     await Promise.all(workflows.map((workflow) => workflow.stop()));
     await database.close();
     await workerDatabase.close();

@@ -19,6 +19,7 @@ export const permissions = {
     shipments: isCaller,
     shipment: isCaller,
   },
+  Subscription: { stockChanged: isCaller, shipmentQueueChanged: isCaller },
   Mutation: {
     createWarehouse: admin,
     createLocation: warehouse,
@@ -34,7 +35,7 @@ export const permissions = {
   },
   ...Object.fromEntries(
     [
-      'Partner', 'Order', 'Product', 'Warehouse', 'Location', 'Batch', 'StockLevel', 'Movement', 'MovementConnection',
+      'StockChange', 'ShipmentQueueChange', 'Partner', 'Order', 'Product', 'Warehouse', 'Location', 'Batch', 'StockLevel', 'Movement', 'MovementConnection',
       'MovementEdge', 'PageInfo', 'Transfer', 'TransferLine', 'StockCount', 'StockCountLine', 'Shipment', 'ShipmentLine',
       'InspectionDifference', 'Receipt', 'InventoryNotFound', 'InvalidInventoryInput', 'InvalidInventoryTransition',
       'InsufficientStock', 'InspectionMismatch', 'CodeTaken',

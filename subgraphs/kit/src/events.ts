@@ -57,6 +57,27 @@ export async function appendEvent(tx: Tx, event: NewEvent): Promise<void> {
     values (${event.topic}, ${event.entityType}, ${event.entityId}, array[${audience}], ${JSON.stringify(event.payload ?? {})}::jsonb)`);
 }
 
+/** Compares two log positions: negative when `a` comes first. */
+export function comparePositions(a: EventPosition, b: EventPosition): number {
+  const ta = BigInt(a.txid);
+  const tb = BigInt(b.txid);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.id - b.id;
+}
+
+/**
+ * The position of the newest event every reader can already see (below the snapshot's xmin):
+ * where a live reader starts so that it misses nothing that commits later.
+ */
+export async function currentLogPosition(executor: Tx | Db): Promise<EventPosition> {
+  const rows = await executor.execute<{ txid: string; id: string | number }>(sql`
+    select txid::text as txid, id from events.event_log
+    where txid < pg_snapshot_xmin(pg_current_snapshot())
+    order by txid desc, id desc limit 1`);
+  const row = [...rows][0];
+  return row ? { txid: row.txid, id: Number(row.id) } : LOG_START;
+}
+
 /** Encodes a position as the opaque cursor clients see. */
 export function encodeEventCursor(position: EventPosition): string {
   return Buffer.from(`ev:${position.txid}:${position.id}`).toString('base64url');
@@ -75,6 +96,8 @@ export interface ReadOptions {
   limit?: number;
   /** Only these topics; a trailing `*` matches a prefix (`order.*`). */
   topics?: readonly string[];
+  /** Only events whose audience includes this partner (for worker connections, which see all). */
+  audience?: string;
 }
 
 interface EventRow extends Record<string, unknown> {
@@ -116,6 +139,7 @@ export async function readEventsAfter(
     where (txid, id) > (${position.txid}::xid8, ${position.id}::bigint)
       and txid < pg_snapshot_xmin(pg_current_snapshot())
       ${topicFilter}
+      ${options.audience ? sql`and ${options.audience}::uuid = any(audience)` : sql``}
     order by txid, id
     limit ${limit}`);
   return [...result].map(toLoggedEvent);

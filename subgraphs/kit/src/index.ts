@@ -16,3 +16,6 @@ export * from './http';
 export * from './subgraph';
 export * from './scalars';
 export * from './loaders';
+export * from './live';
+export * from './subscriptions';
+export * from './subscription-fields';

@@ -13,6 +13,8 @@ import { createServer, graphqlRequestHandler, listen, sendJson, type RunningHttp
 import { verifyInternalIdentity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { applyPermissions } from './permissions';
+import type { EventHub } from './live';
+import { serveSubgraphSubscriptions } from './subscriptions';
 
 /** Everything that makes one subgraph: its SDL, resolvers, permission rules and loaders. */
 export interface SubgraphDefinition<Loaders> {
@@ -37,6 +39,8 @@ export interface SubgraphRuntime {
   /** Largest accepted request body. Default 1 MiB (the gateway limits clients far below). */
   maxBodyBytes?: number;
   logger?: Logger;
+  /** The process's event hub; when given, subscriptions are served over graphql-ws on /graphql. */
+  live?: EventHub;
 }
 
 /** A running subgraph. */
@@ -119,6 +123,17 @@ export async function startSubgraph<Loaders>(
       else res.end();
     });
   });
+  const stopSubscriptions = runtime.live
+    ? serveSubgraphSubscriptions(http, {
+        name: definition.name,
+        schema,
+        db: runtime.db,
+        live: runtime.live,
+        internalSecret: runtime.internalSecret,
+        createLoaders: definition.createLoaders,
+        logger: log,
+      })
+    : undefined;
   const running = await listen(http, runtime.port, runtime.host);
   log.info({ url: `${running.url}/graphql` }, 'subgraph listening');
   return {
@@ -126,6 +141,7 @@ export async function startSubgraph<Loaders>(
     name: definition.name,
     graphqlUrl: `${running.url}/graphql`,
     close: async () => {
+      await stopSubscriptions?.();
       await running.close();
       await server.stop();
     },

@@ -15,6 +15,7 @@ const deliverers = hasAnyRole('admin', 'sales', 'warehouse');
  */
 export const permissions = {
   Query: { orders: isCaller, order: isCaller, channels: isCaller, customers: isCaller, customer: isCaller },
+  Subscription: { orderChanged: isCaller },
   Mutation: {
     createChannel: admin,
     createCustomer: sales,
@@ -42,7 +43,7 @@ export const permissions = {
   },
   ...Object.fromEntries(
     [
-      'Order', 'OrderLine', 'TimelineEntry', 'Return', 'Customer', 'Channel', 'Address', 'CustomFieldDefinition',
+      'OrderChange', 'Order', 'OrderLine', 'TimelineEntry', 'Return', 'Customer', 'Channel', 'Address', 'CustomFieldDefinition',
       'CustomFieldValue', 'Money', 'PageInfo', 'OrderConnection', 'OrderEdge', 'CustomerConnection', 'CustomerEdge',
       'Partner', 'Product', 'ProductLink', 'ImportOrdersPayload', 'ImportResult', 'ImportProblem', 'OrderNotFound',
       'ReturnNotFound', 'InvalidOrderTransition', 'InvalidOrderInput', 'DuplicateOrder', 'IdempotencyKeyReused',

@@ -1,4 +1,5 @@
-import { DateTimeScalar } from '@redthread/kit';
+import { DateTimeScalar, changeEnvelope, eventSubscription, type LoggedEvent } from '@redthread/kit';
+import { stockSlot } from '../services/queries';
 import type { InventoryContext } from '../context';
 import { createLocation, createWarehouse, listWarehouses, visibleWarehouse, type CreateWarehouseInput, type WarehouseRow } from '../services/warehouses';
 import { receiveStock, type ReceiveStockInput } from '../services/receipts';
@@ -47,6 +48,42 @@ export const resolvers = {
       const tx = await ctx.tx();
       return dispatchShipment(tx, ctx.identity, a.input, (id) => visibleWarehouse(tx, id));
     },
+  },
+  Subscription: {
+    stockChanged: eventSubscription<{ after?: string | null; filter?: { warehouseId?: string | null; productId?: string | null } | null }>(
+      ['stock.changed'],
+      ({ filter }) =>
+        filter?.warehouseId || filter?.productId
+          ? (event) =>
+              (!filter.warehouseId || event.payload['warehouseId'] === filter.warehouseId) &&
+              (!filter.productId || event.payload['productId'] === filter.productId)
+          : undefined,
+    ),
+    shipmentQueueChanged: eventSubscription<{ after?: string | null; warehouseId: string }>(
+      ['shipment.*'],
+      ({ warehouseId }) => (event) => event.payload['warehouseId'] === warehouseId,
+    ),
+  },
+  StockChange: {
+    ...changeEnvelope,
+    kind: (e: LoggedEvent) => e.payload['kind'],
+    delta: (e: LoggedEvent) => e.payload['delta'],
+    productId: (e: LoggedEvent) => e.payload['productId'],
+    product: (e: LoggedEvent) => ref(e.payload['productId'] as string),
+    warehouse: (e: LoggedEvent, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(e.payload['warehouseId'] as string),
+    level: async (e: LoggedEvent, _: unknown, ctx: Ctx) =>
+      stockSlot(await ctx.tx(), {
+        warehouseId: e.payload['warehouseId'] as string,
+        locationId: e.payload['locationId'] as string,
+        productId: e.payload['productId'] as string,
+        batchId: (e.payload['batchId'] as string | null) ?? null,
+      }),
+  },
+  ShipmentQueueChange: {
+    ...changeEnvelope,
+    shipmentId: (e: LoggedEvent) => e.entityId,
+    status: (e: LoggedEvent) => e.payload['status'],
+    shipment: (e: LoggedEvent, _: unknown, ctx: Ctx) => ctx.loaders.shipment.load(e.entityId),
   },
   Product: {
     __resolveReference: (reference: { id: string }) => ({ id: reference.id }),

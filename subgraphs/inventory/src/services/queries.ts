@@ -118,3 +118,22 @@ export async function sellableQuantities(tx: Tx, partnerId: string, productIds: 
 }
 
 
+
+/** The current row of one stock slot (null when the caller cannot see it). */
+export async function stockSlot(
+  tx: Tx,
+  slot: { warehouseId: string; locationId: string; productId: string; batchId: string | null },
+): Promise<StockRow | null> {
+  const [row] = await tx
+    .select()
+    .from(stock)
+    .where(
+      and(
+        eq(stock.warehouseId, slot.warehouseId),
+        eq(stock.locationId, slot.locationId),
+        eq(stock.productId, slot.productId),
+        slot.batchId ? eq(stock.batchId, slot.batchId) : sql`${stock.batchId} is null`,
+      ),
+    );
+  return row ?? null;
+}

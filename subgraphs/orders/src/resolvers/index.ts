@@ -1,4 +1,5 @@
-import { DateTimeScalar } from '@redthread/kit';
+import { DateTimeScalar, changeEnvelope, eventSubscription, type LoggedEvent } from '@redthread/kit';
+import type { OrdersContext } from '../context';
 import { Mutation } from './Mutation';
 import { Channel, Customer, Order, OrderLine, Return, TimelineEntry } from './Order';
 import { Query } from './Query';
@@ -12,6 +13,22 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   Query,
   Mutation,
+  Subscription: {
+    orderChanged: eventSubscription<{ after?: string | null; filter?: { orderId?: string | null; kind?: string[] | null } | null }>(
+      ['order.*'],
+      ({ filter }) =>
+        filter?.orderId || filter?.kind?.length
+          ? (event) =>
+              (!filter.orderId || event.entityId === filter.orderId) &&
+              (!filter.kind?.length || filter.kind.includes(event.payload['kind'] as string))
+          : undefined,
+    ),
+  },
+  OrderChange: {
+    ...changeEnvelope,
+    orderId: (event: LoggedEvent) => event.entityId,
+    order: (event: LoggedEvent, _: unknown, ctx: OrdersContext) => ctx.loaders.order.load(event.entityId),
+  },
   Order,
   OrderLine,
   TimelineEntry,

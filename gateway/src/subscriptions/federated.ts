@@ -1,0 +1,253 @@
+import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
+import { QueryPlanner, type FetchNode, type QueryPlan } from '@apollo/query-planner';
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type GraphQLDataSourceProcessOptions, type ServiceMap } from '@apollo/gateway';
+import { createRequire } from 'node:module';
+import { buildSchema, GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ErrorCode, secretKey, signInternalIdentity, type Identity, type Logger } from '@redthread/kit';
+import type { GatewayContext } from '../index';
+
+/** Raised into a client's stream when it falls too far behind: it should resume from its cursor. */
+export const SLOW_CONSUMER = 'SLOW_CONSUMER';
+
+/** Options for {@link FederatedSubscriptions}. */
+export interface FederatedSubscriptionOptions {
+  supergraphSdl: string;
+  /** Subgraph GraphQL URLs by name (http://…/graphql; the WebSocket URL is derived). */
+  subgraphUrls: Record<string, string>;
+  /** The gateway's own data sources by subgraph name (signed identity, keep-alive). */
+  dataSources: Record<string, GraphQLDataSource<GatewayContext>>;
+  internalSecret: string;
+  /** Events a subscription may have waiting before it is closed as too slow. Default 1000. */
+  maxQueue?: number;
+  logger: Logger;
+}
+
+/** The upstream graphql-ws connections of one client connection, one per subgraph. */
+export class UpstreamPool {
+  readonly #clients = new Map<string, Client>();
+  constructor(
+    private readonly urls: Record<string, string>,
+    private readonly identity: Identity,
+    private readonly secret: Uint8Array,
+  ) {}
+
+  /** The connection to `subgraph`, opened on first use under the subscriber's signed identity. */
+  client(subgraph: string): Client {
+    let client = this.#clients.get(subgraph);
+    if (!client) {
+      const url = this.urls[subgraph];
+      if (!url) throw new Error(`unknown subgraph ${subgraph}`);
+      client = createClient({
+        url: url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        lazy: true,
+        retryAttempts: 0,
+        connectionParams: async () => ({
+          authorization: `Bearer ${await signInternalIdentity(this.identity, subgraph, this.secret)}`,
+        }),
+      });
+      this.#clients.set(subgraph, client);
+    }
+    return client;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.#clients.values()].map((client) => client.dispose()));
+    this.#clients.clear();
+  }
+}
+
+/**
+ * Federated subscriptions, which @apollo/gateway plans but refuses to execute. For a client's
+ * subscription: plan it with the query planner (a Subscription node: the primary fetch into the
+ * subgraph owning the field, plus the rest); open the primary fetch as a graphql-ws subscription to
+ * that subgraph under the subscriber's signed identity; for every event, run the rest of the plan
+ * with the gateway's `executeQueryPlan`, giving it a data source that answers the primary fetch
+ * with the event — so fields from other subgraphs are fetched under the subscriber's identity and
+ * every subgraph applies its own visibility to every event.
+ */
+export class FederatedSubscriptions {
+  /**
+   * The API schema for validating client operations. @apollo/federation-internals is CommonJS and
+   * builds its schemas with the CommonJS copy of graphql-js, while this code runs on the ES module
+   * copy; graphql-js refuses schemas from the other copy, so the API schema is rebuilt from its SDL.
+   */
+  readonly apiSchema: GraphQLSchema;
+  /** The same API schema as the CommonJS copy, for the gateway's own execution functions. */
+  readonly #apiGraphQLSchema: GraphQLSchema;
+  readonly #apiSchema: Schema;
+  readonly #supergraphSchema: GraphQLSchema;
+  readonly #planner: QueryPlanner;
+  readonly #secret: Uint8Array;
+
+  constructor(private readonly options: FederatedSubscriptionOptions) {
+    const supergraph = Supergraph.build(options.supergraphSdl);
+    this.#apiSchema = supergraph.apiSchema();
+    this.#apiGraphQLSchema = this.#apiSchema.toGraphQLJSSchema();
+    const commonJsGraphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+    this.apiSchema = buildSchema(commonJsGraphql.printSchema(this.#apiGraphQLSchema));
+    this.#supergraphSchema = supergraph.schema.toGraphQLJSSchema();
+    this.#planner = new QueryPlanner(supergraph);
+    this.#secret = secretKey(options.internalSecret);
+  }
+
+  /** A pool of upstream connections for one client connection. */
+  upstreams(identity: Identity): UpstreamPool {
+    return new UpstreamPool(this.options.subgraphUrls, identity, this.#secret);
+  }
+
+  /** Plans a subscription operation; throws a GraphQLError for anything else. */
+  plan(document: DocumentNode, operationName: string | undefined): { primary: FetchNode; full: QueryPlan } {
+    const operation = operationFromDocument(this.#apiSchema, document, { operationName });
+    const plan = this.#planner.buildQueryPlan(operation);
+    const node = plan.node;
+    if (!node || node.kind !== 'Subscription') {
+      throw new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP.', {
+        extensions: { code: ErrorCode.BAD_USER_INPUT },
+      });
+    }
+    const full: QueryPlan = { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [node.primary, node.rest] } : node.primary };
+    return { primary: node.primary, full };
+  }
+
+  /** Runs one subscription for `identity`; ends when the client or the subgraph ends it. */
+  async *run(args: {
+    document: DocumentNode;
+    operationName: string | undefined;
+    variables: Record<string, unknown>;
+    identity: Identity;
+    upstreams: UpstreamPool;
+  }): AsyncGenerator<ExecutionResult> {
+    const { primary, full } = this.plan(args.document, args.operationName);
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in args.variables).map((n) => [n, args.variables[n]]));
+    const queue = boundedStream<ExecutionResult>(this.options.maxQueue ?? 1000);
+    const unsubscribe = args.upstreams.client(primary.serviceName).subscribe(
+      { query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
+      {
+        next: (value) => queue.push(value as ExecutionResult),
+        error: (error) => queue.fail(toGraphQLError(error)),
+        complete: () => queue.end(),
+      },
+    );
+    const operationContext = buildOperationContext({ schema: this.#apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName });
+    const query = print(args.document);
+    try {
+      for await (const event of queue.iterate()) {
+        if (!event.data) {
+          yield { errors: event.errors ?? [] };
+          continue;
+        }
+        const context: GatewayContext = { identity: args.identity, requestId: `subscription:${args.identity.partnerId}`, internalTokens: new Map() };
+        const serviceMap: ServiceMap = {
+          ...this.options.dataSources,
+          [primary.serviceName]: new PrimaryEventSource(event, primary.operation, this.options.dataSources[primary.serviceName]!),
+        };
+        const result = await executeQueryPlan(
+          full,
+          serviceMap,
+          {
+            request: { query, variables: args.variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
+            context,
+            logger: loggerAdapter(this.options.logger),
+            document: args.document,
+            metrics: {},
+          } as never,
+          operationContext,
+          this.#supergraphSchema,
+          this.#apiSchema,
+        );
+        yield { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors as GraphQLError[] } : {}) };
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}
+
+/** Answers the plan's primary fetch with the event from the subgraph; forwards any other fetch. */
+class PrimaryEventSource implements GraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly event: ExecutionResult,
+    private readonly primaryOperation: string,
+    private readonly forward: GraphQLDataSource<GatewayContext>,
+  ) {}
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    if (options.request.query === this.primaryOperation) {
+      return { data: this.event.data ?? null, ...(this.event.errors ? { errors: this.event.errors as never } : {}) } as never;
+    }
+    return this.forward.process(options);
+  }
+}
+
+/**
+ * A bounded queue between a producer (the upstream subscription) and a consumer (the client).
+ * When the consumer falls `limit` events behind, the stream fails with SLOW_CONSUMER instead of
+ * buffering without bound.
+ */
+function boundedStream<T>(limit: number) {
+  const items: T[] = [];
+  let ended = false;
+  let failure: GraphQLError | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  return {
+    push(item: T) {
+      if (ended || failure) return;
+      if (items.length >= limit) {
+        failure = new GraphQLError(`The subscriber fell more than ${limit} events behind and was closed; resubscribe with "after" set to the last cursor received.`, {
+          extensions: { code: SLOW_CONSUMER },
+        });
+      } else items.push(item);
+      notify();
+    },
+    fail(error: GraphQLError) {
+      failure ??= error;
+      notify();
+    },
+    end() {
+      ended = true;
+      notify();
+    },
+    async *iterate(): AsyncGenerator<T> {
+      for (;;) {
+        const next = items.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (failure) throw failure;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
+}
+
+function toGraphQLError(error: unknown): GraphQLError {
+  if (Array.isArray(error) && error[0]) {
+    const first = error[0] as { message?: string; extensions?: Record<string, unknown> };
+    return new GraphQLError(first.message ?? 'Subscription failed', { extensions: first.extensions ?? {} });
+  }
+  const closed = error as { code?: number; reason?: string } | undefined;
+  if (closed && typeof closed.code === 'number') {
+    return new GraphQLError(`The upstream subscription closed (${closed.code}${closed.reason ? `: ${closed.reason}` : ''}); resubscribe with "after".`, {
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+    });
+  }
+  return new GraphQLError(error instanceof Error ? error.message : 'Subscription failed', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });
+}
+
+function loggerAdapter(log: Logger) {
+  return {
+    debug: (message: unknown) => log.debug(String(message)),
+    info: (message: unknown) => log.info(String(message)),
+    warn: (message: unknown) => log.warn(String(message)),
+    error: (message: unknown) => log.error(String(message)),
+  };
+}

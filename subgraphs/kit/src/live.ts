@@ -1,0 +1,190 @@
+import type postgres from 'postgres';
+import {
+  EVENTS_CHANNEL,
+  comparePositions,
+  currentLogPosition,
+  readEventsAfter,
+  type EventPosition,
+  type LoggedEvent,
+} from './events';
+import type { Db } from './db';
+import { createLogger, type Logger } from './logger';
+
+/** Raised into a live stream whose subscriber fell too far behind; it should resume from its cursor. */
+export class SlowConsumerError extends Error {
+  readonly code = 'SLOW_CONSUMER';
+  constructor(readonly limit: number) {
+    super(`The subscriber fell more than ${limit} events behind and was closed; resubscribe with "after" set to the last cursor received.`);
+  }
+}
+
+/** What a live stream wants. */
+export interface LiveInterest {
+  /** Only events whose audience includes this partner. */
+  partnerId: string;
+  /** Topic patterns; a trailing `*` matches a prefix. */
+  topics: readonly string[];
+  /** Replay the events after this position first (resume), then continue live. */
+  after?: EventPosition | undefined;
+  /** A further filter on each event (e.g. one warehouse). */
+  accept?: (event: LoggedEvent) => boolean;
+}
+
+interface Subscriber {
+  interest: LiveInterest;
+  queue: LoggedEvent[];
+  wake: (() => void) | undefined;
+  failed: Error | undefined;
+  closed: boolean;
+}
+
+/** Options for {@link EventHub}. */
+export interface EventHubOptions {
+  /** A worker-role database (reads the whole log; the hub filters by audience). */
+  db: Db;
+  listenClient: postgres.Sql;
+  /** Events a subscriber may have waiting before it is closed as too slow. Default 1000. */
+  maxQueue?: number;
+  /** Poll interval without NOTIFY (ms). Default 500. */
+  pollIntervalMs?: number;
+  logger?: Logger;
+}
+
+function topicMatches(patterns: readonly string[], topic: string): boolean {
+  return patterns.some((p) => (p.endsWith('*') ? topic.startsWith(p.slice(0, -1)) : p === topic));
+}
+
+/**
+ * One reader of the event log per process that fans events out to live subscribers (subscriptions)
+ * in memory, each filtered by audience and topic — so 10,000 subscribers cost one query per wake-up,
+ * not 10,000. It reads gap-free like every consumer (below the snapshot's xmin, in (txid, id)
+ * order) from the log position at its start, so every replica of a subgraph sees every event.
+ * A subscriber that resumes (`after`) first replays from the log what it missed, then switches to
+ * live without gap or duplicate. Each subscriber's queue is bounded: one that falls behind gets a
+ * {@link SlowConsumerError} and resumes from its cursor.
+ */
+export class EventHub {
+  readonly #options: Required<Omit<EventHubOptions, 'logger'>>;
+  readonly #log: Logger;
+  readonly #subscribers = new Set<Subscriber>();
+  #position: EventPosition | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(options: EventHubOptions) {
+    this.#options = { maxQueue: 1000, pollIntervalMs: 500, ...options };
+    this.#log = options.logger ?? createLogger('live');
+  }
+
+  /** Starts reading from the current end of the log. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#position = await currentLogPosition(this.#options.db);
+    const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wake?.());
+    this.#unlisten = unlisten;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await this.#unlisten?.().catch(() => {});
+    for (const subscriber of this.#subscribers) this.#close(subscriber);
+  }
+
+  /** How many live subscribers this process serves. */
+  get size(): number {
+    return this.#subscribers.size;
+  }
+
+  /** A live stream of the events matching `interest`; ends when the consumer returns. */
+  async *subscribe(interest: LiveInterest): AsyncGenerator<LoggedEvent> {
+    if (!this.#position) throw new Error('EventHub is not started');
+    const subscriber: Subscriber = { interest, queue: [], wake: undefined, failed: undefined, closed: false };
+    this.#subscribers.add(subscriber);
+    const liveFrom = this.#position;
+    try {
+      let last = interest.after;
+      if (interest.after) {
+        // Replay what was missed, up to where live delivery to this subscriber starts.
+        for (;;) {
+          const missed = await readEventsAfter(this.#options.db, last!, { topics: interest.topics, audience: interest.partnerId, limit: 500 });
+          const batch = missed.filter((e) => comparePositions(e, liveFrom) <= 0 && (interest.accept?.(e) ?? true));
+          for (const event of batch) {
+            yield event;
+            last = event;
+          }
+          if (missed.length < 500 || missed.some((e) => comparePositions(e, liveFrom) > 0)) break;
+          last = missed[missed.length - 1];
+        }
+      }
+      for (;;) {
+        if (subscriber.failed) throw subscriber.failed;
+        const next = subscriber.queue.shift();
+        if (next) {
+          if (!last || comparePositions(next, last) > 0) {
+            yield next;
+            last = next;
+          }
+          continue;
+        }
+        if (subscriber.closed) return;
+        await new Promise<void>((resolve) => (subscriber.wake = resolve));
+        subscriber.wake = undefined;
+      }
+    } finally {
+      this.#subscribers.delete(subscriber);
+    }
+  }
+
+  #close(subscriber: Subscriber): void {
+    subscriber.closed = true;
+    subscriber.wake?.();
+  }
+
+  #dispatch(event: LoggedEvent): void {
+    for (const subscriber of this.#subscribers) {
+      const { interest } = subscriber;
+      if (!event.audience.includes(interest.partnerId) || !topicMatches(interest.topics, event.topic)) continue;
+      if (interest.accept && !interest.accept(event)) continue;
+      if (subscriber.queue.length >= this.#options.maxQueue) {
+        subscriber.failed ??= new SlowConsumerError(this.#options.maxQueue);
+        subscriber.wake?.();
+        continue;
+      }
+      subscriber.queue.push(event);
+      subscriber.wake?.();
+    }
+  }
+
+  async #run(): Promise<void> {
+    let quick = 0;
+    while (this.#running) {
+      let read = 0;
+      try {
+        const events = await readEventsAfter(this.#options.db, this.#position!, { limit: 1000 });
+        read = events.length;
+        for (const event of events) this.#dispatch(event);
+        if (read) this.#position = events[events.length - 1]!;
+      } catch (error) {
+        this.#log.error({ err: error }, 'reading the event log failed; retrying');
+      }
+      if (read === 1000) continue;
+      if (read > 0) quick = 0;
+      const delay = quick < 6 ? 5 * 2 ** quick++ : this.#options.pollIntervalMs;
+      const notified = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), delay);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+      });
+      this.#wake = undefined;
+      if (notified) quick = 0;
+    }
+  }
+}

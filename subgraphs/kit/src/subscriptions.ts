@@ -1,0 +1,145 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { LoaderScope, RequestContext } from './context';
+import { RequestTransaction, type Db } from './db';
+import { ErrorCode } from './errors';
+import { verifyInternalIdentity, type Identity } from './identity';
+import { SlowConsumerError, type EventHub } from './live';
+import type { Logger } from './logger';
+
+/**
+ * The CommonJS copy of graphql-js. @apollo/subgraph (CommonJS) builds the subgraph schema with it,
+ * and graphql-js refuses a schema built by its other (ES module) copy, so everything that touches
+ * the subgraph schema here — parse, validate, subscribe, execute — uses this copy.
+ */
+const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
+const { GraphQLError } = graphql;
+
+/** What a subscription's `subscribe` resolver receives as context. */
+export interface SubscriptionContext {
+  identity: Identity;
+  live: EventHub;
+  log: Logger;
+}
+
+/** Options for {@link serveSubgraphSubscriptions}. */
+export interface SubgraphSubscriptionOptions<Loaders> {
+  name: string;
+  schema: GraphQLSchema;
+  db: Db;
+  live: EventHub;
+  internalSecret: Uint8Array;
+  createLoaders: (scope: LoaderScope) => Loaders;
+  logger: Logger;
+}
+
+/**
+ * Serves the subgraph's subscriptions over graphql-ws on `/graphql` of its HTTP server, to the
+ * gateway only: `connectionParams.authorization` must be the gateway-signed identity for this
+ * subgraph, else the socket is closed (4403). Each event is executed with a fresh request context
+ * (its own transaction with the subscriber's tenant, its own loaders) that is closed right after,
+ * so every event is resolved under the subscriber's current visibility and no transaction stays
+ * open between events.
+ */
+export function serveSubgraphSubscriptions<Loaders>(http: Server, options: SubgraphSubscriptionOptions<Loaders>): () => Promise<void> {
+  const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  const server = useServer<Record<string, unknown>, { identity: Identity }>(
+    {
+      schema: options.schema,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.['authorization'];
+        try {
+          ctx.extra.identity = await verifyInternalIdentity(
+            typeof authorization === 'string' ? authorization : undefined,
+            options.name,
+            options.internalSecret,
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        let document;
+        try {
+          document = graphql.parse(payload.query);
+        } catch (error) {
+          return [error as InstanceType<typeof GraphQLError>];
+        }
+        const errors = graphql.validate(options.schema, document);
+        if (errors.length) return errors;
+        return {
+          schema: options.schema,
+          document,
+          variableValues: payload.variables ?? {},
+          operationName: payload.operationName ?? undefined,
+          contextValue: {
+            identity: ctx.extra.identity!,
+            live: options.live,
+            log: options.logger.child({ partnerId: ctx.extra.identity?.partnerId }),
+          } satisfies SubscriptionContext,
+        };
+      },
+      subscribe: (args) => subscribeWithFreshContexts(args, options),
+      execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP.', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] }),
+    },
+    wss,
+  );
+  return async () => {
+    await server.dispose();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  };
+}
+
+async function subscribeWithFreshContexts<Loaders>(
+  args: ExecutionArgs,
+  options: SubgraphSubscriptionOptions<Loaders>,
+): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  const base = args.contextValue as SubscriptionContext;
+  const stream = await graphql.createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in stream)) return stream as ExecutionResult;
+  const source = stream as AsyncGenerator<unknown>;
+  async function* results(): AsyncGenerator<ExecutionResult> {
+    try {
+      for await (const payload of closeSlowConsumers(source)) {
+        if (payload instanceof SlowConsumerError) {
+          yield { errors: [new GraphQLError(payload.message, { extensions: { code: payload.code } })] };
+          return;
+        }
+        const transaction = new RequestTransaction(options.db, base.identity);
+        const scope: LoaderScope = {
+          identity: base.identity,
+          requestId: `subscription:${base.identity.partnerId}`,
+          log: base.log,
+          tx: () => transaction.get(),
+          transaction,
+          db: options.db,
+        };
+        const context: RequestContext<Loaders> & { live: EventHub } = { ...scope, loaders: options.createLoaders(scope), live: base.live };
+        let result: ExecutionResult;
+        try {
+          result = await graphql.execute({ ...args, rootValue: payload, contextValue: context });
+        } finally {
+          await transaction.end(false);
+        }
+        yield result;
+      }
+    } finally {
+      await source.return?.(undefined);
+    }
+  }
+  return results();
+}
+
+/** Turns a SlowConsumerError from the event stream into a last value, so the client gets a clear error. */
+async function* closeSlowConsumers(source: AsyncGenerator<unknown>): AsyncGenerator<unknown> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (error instanceof SlowConsumerError) yield error;
+    else throw error;
+  }
+}
