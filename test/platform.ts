@@ -30,6 +30,7 @@ export interface TestPlatform {
 /** Options for {@link startTestPlatform}. */
 export interface TestPlatformOptions {
   limits?: Partial<OperationLimits>;
+  maxSubscriptionsPerConnection?: number;
   onQuery?: (query: string) => void;
 }
 
@@ -47,6 +48,7 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     maxBodyBytes: 100_000,
     introspection: true,
+    ...(options.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection } : {}),
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
   const gatewayUrl = platform.gateway.graphqlUrl;

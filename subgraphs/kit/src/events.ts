@@ -71,9 +71,9 @@ export function comparePositions(a: EventPosition, b: EventPosition): number {
  */
 export async function currentLogPosition(executor: Tx | Db): Promise<EventPosition> {
   const rows = await executor.execute<{ txid: string; id: string | number }>(sql`
-    select txid::text as txid, id from events.event_log
-    where txid < pg_snapshot_xmin(pg_current_snapshot())
-    order by txid desc, id desc limit 1`);
+    select e.txid::text as txid, e.id from events.event_log e
+    where e.txid < pg_snapshot_xmin(pg_current_snapshot())
+    order by e.txid desc, e.id desc limit 1`);
   const row = [...rows][0];
   return row ? { txid: row.txid, id: Number(row.id) } : LOG_START;
 }
@@ -128,19 +128,20 @@ export async function readEventsAfter(
     topic.endsWith('*') ? `${topic.slice(0, -1).replace(/[%_\\]/g, '\\$&')}%` : topic.replace(/[%_\\]/g, '\\$&'),
   );
   const topicFilter = patterns.length
-    ? sql`and topic like any(array[${sql.join(
+    ? sql`and e.topic like any(array[${sql.join(
         patterns.map((pattern) => sql`${pattern}`),
         sql`, `,
       )}]::text[])`
     : sql``;
   const result = await executor.execute<EventRow>(sql`
-    select id, txid::text as txid, topic, entity_type, entity_id, audience::text[] as audience, payload, created_at
-    from events.event_log
-    where (txid, id) > (${position.txid}::xid8, ${position.id}::bigint)
-      and txid < pg_snapshot_xmin(pg_current_snapshot())
+    select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at
+    from events.event_log e
+    where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
+      and e.txid < pg_snapshot_xmin(pg_current_snapshot())
       ${topicFilter}
-      ${options.audience ? sql`and ${options.audience}::uuid = any(audience)` : sql``}
-    order by txid, id
+      ${options.audience ? sql`and ${options.audience}::uuid = any(e.audience)` : sql``}
+    -- Qualified: the output column "txid" is text, and text order would put 1145 before 887.
+    order by e.txid, e.id
     limit ${limit}`);
   return [...result].map(toLoggedEvent);
 }

@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
 import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
-import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, writeTimeline } from './services/common';
+import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, refreshTotal, writeTimeline } from './services/common';
 import { passReturnUpstream } from './services/returns';
 import { applySupplierShipment, recordShipped } from './services/shipments';
 import { cancel } from './services/status';
@@ -19,6 +19,7 @@ export const ORDER_WORKFLOW_TOPICS = [
   'inventory.allocation_changed',
   'shipment.dispatched',
   'stock.purchase_received',
+  'order.lines_cancelled',
 ] as const;
 
 /** The identity a workflow step acts under: the partner whose order it changes. */
@@ -31,7 +32,8 @@ function actingFor(partnerId: string): Identity {
  * whose order it changes (so row-level security applies as for a user of that partner):
  * - a supplier's shipment (`order.lines_shipped` on an order with a parent) ships the parent's lines;
  * - a supplier's rejection (`order.rejected`) leaves the buyer's parent lines NEEDS_DECISION;
- * - a cancellation (`order.cancelled`) cancels the unshipped orders routed from it;
+ * - a cancellation (`order.cancelled`) cancels the unshipped orders routed from it, and the
+ *   unshipped lines of partly shipped ones (`order.lines_cancelled` carries that further up);
  * - an approved return of a drop-shipped line (`return.approved`) is requested from the supplier;
  * - inventory's allocation result (`inventory.allocation_changed`) makes the order ALLOCATED or BACKORDERED;
  * - a dispatched shipment (`shipment.dispatched`) ships its order lines;
@@ -65,8 +67,28 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
         const identity = actingFor(seller);
         await setTenant(tx, identity);
         for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
+          if (child.status === 'PARTIALLY_SHIPPED') await cancelUnshippedLines(tx, identity, child.id);
           if (['CANCELLED', 'REJECTED', 'COMPLETED', 'SHIPPED', 'PARTIALLY_SHIPPED', 'DELIVERED'].includes(child.status)) continue;
           await cancel(tx, identity, child, 'the order it was routed from was cancelled');
+        }
+        break;
+      }
+      case 'order.lines_cancelled': {
+        // Lines of a partly shipped order were cancelled: cancel what was routed from them alone.
+        const identity = actingFor(seller);
+        await setTenant(tx, identity);
+        const cancelledLineIds = new Set((payload['lineIds'] as string[]) ?? []);
+        for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
+          const childLines = await lockLines(tx, child.id);
+          const fromCancelled = childLines.filter((l) => l.parentLineId && cancelledLineIds.has(l.parentLineId));
+          if (fromCancelled.length === 0) continue;
+          if (fromCancelled.length === childLines.length && childLines.every((l) => l.shippedQuantity === 0)) {
+            if (!['CANCELLED', 'REJECTED', 'COMPLETED', 'SHIPPED', 'DELIVERED'].includes(child.status)) {
+              await cancel(tx, identity, child, 'the lines it was routed from were cancelled');
+            }
+          } else {
+            await cancelUnshippedLines(tx, identity, child.id, fromCancelled.map((l) => l.id));
+          }
         }
         break;
       }
@@ -101,6 +123,24 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
       }
     }
   }
+}
+
+/**
+ * Cancels the not-yet-shipped lines of a partly shipped order (all, or only `onlyLineIds`) and
+ * appends `order.lines_cancelled`, so the cancellation continues to what was routed from them.
+ */
+async function cancelUnshippedLines(tx: Tx, identity: Identity, orderId: string, onlyLineIds?: readonly string[]): Promise<void> {
+  const order = await lockOrder(tx, orderId);
+  if (!order) return;
+  const lines = await lockLines(tx, order.id);
+  const cancellable = lines.filter(
+    (l) => l.shippedQuantity === 0 && ['OPEN', 'ROUTED', 'NEEDS_DECISION'].includes(l.status) && (!onlyLineIds || onlyLineIds.includes(l.id)),
+  );
+  if (cancellable.length === 0) return;
+  await tx.update(orderLines).set({ status: 'CANCELLED' }).where(inArray(orderLines.id, cancellable.map((l) => l.id)));
+  await refreshTotal(tx, order.id);
+  await writeTimeline(tx, identity, order, order.status, order.status, `${cancellable.length} unshipped line(s) cancelled: the order above was cancelled`);
+  await appendOrderEvent(tx, order, 'order.lines_cancelled', { lineIds: cancellable.map((l) => l.id) });
 }
 
 /** Inventory reserved stock for the order's own lines: ALLOCATED, or BACKORDERED while short. */

@@ -69,8 +69,10 @@ export async function recordCount(
 }
 
 /**
- * Posts a COUNTED count: each variance (counted − expected) becomes a COUNT_ADJUSTMENT movement.
- * A count below what is reserved cannot be posted: release or ship those reservations first.
+ * Posts a COUNTED count: each slot is adjusted to what was counted (a COUNT_ADJUSTMENT of counted −
+ * on-hand now, so movements during the count do not distort the result); the reported variance
+ * stays counted − expected. A count below what is reserved cannot be posted: release or ship
+ * those reservations first.
  */
 export async function postStockCount(tx: Tx, identity: Identity, countId: string): Promise<StockCountRow | InventoryFailure> {
   const count = await lockCount(tx, countId);
@@ -95,10 +97,11 @@ export async function postStockCount(tx: Tx, identity: Identity, countId: string
     .orderBy(stock.id);
   const movements = [];
   for (const { line, slot, location } of lines) {
-    const variance = (line.counted ?? line.expected) - line.expected;
-    if (variance === 0) continue;
-    if (slot.onHand + variance < slot.reserved) return insufficientStock(slot.productId, slot.reserved, slot.onHand + variance);
-    movements.push({ warehouse, location, productId: slot.productId, batchId: slot.batchId, kind: 'COUNT_ADJUSTMENT' as const, quantity: variance, reference: `count:${count.id}` });
+    const counted = line.counted ?? line.expected;
+    const adjustment = counted - slot.onHand;
+    if (adjustment === 0) continue;
+    if (counted < slot.reserved) return insufficientStock(slot.productId, slot.reserved, counted);
+    movements.push({ warehouse, location, productId: slot.productId, batchId: slot.batchId, kind: 'COUNT_ADJUSTMENT' as const, quantity: adjustment, reference: `count:${count.id}` });
   }
   await recordMovements(tx, identity, movements);
   const [posted] = await tx.update(stockCounts).set({ status: 'POSTED', postedAt: sql`now()` }).where(eq(stockCounts.id, count.id)).returning();

@@ -46,6 +46,8 @@ export async function receiveStock(
   const receivedBefore = new Map<string, number>();
   if (input.purchaseOrderId) {
     if (!isUuid(input.purchaseOrderId)) return invalidInput('purchaseOrderId', 'No such purchase order of yours.');
+    // Serialise receipts of one purchase order, so two at once cannot both take what remains.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('inventory.po-receipt:' || ${input.purchaseOrderId}))`);
     purchaseLines = [
       ...(await tx.execute<PurchaseLine>(sql`
         select order_id, order_status::text as order_status, seller_partner_id, warehouse_id, line_id, buyer_product_id, quantity

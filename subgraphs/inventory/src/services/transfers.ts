@@ -104,7 +104,10 @@ export async function receiveTransfer(
   const location = await locationByCode(tx, to, input.locationCode);
   if (!location) return invalidInput('locationCode', `No location ${input.locationCode} in the destination warehouse.`);
   const lines = await tx.select().from(transferLines).where(eq(transferLines.transferId, transfer.id));
-  const movements = [];
+  // Validate every line before writing anything: a refused receipt changes nothing.
+  const unknown = input.lines.findIndex((l) => !lines.some((line) => line.id === l.lineId));
+  if (unknown >= 0) return invalidInput(`lines[${unknown}].lineId`, 'This line is not part of the transfer.');
+  const received: { line: TransferLineRow; quantity: number }[] = [];
   for (const line of lines) {
     const index = input.lines.findIndex((l) => l.lineId === line.id);
     const given = input.lines[index];
@@ -112,12 +115,15 @@ export async function receiveTransfer(
     if (!Number.isInteger(given.receivedQuantity) || given.receivedQuantity < 0) {
       return invalidInput(`lines[${index}].receivedQuantity`, 'The received quantity must be 0 or more.');
     }
-    await tx.update(transferLines).set({ receivedQuantity: given.receivedQuantity }).where(eq(transferLines.id, line.id));
-    if (given.receivedQuantity > 0) {
-      movements.push({ warehouse: to, location, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_IN' as const, quantity: given.receivedQuantity, reference: `transfer:${transfer.id}` });
+    received.push({ line, quantity: given.receivedQuantity });
+  }
+  const movements = [];
+  for (const { line, quantity } of received) {
+    await tx.update(transferLines).set({ receivedQuantity: quantity }).where(eq(transferLines.id, line.id));
+    if (quantity > 0) {
+      movements.push({ warehouse: to, location, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_IN' as const, quantity, reference: `transfer:${transfer.id}` });
     }
   }
-  if (input.lines.some((l) => !lines.some((line) => line.id === l.lineId))) return invalidInput('lines', 'A line is not part of this transfer.');
   await recordMovements(tx, identity, movements);
   return setTransferStatus(tx, transfer, 'RECEIVED', 'transfer.received');
 }

@@ -20,6 +20,7 @@ export interface AdjustOrderInput {
 
 const ADJUSTABLE: readonly OrderStatus[] = ['PENDING_REVIEW', 'PENDING_FINANCE_REVIEW', 'APPROVED', 'ALLOCATED', 'BACKORDERED', 'ON_HOLD'];
 const ROUTED_STATUSES: readonly OrderStatus[] = ['APPROVED', 'ALLOCATED', 'BACKORDERED'];
+const SHIPPED_STATUSES: readonly OrderStatus[] = ['PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'COMPLETED'];
 
 /**
  * Changes a sales order before anything ships: quantities (0 cancels a line), product
@@ -73,7 +74,12 @@ export async function adjustOrder(tx: Tx, identity: Identity, input: AdjustOrder
 
   const routed = ROUTED_STATUSES.includes(order.status) || (order.status === 'ON_HOLD' && ROUTED_STATUSES.includes(order.heldFromStatus!));
   if (routed) {
-    for (const child of await childOrdersBoughtBy(tx, order.id, identity.partnerId)) {
+    const children = await childOrdersBoughtBy(tx, order.id, identity.partnerId);
+    // A supplier may have shipped before the shipment reached this order: then it is too late.
+    if (children.some((child) => SHIPPED_STATUSES.includes(child.status))) {
+      return invalidTransition(order.status, 'adjusted', 'A supplier has already shipped part of this order; it can no longer be adjusted.');
+    }
+    for (const child of children) {
       if (!['CANCELLED', 'REJECTED', 'COMPLETED'].includes(child.status)) await cancel(tx, identity, child, `order adjusted: ${reason}`);
     }
   }

@@ -22,8 +22,12 @@ export const OPEN_STATUSES: readonly OrderStatus[] = [
 /** Statuses after which nothing changes any more. */
 export const FINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
 
-/** The partners allowed to see an order and its events. */
-export function orderAudience(order: Pick<OrderRow, 'sellerPartnerId' | 'buyerPartnerId'>): string[] {
+/**
+ * The partners allowed to see an order and its events: its seller and buyer — except a DRAFT
+ * purchase order, which is the buyer's alone until it is submitted.
+ */
+export function orderAudience(order: Pick<OrderRow, 'sellerPartnerId' | 'buyerPartnerId'> & { status?: OrderRow['status'] }): string[] {
+  if (order.status === 'DRAFT' && order.buyerPartnerId) return [order.buyerPartnerId];
   return order.buyerPartnerId ? [order.sellerPartnerId, order.buyerPartnerId] : [order.sellerPartnerId];
 }
 

@@ -291,7 +291,9 @@ async function byIdempotencyKey(tx: Tx, identity: Identity, key: string): Promis
 
 /** A stable hash of an intake request without its idempotency key (key order does not matter). */
 function hashRequest(input: PlaceOrderInput): string {
-  const { idempotencyKey: _key, ...payload } = input;
+  const { idempotencyKey: _key, ...raw } = input;
+  // Equivalent spellings are the same request: the currency's case and surrounding spaces.
+  const payload = { ...raw, currency: raw.currency.trim().toUpperCase(), externalNumber: raw.externalNumber.trim() };
   return createHash('sha256').update(canonicalJson(payload)).digest('hex');
 }
 

@@ -104,7 +104,8 @@ export async function advanceReturn(
     .set({ status: rule.to, decisionNote: cleaned ?? row.decisionNote, updatedAt: sql`now()` })
     .where(eq(orderReturns.id, row.id))
     .returning();
-  await appendReturnEvent(tx, updated!, `return.${rule.to.toLowerCase()}`, { note: cleaned });
+  const [line] = await tx.select({ fulfilment: orderLines.fulfilment }).from(orderLines).where(eq(orderLines.id, row.lineId));
+  await appendReturnEvent(tx, updated!, `return.${rule.to.toLowerCase()}`, { note: cleaned, fulfilment: line?.fulfilment ?? null });
   return updated!;
 }
 
@@ -138,7 +139,7 @@ async function appendReturnEvent(tx: Tx, row: ReturnRow, topic: string, payload:
     topic,
     entityType: 'Return',
     entityId: row.id,
-    audience: orderAudience(row),
+    audience: orderAudience({ sellerPartnerId: row.sellerPartnerId, buyerPartnerId: row.buyerPartnerId }),
     payload: {
       orderId: row.orderId,
       lineId: row.lineId,

@@ -73,6 +73,8 @@ export async function routeOpenLines(
         status: 'PENDING_ACCEPTANCE',
         currency: link.price_currency!,
         shipTo: order.shipTo,
+        // A purchase order passed further up still delivers into the original buyer's warehouse.
+        warehouseId: order.warehouseId,
         deliveryMethod: order.deliveryMethod,
       })
       .returning();
