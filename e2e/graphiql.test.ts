@@ -5,6 +5,7 @@ import { DEFAULT_DEV_ROLES } from '../scripts/lib/tokens';
 import { freshDatabase, type TestDatabase } from '../test/database';
 import { startTestPlatform, type TestPlatform } from '../test/platform';
 import { editorText, launchChromium, recordPage, replaceEditorText, saveScreenshot, type PageRecording } from './browser';
+import { InventoryApi } from './inventory';
 
 const HEADERS_EDITOR = 'section.graphiql-editor-tool .graphiql-editor:not(.hidden)';
 const QUERY_EDITOR = '.graphiql-query-editor';
@@ -109,6 +110,40 @@ describe('GraphiQL in a browser', () => {
     const { page } = await openGraphiQL();
     await page.locator('button[aria-label="Show History"]').waitFor();
     expect(await page.locator('button[aria-label="Show Dev tokens"]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('runs a subscription over graphql-ws and shows the event when stock is received through the API', async () => {
+    const shopA = new InventoryApi(api, await api.tokenFor('SHOP-A'));
+    const product = await shopA.createProduct('GraphiQL Live Teapot');
+    const warehouse = await shopA.createWarehouse(['DE-BE']);
+    const { page, recording } = await openGraphiQL();
+    const subscribed = new Promise<void>((resolve) => {
+      page.on('websocket', (socket) => {
+        socket.on('framesent', (frame) => {
+          if (String(frame.payload).includes('"subscribe"')) resolve();
+        });
+      });
+    });
+    await replaceEditorText(page, HEADERS_EDITOR, `{ "Authorization": "Bearer ${shopA.token}" }`);
+    await replaceEditorText(page, QUERY_EDITOR, 'subscription { stockChanged { topic delta product { name } } }');
+    await page.locator('.graphiql-execute-button').click();
+    await subscribed;
+
+    // The gateway opens the subscription upstream asynchronously: receive until an event shows.
+    const deadline = Date.now() + 15_000;
+    let response = '';
+    while (!response.includes('"topic": "stock.changed"')) {
+      expect(Date.now(), `no event in the result pane; it shows: ${response}`).toBeLessThan(deadline);
+      await shopA.receive(warehouse.id, product.id, 3);
+      await page.waitForTimeout(250);
+      response = await editorText(page, RESPONSE);
+    }
+    expect(response).toContain('"delta": 3');
+    expect(response).toContain('"name": "GraphiQL Live Teapot"');
+    expect(response).not.toContain('"errors"');
+    await saveScreenshot(page, 'graphiql-subscription');
+    expect(foreignRequests(recording).filter((url) => !url.startsWith(origin.replace(/^http/, 'ws')))).toEqual([]);
     await page.context().close();
   });
 

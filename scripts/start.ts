@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole platform on one machine. Starts the embedded PostgreSQL (or uses
  * DATABASE_URL), migrates, seeds the demo world into an empty database, starts the subgraphs and
- * the gateway, and prints the URLs (GraphQL, GraphiQL) and a demo token per demo partner. In
+ * the gateway, and prints the URLs (GraphQL, GraphiQL, warehouse screen) and a demo token per demo partner. In
  * development the GraphiQL page offers the same demo tokens in a picker. Ctrl-C stops everything.
  */
 import { EnvError, configureLogging, createLogger } from '@redthread/kit';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     '',
     `  GraphQL   ${platform.gateway.graphqlUrl}`,
     `  GraphiQL  ${platform.gateway.graphiqlUrl}`,
+    `  Warehouse ${platform.gateway.url}/warehouse (live stock, shipment queue, inspection)`,
     `  Health    ${platform.gateway.url}/readyz`,
     ...platform.subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.graphqlUrl} (gateway-signed requests only)`),
     `  Database  ${redact(database.adminUrl)}${database.embedded ? ' (embedded)' : ''}`,

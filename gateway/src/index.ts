@@ -21,7 +21,8 @@ import { operationLimitsPlugin, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
 import { FederatedSubscriptions } from './subscriptions/federated';
 import { serveGatewaySubscriptions } from './subscriptions/server';
-import { graphiqlRoutes, usesDevelopmentSecret, type GraphiQLOptions } from './graphiql';
+import { graphiqlRoutes, pageBundle, usesDevelopmentSecret, type GraphiQLOptions } from './graphiql';
+import { WAREHOUSE_BASE_PATH, warehouseRoutes } from './warehouse';
 
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
 export { loadGatewayEnv, SUBGRAPH_NAMES, type GatewayEnv } from './env';
@@ -89,7 +90,8 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 /**
  * Starts the gateway: composes the supergraph from the subgraphs' SDL, verifies client JWTs,
  * enforces operation limits, and serves `/graphql`, `/healthz` (alive), `/readyz` (every
- * subgraph answers its health check) and GraphiQL at `/graphiql` (see ./graphiql).
+ * subgraph answers its health check), GraphiQL at `/graphiql` (see ./graphiql) and the warehouse
+ * screen at `/warehouse` (see ./warehouse).
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger ?? createLogger('gateway');
@@ -129,11 +131,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
   });
 
+  const pages = pageBundle(options.graphiql?.bundleDir);
   const serveGraphiQL = graphiqlRoutes({
     ...options.graphiql,
+    files: pages,
     offerDevTokens: usesDevelopmentSecret(options.clientTokens),
     logger: log.child({ route: 'graphiql' }),
   });
+  const serveWarehouse = warehouseRoutes({ files: pages, logger: log.child({ route: 'warehouse' }) });
 
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -146,6 +151,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         const ready = subgraphs.every((s) => s.ok);
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
       });
+      return;
+    }
+    if (path === WAREHOUSE_BASE_PATH || path?.startsWith(`${WAREHOUSE_BASE_PATH}/`)) {
+      serveWarehouse(req, res)
+        .then((served) => {
+          if (!served) sendJson(res, 404, { error: 'Not found. The warehouse screen is at /warehouse.' });
+        })
+        .catch((error: unknown) => {
+          log.error({ err: error, path }, 'warehouse screen request failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
+          else res.end();
+        });
       return;
     }
     if (path !== '/graphql') {
@@ -181,7 +198,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger: log,
   });
   const running = await listen(http, options.port, options.host);
-  log.info({ url: `${running.url}/graphql`, graphiql: `${running.url}/graphiql` }, 'gateway listening');
+  log.info({ url: `${running.url}/graphql`, graphiql: `${running.url}/graphiql`, warehouse: `${running.url}${WAREHOUSE_BASE_PATH}` }, 'gateway listening');
   return {
     ...running,
     graphqlUrl: `${running.url}/graphql`,

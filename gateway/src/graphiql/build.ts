@@ -1,5 +1,6 @@
 /**
- * Builds the GraphiQL bundle with Vite (./vite.config.ts) into gateway/dist/graphiql.
+ * Builds the gateway's pages (GraphiQL and the warehouse screen, one Vite build, ./vite.config.ts)
+ * into gateway/dist/graphiql.
  *
  *   tsx src/graphiql/build.ts             always build (`npm run build -w @redthread/gateway`)
  *   tsx src/graphiql/build.ts --if-stale  build only when the bundle is missing or was built
@@ -15,9 +16,8 @@ import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { configureLogging, createLogger, parseEnv, sharedEnvSchema } from '@redthread/kit';
-import { GRAPHIQL_DIST_DIR } from './paths';
+import { GRAPHIQL_DIST_DIR, GRAPHIQL_PAGE_FILE, PAGE_SOURCE_DIRS, WAREHOUSE_PAGE_FILE } from './paths';
 
-const pageDir = path.join(import.meta.dirname, 'page');
 const viteConfig = path.join(import.meta.dirname, 'vite.config.ts');
 const stampFile = `${GRAPHIQL_DIST_DIR}.stamp.json`;
 /** Packages whose versions end up in the bundle (or shape it): a change means a rebuild. */
@@ -26,14 +26,17 @@ const BUNDLED_PACKAGES = ['graphiql', '@graphiql/react', '@graphiql/toolkit', 'r
 /** A hash of everything the bundle is built from: page sources, Vite config, package versions. */
 async function sourceFingerprint(): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await readdir(pageDir, { recursive: true, withFileTypes: true }))
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
+  const files: string[] = [];
+  for (const dir of PAGE_SOURCE_DIRS) {
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) files.push(path.join(entry.parentPath, entry.name));
+    }
+  }
+  files.sort();
   for (const file of [viteConfig, ...files]) {
     hash.update(path.relative(import.meta.dirname, file)).update('\0').update(await readFile(file)).update('\0');
   }
-  const require = createRequire(path.join(pageDir, 'main.tsx'));
+  const require = createRequire(path.join(PAGE_SOURCE_DIRS[0], 'main.tsx'));
   for (const name of BUNDLED_PACKAGES) {
     const manifest = JSON.parse(await readFile(require.resolve(`${name}/package.json`), 'utf8')) as { version: string };
     hash.update(`${name}@${manifest.version}\0`);
@@ -44,7 +47,7 @@ async function sourceFingerprint(): Promise<string> {
 async function readStamp(): Promise<string | undefined> {
   try {
     const stamp = JSON.parse(await readFile(stampFile, 'utf8')) as { fingerprint?: unknown };
-    await readFile(path.join(GRAPHIQL_DIST_DIR, 'index.html'));
+    for (const page of [GRAPHIQL_PAGE_FILE, WAREHOUSE_PAGE_FILE]) await readFile(path.join(GRAPHIQL_DIST_DIR, page));
     return typeof stamp.fingerprint === 'string' ? stamp.fingerprint : undefined;
   } catch {
     return undefined;
@@ -70,7 +73,7 @@ export async function buildGraphiQL(fingerprint?: string): Promise<string> {
     await rm(temporary, { recursive: true, force: true });
   }
   await writeFile(stampFile, JSON.stringify({ fingerprint: print, builtAt: new Date().toISOString() }, null, 2) + '\n');
-  log.info({ outDir: GRAPHIQL_DIST_DIR, ms: Date.now() - started }, 'GraphiQL bundle built');
+  log.info({ outDir: GRAPHIQL_DIST_DIR, ms: Date.now() - started }, 'GraphiQL and warehouse bundle built');
   return GRAPHIQL_DIST_DIR;
 }
 

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEV_JWT_SECRET, sendJson, type Logger } from '@redthread/kit';
 import type { ClientTokenConfig } from '../auth';
-import { GRAPHIQL_BASE_PATH, GRAPHIQL_DIST_DIR } from './paths';
-import { parseQualityList, staticFiles } from './static-files';
+import { GRAPHIQL_BASE_PATH, GRAPHIQL_DIST_DIR, GRAPHIQL_PAGE_FILE } from './paths';
+import { parseQualityList, staticFiles, type StaticFiles } from './static-files';
 
-export { GRAPHIQL_BASE_PATH, GRAPHIQL_DIST_DIR } from './paths';
+export { GRAPHIQL_BASE_PATH, GRAPHIQL_DIST_DIR, GRAPHIQL_PAGE_FILE, WAREHOUSE_PAGE_FILE } from './paths';
+export { staticFiles, type StaticFiles } from './static-files';
 
 /** A ready-made development token, as the GraphiQL token picker offers it. */
 export interface DevToken {
@@ -25,6 +26,15 @@ export interface GraphiQLOptions {
   devTokens?: () => Promise<readonly DevToken[]>;
   /** The built page. Default: gateway/dist/graphiql ({@link GRAPHIQL_DIST_DIR}). */
   bundleDir?: string;
+}
+
+/**
+ * The built pages as the gateway serves them: the whole bundle folder, read into memory once and
+ * shared by the GraphiQL and warehouse routes. Files under `assets/` carry a content hash and are
+ * cached for a year.
+ */
+export function pageBundle(bundleDir: string = GRAPHIQL_DIST_DIR): StaticFiles {
+  return staticFiles({ root: bundleDir, isImmutable: (file) => file.startsWith('assets/') });
 }
 
 /**
@@ -70,7 +80,8 @@ export function usesDevelopmentSecret(config: ClientTokenConfig): boolean {
  * The gateway's GraphiQL routes. Returns a handler that answers and resolves true for:
  *
  * - `GET /graphiql` (and `/graphiql/`): the page, locally bundled (see ./build.ts);
- * - `GET /graphiql/assets/…`: its scripts, styles, fonts and workers, cached for a year;
+ * - `GET /graphiql/assets/…`: its scripts, styles, fonts and workers (and the warehouse screen's,
+ *   built with it), cached for a year;
  * - `GET /graphiql/dev-tokens`: the demo partners' tokens, when {@link GraphiQLOptions.devTokens}
  *   is set and `offerDevTokens` holds, otherwise 404;
  * - `GET /` from a browser (Accept prefers text/html): a redirect to `/graphiql`.
@@ -78,13 +89,15 @@ export function usesDevelopmentSecret(config: ClientTokenConfig): boolean {
  * Anything else resolves false, unanswered.
  */
 export function graphiqlRoutes(
-  options: GraphiQLOptions & { offerDevTokens: boolean; logger: Logger },
+  options: GraphiQLOptions & {
+    offerDevTokens: boolean;
+    logger: Logger;
+    /** The bundle, when shared with other routes. Default: {@link pageBundle} of `bundleDir`. */
+    files?: StaticFiles;
+  },
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { logger: log } = options;
-  const bundle = staticFiles({
-    root: options.bundleDir ?? GRAPHIQL_DIST_DIR,
-    isImmutable: (file) => file.startsWith('assets/'),
-  });
+  const bundle = options.files ?? pageBundle(options.bundleDir);
   const devTokens = options.offerDevTokens ? options.devTokens : undefined;
   if (options.devTokens && !devTokens) {
     log.warn('GraphiQL dev tokens not offered: client tokens are not verified with the development secret');
@@ -111,7 +124,7 @@ export function graphiqlRoutes(
     }
 
     if (PAGE_PATHS.has(path)) {
-      const served = await bundle.serve(req, res, 'index.html', {
+      const served = await bundle.serve(req, res, GRAPHIQL_PAGE_FILE, {
         'content-security-policy': GRAPHIQL_CONTENT_SECURITY_POLICY,
         'referrer-policy': 'no-referrer',
       });
@@ -131,6 +144,8 @@ export function graphiqlRoutes(
     } catch {
       return false;
     }
+    // Only the assets: the pages' HTML is served by the page routes, with their policies.
+    if (!file.startsWith('assets/')) return false;
     return bundle.serve(req, res, file);
   };
 }

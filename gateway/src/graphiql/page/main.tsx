@@ -12,7 +12,7 @@ import { StrictMode, useEffect, useMemo, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL, HISTORY_PLUGIN } from 'graphiql';
 import { tryParseJSONC, type GraphiQLPlugin } from '@graphiql/react';
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { devTokensPlugin, loadDevTokens } from './dev-tokens';
 
 /** Shown in the first tab of a fresh browser. */
@@ -47,6 +47,11 @@ function authorizationIn(headersText: string): string | undefined {
   return undefined;
 }
 
+/** The same headers with lower-case names (the last one wins when two differ only in case). */
+function lowerCaseNames(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
 function RedthreadGraphiQL({ plugins }: { plugins: GraphiQLPlugin[] }) {
   const [authorization, setAuthorization] = useState<string | undefined>(undefined);
   const settleTimer = useRef<number | undefined>(undefined);
@@ -54,17 +59,20 @@ function RedthreadGraphiQL({ plugins }: { plugins: GraphiQLPlugin[] }) {
 
   // GraphiQL introspects whenever its fetcher changes, so a fresh fetcher per Authorization
   // value loads the schema as soon as a token is pasted or picked. Queries and mutations go
-  // over HTTP POST; subscriptions (when the gateway serves them) over graphql-ws on the same
-  // path, with the headers as connection params.
-  const fetcher = useMemo(() => {
+  // over HTTP POST; subscriptions over graphql-ws on the same path, with the headers as
+  // connection params. Header names are lower-cased on the way: HTTP does not care, and the
+  // gateway reads the token from `connectionParams.authorization`.
+  const fetcher = useMemo<Fetcher>(() => {
     const graphqlUrl = new URL('/graphql', window.location.href);
     const subscriptionUrl = new URL(graphqlUrl);
     subscriptionUrl.protocol = graphqlUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-    return createGraphiQLFetcher({
+    const fetchOverHttpOrWebSocket = createGraphiQLFetcher({
       url: graphqlUrl.href,
       subscriptionUrl: subscriptionUrl.href,
       enableIncrementalDelivery: false,
     });
+    return (params, options) =>
+      fetchOverHttpOrWebSocket(params, options?.headers ? { ...options, headers: lowerCaseNames(options.headers) } : options);
     // `authorization` is not read here: a new fetcher is what makes GraphiQL introspect again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [authorization]);

@@ -1,0 +1,169 @@
+/**
+ * The warehouse screen's GraphQL API: the documents it sends, the shapes it reads, and a small
+ * HTTP client for queries and mutations (subscriptions are in ./live.ts). Everything goes to the
+ * gateway that served the page, `/graphql`, with the signed-in token.
+ */
+
+/** The gateway's GraphQL endpoint, on the page's own origin. */
+export const GRAPHQL_PATH = '/graphql';
+
+/** A warehouse the caller owns or operates. */
+export interface Warehouse {
+  id: string;
+  code: string;
+  name: string;
+  kind: 'OWN' | 'THIRD_PARTY';
+}
+
+/** One stock slot (warehouse, location, product, batch). `product` is null for a 3PL operator. */
+export interface StockLevel {
+  location: { id: string; code: string };
+  productId: string;
+  product: { name: string; skuCode: string } | null;
+  batch: { id: string; lotNumber: string; expiresOn: string | null } | null;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+/** One pick-list line of a shipment. */
+export interface ShipmentLine {
+  productId: string;
+  skuCode: string;
+  barcode: string | null;
+  location: { code: string };
+  batch: { lotNumber: string } | null;
+  quantity: number;
+}
+
+/** A difference found by an outbound inspection. */
+export interface InspectionDifference {
+  code: string;
+  expected: number;
+  scanned: number;
+  kind: 'MISSING' | 'EXTRA' | 'UNKNOWN' | string;
+}
+
+/** An outbound shipment as the screen shows it. */
+export interface Shipment {
+  id: string;
+  status: 'TO_PICK' | 'READY' | 'DISPATCHED' | 'CANCELLED';
+  orderId: string;
+  lines: ShipmentLine[];
+  lastMismatch: InspectionDifference[] | null;
+  carrier: string | null;
+  trackingNumber: string | null;
+  createdAt: string;
+}
+
+/** One committed stock movement (subscription `stockChanged`). */
+export interface StockChange {
+  cursor: string;
+  kind: string;
+  delta: number;
+  productId: string;
+  level: StockLevel | null;
+}
+
+/** One committed change to the shipment queue (subscription `shipmentQueueChanged`). */
+export interface ShipmentQueueChange {
+  cursor: string;
+  shipmentId: string;
+  status: Shipment['status'];
+  shipment: Shipment | null;
+}
+
+/** The result of `inspectShipment` / `dispatchShipment`: the shipment or a typed failure. */
+export type ShipmentResult =
+  | ({ __typename: 'Shipment' } & Shipment)
+  | { __typename: 'InspectionMismatch'; errorCode: string; message: string; differences: InspectionDifference[] }
+  | { __typename: string; errorCode: string; message: string };
+
+const LEVEL_FIELDS = 'location { id code } productId product { name skuCode } batch { id lotNumber expiresOn } onHand reserved available';
+const SHIPMENT_FIELDS = `id status orderId createdAt carrier trackingNumber
+  lines { productId skuCode barcode location { code } batch { lotNumber } quantity }
+  lastMismatch { code expected scanned kind }`;
+const SHIPMENT_RESULT = `__typename ... on Shipment { ${SHIPMENT_FIELDS} } ... on InventoryError { errorCode message }
+  ... on InspectionMismatch { differences { code expected scanned kind } }`;
+
+/** The documents the screen sends. */
+export const DOCUMENTS = {
+  signIn: `query WarehouseSignIn { me { code name } warehouses { id code name kind } }`,
+  board: `query WarehouseBoard($warehouseId: ID!) {
+    stockLevels(filter: { warehouseId: $warehouseId }) { ${LEVEL_FIELDS} }
+    shipments(filter: { warehouseId: $warehouseId, status: [TO_PICK, READY, DISPATCHED] }) { ${SHIPMENT_FIELDS} }
+  }`,
+  stockLevels: `query WarehouseStock($warehouseId: ID!) { stockLevels(filter: { warehouseId: $warehouseId }) { ${LEVEL_FIELDS} } }`,
+  shipment: `query WarehouseShipment($id: ID!) { shipment(id: $id) { ${SHIPMENT_FIELDS} } }`,
+  inspect: `mutation InspectShipment($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${SHIPMENT_RESULT} } }`,
+  dispatch: `mutation DispatchShipment($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { ${SHIPMENT_RESULT} } }`,
+  stockChanged: `subscription WarehouseStockChanged($warehouseId: ID!, $after: String) {
+    stockChanged(filter: { warehouseId: $warehouseId }, after: $after) { cursor kind delta productId level { ${LEVEL_FIELDS} } }
+  }`,
+  shipmentQueueChanged: `subscription WarehouseQueueChanged($warehouseId: ID!, $after: String) {
+    shipmentQueueChanged(warehouseId: $warehouseId, after: $after) { cursor shipmentId status shipment { ${SHIPMENT_FIELDS} } }
+  }`,
+} as const;
+
+/** The token was refused or has expired: sign in again. */
+export class SignedOutError extends Error {
+  override readonly name = 'SignedOutError';
+}
+
+/** A GraphQL or transport error, with a message fit for the screen. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+}
+
+interface GraphQLBody<Data> {
+  data?: Data | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** Sends one query or mutation over HTTP POST with `token`; throws {@link SignedOutError} or {@link ApiError}. */
+export async function request<Data>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
+  let response: Response;
+  try {
+    response = await fetch(GRAPHQL_PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError('The gateway cannot be reached. Check the network and try again.');
+  }
+  let body: GraphQLBody<Data>;
+  try {
+    body = (await response.json()) as GraphQLBody<Data>;
+  } catch {
+    throw new ApiError(`The gateway answered ${response.status} without a GraphQL response.`);
+  }
+  const errors = body.errors ?? [];
+  if (response.status === 401 || errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+    throw new SignedOutError(errors[0]?.message ?? 'The token was refused.');
+  }
+  if (errors.length || !body.data) {
+    throw new ApiError(errors.map((e) => e.message).join('; ') || `The gateway answered ${response.status}.`);
+  }
+  return body.data;
+}
+
+/** The development tokens the gateway offers GraphiQL (404, so none, outside development). */
+export interface DevToken {
+  partnerCode: string;
+  partnerName?: string;
+  token: string;
+}
+
+/** The demo partners' tokens when the gateway offers them (development only), else none. */
+export async function loadDevTokens(): Promise<DevToken[]> {
+  try {
+    const response = await fetch('/graphiql/dev-tokens', { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (!response.ok) return [];
+    const body = (await response.json()) as { tokens?: DevToken[] };
+    return Array.isArray(body.tokens) ? body.tokens : [];
+  } catch {
+    return [];
+  }
+}

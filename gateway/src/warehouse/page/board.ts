@@ -1,0 +1,135 @@
+/**
+ * The wall-screen board of one warehouse: live stock levels and the shipment queue, redrawn on
+ * every change of the store.
+ */
+import type { Shipment } from './api';
+import { clockTime, h, replaceChildren, shortId } from './dom';
+import type { StockRow, WarehouseStore } from './store';
+
+/** How long a changed stock row stays highlighted. */
+const HIGHLIGHT_MS = 4_000;
+/** Dispatched shipments shown (newest first). */
+const DISPATCHED_SHOWN = 8;
+
+/** The queue's columns: shipment status → heading. */
+const QUEUE_COLUMNS: readonly { status: Shipment['status']; title: string; hint: string }[] = [
+  { status: 'TO_PICK', title: 'To pick & inspect', hint: 'Pick, then scan to inspect' },
+  { status: 'READY', title: 'Ready to dispatch', hint: 'Inspected, matches' },
+  { status: 'DISPATCHED', title: 'Dispatched', hint: 'Handed to the carrier' },
+];
+
+function compareRows(a: StockRow, b: StockRow): number {
+  const nameA = a.product?.name ?? `~${a.productId}`;
+  const nameB = b.product?.name ?? `~${b.productId}`;
+  return (
+    nameA.localeCompare(nameB) ||
+    a.location.code.localeCompare(b.location.code) ||
+    (a.batch?.lotNumber ?? '').localeCompare(b.batch?.lotNumber ?? '')
+  );
+}
+
+function stockRow(row: StockRow, now: number): HTMLTableRowElement {
+  const recent = row.changedAt !== undefined && now - row.changedAt < HIGHLIGHT_MS;
+  return h(
+    'tr',
+    { class: recent ? 'wh-changed' : undefined, data: { slot: row.key, productId: row.productId, sku: row.product?.skuCode } },
+    h('td', { class: 'wh-product', data: { field: 'product' } }, row.product ? row.product.name : h('span', { class: 'wh-product-id', title: 'Product of the warehouse owner' }, row.productId)),
+    h('td', { class: 'wh-code', data: { field: 'sku' } }, row.product?.skuCode ?? '—'),
+    h('td', { data: { field: 'batch' } }, row.batch ? `${row.batch.lotNumber}${row.batch.expiresOn ? ` · ${row.batch.expiresOn}` : ''}` : '—'),
+    h('td', { class: 'wh-code', data: { field: 'location' } }, row.location.code),
+    h('td', { class: 'wh-num', data: { field: 'onHand' } }, row.onHand),
+    h('td', { class: 'wh-num', data: { field: 'reserved' } }, row.reserved),
+    h('td', { class: `wh-num wh-available${row.available <= 0 ? ' wh-none' : ''}`, data: { field: 'available' } }, row.available),
+  );
+}
+
+function shipmentCard(shipment: Shipment, open: (id: string) => void): HTMLLIElement {
+  const units = shipment.lines.reduce((sum, line) => sum + line.quantity, 0);
+  return h(
+    'li',
+    {},
+    h(
+      'button',
+      { type: 'button', class: 'wh-card', data: { shipmentId: shipment.id, status: shipment.status }, on: { click: () => open(shipment.id) } },
+      h('span', { class: 'wh-card-id' }, `#${shortId(shipment.id)}`),
+      h('span', { class: 'wh-card-units' }, `${units} unit${units === 1 ? '' : 's'} · ${shipment.lines.length} line${shipment.lines.length === 1 ? '' : 's'}`),
+      h('span', { class: 'wh-card-meta' }, `Order ${shortId(shipment.orderId)} · ${clockTime(shipment.createdAt)}`),
+      shipment.status === 'TO_PICK' && shipment.lastMismatch?.length ? h('span', { class: 'wh-badge wh-badge-bad' }, 'Mismatch') : null,
+      shipment.status === 'DISPATCHED' && shipment.carrier ? h('span', { class: 'wh-card-meta' }, `${shipment.carrier} ${shipment.trackingNumber ?? ''}`) : null,
+    ),
+  );
+}
+
+/**
+ * Mounts the board into `container` and keeps it current; returns the function that unmounts it.
+ * `openShipment` opens the inspection view of a shipment.
+ */
+export function mountBoard(container: HTMLElement, store: WarehouseStore, openShipment: (id: string) => void): () => void {
+  const stockBody = h('tbody', { id: 'wh-stock-rows' });
+  const stockCount = h('span', { class: 'wh-count' });
+  const queueLists = new Map(QUEUE_COLUMNS.map((column) => [column.status, h('ol', { class: 'wh-queue-list', data: { column: column.status } })]));
+  const queueCounts = new Map(QUEUE_COLUMNS.map((column) => [column.status, h('span', { class: 'wh-count' })]));
+
+  replaceChildren(
+    container,
+    h(
+      'div',
+      { class: 'wh-board' },
+      h(
+        'section',
+        { class: 'wh-panel wh-stock', 'aria-labelledby': 'wh-stock-title' },
+        h('h2', { id: 'wh-stock-title' }, 'Stock ', stockCount),
+        h(
+          'table',
+          { class: 'wh-table', id: 'wh-stock' },
+          h(
+            'thead',
+            {},
+            h('tr', {}, h('th', {}, 'Product'), h('th', {}, 'SKU'), h('th', {}, 'Batch'), h('th', {}, 'Bin'), h('th', { class: 'wh-num' }, 'On hand'), h('th', { class: 'wh-num' }, 'Reserved'), h('th', { class: 'wh-num' }, 'Available')),
+          ),
+          stockBody,
+        ),
+      ),
+      h(
+        'section',
+        { class: 'wh-panel wh-queue', 'aria-labelledby': 'wh-queue-title' },
+        h('h2', { id: 'wh-queue-title' }, 'Shipment queue'),
+        h(
+          'div',
+          { class: 'wh-queue-columns' },
+          QUEUE_COLUMNS.map((column) =>
+            h('div', { class: 'wh-queue-column', data: { status: column.status } }, h('h3', {}, column.title, ' ', queueCounts.get(column.status)!), h('p', { class: 'wh-hint' }, column.hint), queueLists.get(column.status)!),
+          ),
+        ),
+      ),
+    ),
+  );
+
+  const drawStock = () => {
+    const now = Date.now();
+    const rows = [...store.stock.values()].sort(compareRows);
+    stockCount.textContent = `${rows.length} slot${rows.length === 1 ? '' : 's'}`;
+    replaceChildren(stockBody, rows.length ? rows.map((row) => stockRow(row, now)) : h('tr', {}, h('td', { colspan: 7, class: 'wh-empty' }, store.loaded ? 'No stock in this warehouse.' : 'Loading…')));
+  };
+  const drawQueue = () => {
+    const shipments = [...store.shipments.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    for (const column of QUEUE_COLUMNS) {
+      let inColumn = shipments.filter((s) => s.status === column.status);
+      queueCounts.get(column.status)!.textContent = String(inColumn.length);
+      if (column.status === 'DISPATCHED') inColumn = inColumn.slice(0, DISPATCHED_SHOWN);
+      else inColumn.reverse(); // oldest first: the next one to work on at the top
+      replaceChildren(queueLists.get(column.status)!, inColumn.length ? inColumn.map((s) => shipmentCard(s, openShipment)) : h('li', { class: 'wh-empty' }, 'None'));
+    }
+  };
+  drawStock();
+  drawQueue();
+  const unlisten = store.listen((topic) => (topic === 'stock' ? drawStock() : drawQueue()));
+  // Lets highlights fade out even when nothing else changes.
+  const fade = window.setInterval(() => {
+    if (stockBody.querySelector('.wh-changed')) drawStock();
+  }, 1_000);
+  return () => {
+    unlisten();
+    window.clearInterval(fade);
+  };
+}

@@ -1,0 +1,317 @@
+/**
+ * Redthread's warehouse screen, bundled by Vite with GraphiQL and served by the gateway at
+ * /warehouse. Sign in with a token, pick a warehouse, and watch its stock and shipment queue live
+ * (graphql-ws subscriptions, resumed from the last cursor after a reconnect); open a shipment to
+ * inspect and dispatch it. Everything it loads comes from the gateway itself.
+ *
+ * The page's state lives in the URL (`?warehouse=<id>&shipment=<id>`), so a wall screen can be
+ * bookmarked; the token lives in the tab's session storage.
+ */
+import './page.css';
+import { ApiError, DOCUMENTS, loadDevTokens, request, SignedOutError, type Shipment, type StockLevel, type Warehouse } from './api';
+import { mountBoard } from './board';
+import { clockTime, h, replaceChildren } from './dom';
+import { mountInspection } from './inspection';
+import { LiveFeed, type LinkState } from './live';
+import { WarehouseStore } from './store';
+
+const TOKEN_KEY = 'redthread.warehouse.token';
+
+const LINK_LABEL: Record<LinkState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Live',
+  reconnecting: 'Reconnecting…',
+  'signed-out': 'Signed out',
+  stopped: 'Offline',
+};
+
+/** Where the screen is: read from and written to the query string. */
+interface Route {
+  warehouseId?: string;
+  shipmentId?: string;
+}
+
+function currentRoute(): Route {
+  const params = new URLSearchParams(window.location.search);
+  const warehouseId = params.get('warehouse') ?? undefined;
+  const shipmentId = params.get('shipment') ?? undefined;
+  return { ...(warehouseId ? { warehouseId } : {}), ...(shipmentId ? { shipmentId } : {}) };
+}
+
+function routeUrl(route: Route): string {
+  const params = new URLSearchParams();
+  if (route.warehouseId) params.set('warehouse', route.warehouseId);
+  if (route.shipmentId) params.set('shipment', route.shipmentId);
+  const query = params.toString();
+  return `${window.location.pathname}${query ? `?${query}` : ''}`;
+}
+
+/** The session of one open warehouse: its store and live feed, kept while switching between board and inspection. */
+interface WarehouseSession {
+  warehouse: Warehouse;
+  store: WarehouseStore;
+  feed: LiveFeed;
+  reloadTimer?: number;
+  boardTimer?: number;
+}
+
+/**
+ * How long after a fresh (not resumed) connection the board is loaded again: by then the gateway
+ * has surely opened the subscriptions upstream, so nothing committed meanwhile is left out.
+ */
+const SUBSCRIPTION_SETUP_MS = 750;
+
+class WarehouseScreen {
+  #token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  #partner: { code: string; name: string } | undefined;
+  #warehouses: Warehouse[] | undefined;
+  #session: WarehouseSession | undefined;
+  #unmountView: (() => void) | undefined;
+  #signInMessage: string | undefined;
+
+  readonly #link = h('span', { id: 'wh-link', class: 'wh-link', role: 'status', 'aria-live': 'polite', data: { state: 'stopped' } });
+  readonly #lastChange = h('span', { id: 'wh-last-change', class: 'wh-last-change' });
+  readonly #title = h('h1', { class: 'wh-title' }, 'Warehouse');
+  readonly #who = h('span', { class: 'wh-who' });
+  readonly #headerActions = h('div', { class: 'wh-header-actions' });
+  readonly #content = h('div', { class: 'wh-content' });
+
+  constructor(private readonly root: HTMLElement) {
+    replaceChildren(
+      root,
+      h('header', { class: 'wh-header' }, h('span', { class: 'wh-brand' }, 'Redthread'), this.#title, this.#who, this.#link, this.#lastChange, this.#headerActions),
+      this.#content,
+    );
+    window.addEventListener('popstate', () => void this.render());
+  }
+
+  /** Draws the view the URL and the session call for. */
+  async render(): Promise<void> {
+    this.#unmountView?.();
+    this.#unmountView = undefined;
+    if (!this.#token) return this.#showSignIn();
+    if (!this.#warehouses) {
+      try {
+        const data = await request<{ me: { code: string; name: string } | null; warehouses: Warehouse[] }>(this.#token, DOCUMENTS.signIn);
+        this.#partner = data.me ?? undefined;
+        this.#warehouses = data.warehouses;
+      } catch (error) {
+        return this.#failed(error);
+      }
+    }
+    const route = currentRoute();
+    const warehouse = this.#warehouses.find((w) => w.id === route.warehouseId);
+    if (!warehouse) {
+      this.#closeSession();
+      return this.#showPicker();
+    }
+    const session = this.#openSession(warehouse);
+    this.#header(warehouse);
+    if (route.shipmentId) {
+      this.#unmountView = mountInspection(this.#content, route.shipmentId, {
+        token: this.#token,
+        store: session.store,
+        back: () => this.navigate({ warehouseId: warehouse.id }),
+        signOut: (reason) => this.signOut(reason),
+      });
+    } else {
+      this.#unmountView = mountBoard(this.#content, session.store, (shipmentId) => this.navigate({ warehouseId: warehouse.id, shipmentId }));
+    }
+  }
+
+  /** Moves to `route` (pushing a history entry) and draws it. */
+  navigate(route: Route): void {
+    window.history.pushState(null, '', routeUrl(route));
+    void this.render();
+  }
+
+  /** Forgets the token and shows the sign-in form with `reason`. */
+  signOut(reason?: string): void {
+    sessionStorage.removeItem(TOKEN_KEY);
+    this.#token = undefined;
+    this.#warehouses = undefined;
+    this.#partner = undefined;
+    this.#signInMessage = reason;
+    this.#closeSession();
+    void this.render();
+  }
+
+  #failed(error: unknown): void {
+    if (error instanceof SignedOutError) return this.signOut(`The token was refused: ${error.message}`);
+    replaceChildren(
+      this.#content,
+      h('div', { class: 'wh-panel wh-error', role: 'alert' }, h('p', {}, error instanceof ApiError ? error.message : String(error)), h('button', { type: 'button', class: 'wh-button', on: { click: () => void this.render() } }, 'Try again')),
+    );
+  }
+
+  #header(warehouse?: Warehouse): void {
+    this.#title.textContent = warehouse ? `${warehouse.name} (${warehouse.code})` : 'Warehouse';
+    this.#who.textContent = this.#partner ? `${this.#partner.code}${warehouse?.kind === 'THIRD_PARTY' ? ' · 3PL' : ''}` : '';
+    replaceChildren(
+      this.#headerActions,
+      warehouse && (this.#warehouses?.length ?? 0) > 1
+        ? h('button', { type: 'button', class: 'wh-button', on: { click: () => this.navigate({}) } }, 'Switch warehouse')
+        : null,
+      this.#token ? h('button', { type: 'button', class: 'wh-button', id: 'wh-sign-out', on: { click: () => this.signOut() } }, 'Sign out') : null,
+    );
+    document.title = warehouse ? `${warehouse.code} · Redthread Warehouse` : 'Redthread Warehouse';
+  }
+
+  #setLink(state: LinkState, detail?: string): void {
+    this.#link.dataset['state'] = state;
+    this.#link.textContent = LINK_LABEL[state];
+    this.#link.title = detail ?? '';
+  }
+
+  #showSignIn(): void {
+    this.#header();
+    this.#setLink('stopped');
+    this.#lastChange.textContent = '';
+    const tokenInput = h('input', { id: 'wh-token', class: 'wh-input', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'Paste a token (eyJ…)', 'aria-label': 'Token' });
+    const devTokens = h('div', { class: 'wh-dev-tokens' });
+    const signIn = (token: string) => {
+      const trimmed = token.trim().replace(/^Bearer\s+/i, '');
+      if (!trimmed) return;
+      sessionStorage.setItem(TOKEN_KEY, trimmed);
+      this.#token = trimmed;
+      this.#signInMessage = undefined;
+      void this.render();
+    };
+    replaceChildren(
+      this.#content,
+      h(
+        'form',
+        { class: 'wh-panel wh-sign-in', id: 'wh-sign-in', on: { submit: (event) => (event.preventDefault(), signIn(tokenInput.value)) } },
+        h('h2', {}, 'Sign in'),
+        h('p', {}, 'A token of a partner with the warehouse role (for example from ', h('code', {}, 'npm run token -- --partner SHOP-A'), ').'),
+        this.#signInMessage ? h('p', { class: 'wh-error', role: 'alert' }, this.#signInMessage) : null,
+        tokenInput,
+        h('button', { type: 'submit', class: 'wh-button wh-primary' }, 'Sign in'),
+        devTokens,
+      ),
+    );
+    tokenInput.focus();
+    void loadDevTokens().then((tokens) => {
+      if (!tokens.length) return;
+      replaceChildren(
+        devTokens,
+        h('p', { class: 'wh-hint' }, 'Development: sign in as a demo partner'),
+        tokens.map((t) => h('button', { type: 'button', class: 'wh-button', data: { partnerCode: t.partnerCode }, on: { click: () => signIn(t.token) } }, t.partnerCode)),
+      );
+    });
+  }
+
+  #showPicker(): void {
+    this.#header();
+    this.#setLink('stopped');
+    this.#lastChange.textContent = '';
+    const warehouses = this.#warehouses ?? [];
+    replaceChildren(
+      this.#content,
+      h(
+        'section',
+        { class: 'wh-panel wh-picker' },
+        h('h2', {}, 'Pick a warehouse'),
+        warehouses.length
+          ? h(
+              'ul',
+              { class: 'wh-picker-list' },
+              warehouses.map((w) =>
+                h(
+                  'li',
+                  {},
+                  h(
+                    'button',
+                    { type: 'button', class: 'wh-card', data: { warehouseId: w.id, code: w.code }, on: { click: () => this.navigate({ warehouseId: w.id }) } },
+                    h('span', { class: 'wh-card-id' }, w.code),
+                    h('span', {}, w.name),
+                    h('span', { class: 'wh-card-meta' }, w.kind === 'THIRD_PARTY' ? 'Run by a 3PL' : 'Own'),
+                  ),
+                ),
+              ),
+            )
+          : h('p', {}, 'This partner owns or operates no warehouse.'),
+      ),
+    );
+  }
+
+  /** The session of `warehouse`, opened (store loaded, feed started) unless it already is. */
+  #openSession(warehouse: Warehouse): WarehouseSession {
+    if (this.#session?.warehouse.id === warehouse.id) return this.#session;
+    this.#closeSession();
+    const token = this.#token!;
+    const store = new WarehouseStore();
+    const session: WarehouseSession = {
+      warehouse,
+      store,
+      feed: new LiveFeed(token, warehouse.id, {
+        onStockChange: (change) => {
+          if (!store.applyStockChange(change)) this.#scheduleStockReload(session);
+          this.#showLastChange(store);
+        },
+        onQueueChange: (change) => {
+          store.applyQueueChange(change);
+          this.#showLastChange(store);
+          // Allocation and cancellation move reservations, which stockChanged (on-hand) does not report.
+          if (change.status === 'TO_PICK' || change.status === 'CANCELLED') this.#scheduleStockReload(session);
+        },
+        onState: (state, { resumed, reason }) => {
+          this.#setLink(state, reason);
+          if (state === 'signed-out') this.signOut(reason ?? 'The token was refused or has expired.');
+          // Without a cursor for both feeds, changes may have been missed while the subscriptions
+          // were being set up (they start "from now"): reload once they surely run.
+          if (state === 'connected' && !resumed) this.#scheduleBoardReload(session, SUBSCRIPTION_SETUP_MS);
+        },
+      }),
+    };
+    this.#session = session;
+    session.feed.start();
+    void this.#loadBoard(session);
+    return session;
+  }
+
+  #closeSession(): void {
+    if (!this.#session) return;
+    window.clearTimeout(this.#session.reloadTimer);
+    window.clearTimeout(this.#session.boardTimer);
+    this.#session.feed.stop();
+    this.#session = undefined;
+  }
+
+  async #loadBoard(session: WarehouseSession): Promise<void> {
+    try {
+      const data = await request<{ stockLevels: StockLevel[]; shipments: Shipment[] }>(this.#token!, DOCUMENTS.board, { warehouseId: session.warehouse.id });
+      if (this.#session !== session) return;
+      session.store.replaceStock(data.stockLevels, session.store.stock.size > 0);
+      session.store.replaceShipments(data.shipments);
+    } catch (error) {
+      if (error instanceof SignedOutError) this.signOut(error.message);
+      else this.#setLink('reconnecting', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #scheduleBoardReload(session: WarehouseSession, delayMs: number): void {
+    window.clearTimeout(session.boardTimer);
+    session.boardTimer = window.setTimeout(() => void this.#loadBoard(session), delayMs);
+  }
+
+  #scheduleStockReload(session: WarehouseSession): void {
+    window.clearTimeout(session.reloadTimer);
+    session.reloadTimer = window.setTimeout(async () => {
+      try {
+        const data = await request<{ stockLevels: StockLevel[] }>(this.#token!, DOCUMENTS.stockLevels, { warehouseId: session.warehouse.id });
+        if (this.#session === session) session.store.replaceStock(data.stockLevels, true);
+      } catch (error) {
+        if (error instanceof SignedOutError) this.signOut(error.message);
+      }
+    }, 100);
+  }
+
+  #showLastChange(store: WarehouseStore): void {
+    this.#lastChange.textContent = store.lastChangeAt ? `Last change ${clockTime(store.lastChangeAt)}` : '';
+  }
+}
+
+const root = document.getElementById('warehouse');
+if (!root) throw new Error('Warehouse screen: the page has no #warehouse element');
+void new WarehouseScreen(root).render();
