@@ -5,5 +5,5 @@ export default defineConfig({
   dialect: 'postgresql',
   schema: './schema/index.ts',
   out: './migrations',
-  schemaFilter: ['catalog', 'events', 'orders', 'inventory'],
+  schemaFilter: ['catalog', 'events', 'orders', 'inventory', 'finance'],
 });

@@ -14,3 +14,4 @@ export * from './orders/returns';
 export * from './inventory/warehouses';
 export * from './inventory/stock';
 export * from './inventory/operations';
+export * from './finance/tables';

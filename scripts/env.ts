@@ -19,6 +19,7 @@ export const toolingEnvSchema = z.object({
   CATALOG_PORT: portSchema.optional(),
   ORDERS_PORT: portSchema.optional(),
   INVENTORY_PORT: portSchema.optional(),
+  FINANCE_PORT: portSchema.optional(),
 });
 
 export type ToolingEnv = z.infer<typeof toolingEnvSchema>;

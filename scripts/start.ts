@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       ...(env.CATALOG_PORT === undefined ? {} : { catalog: env.CATALOG_PORT }),
       ...(env.ORDERS_PORT === undefined ? {} : { orders: env.ORDERS_PORT }),
       ...(env.INVENTORY_PORT === undefined ? {} : { inventory: env.INVENTORY_PORT }),
+      ...(env.FINANCE_PORT === undefined ? {} : { finance: env.FINANCE_PORT }),
     },
     clientTokens: {
       jwtSecret: gatewayEnv.JWT_SECRET,

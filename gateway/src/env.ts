@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
 
 /** The subgraphs, in port order (gateway PORT + 1, + 2, ...). Later issues append to it. */
-export const SUBGRAPH_NAMES = ['catalog', 'orders', 'inventory'] as const;
+export const SUBGRAPH_NAMES = ['catalog', 'orders', 'inventory', 'finance'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);

@@ -92,7 +92,7 @@ describe('gateway authentication', () => {
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { status: string; subgraphs: { name: string; ok: boolean }[] };
     expect(body.status).toBe('ready');
-    expect(body.subgraphs.map((s) => s.name)).toEqual(['catalog', 'orders', 'inventory']);
+    expect(body.subgraphs.map((s) => s.name)).toEqual(['catalog', 'orders', 'inventory', 'finance']);
     expect(body.subgraphs.every((s) => s.ok)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { orders } from '@redthread/schema';
 import { EventConsumer, inTenantTransaction, type Database, type Db, type Identity, type Tx } from '@redthread/kit';
 import { ORDER_WORKFLOW_CONSUMER, ORDER_WORKFLOW_TOPICS, handleChainEvents } from '@redthread/orders';
 import { ALLOCATION_CONSUMER, ALLOCATION_TOPICS, handleAllocationEvents } from '@redthread/inventory';
+import { BOOKKEEPING_CONSUMER, BOOKKEEPING_TOPICS, handleBookkeepingEvents } from '@redthread/finance';
 import { dispatchShipment, inspectShipment, pickLinesOf } from '@redthread/inventory/services/shipments';
 import { listShipments } from '@redthread/inventory/services/queries';
 import { visibleWarehouse } from '@redthread/inventory/services/warehouses';
@@ -76,6 +77,7 @@ export async function seedDemoOrders(app: Database, worker: Database, partnerId:
   const consumers = [
     new EventConsumer({ name: ORDER_WORKFLOW_CONSUMER, db: worker.db, listenClient: worker.client, topics: ORDER_WORKFLOW_TOPICS, handle: handleChainEvents }),
     new EventConsumer({ name: ALLOCATION_CONSUMER, db: worker.db, listenClient: worker.client, topics: ALLOCATION_TOPICS, handle: handleAllocationEvents }),
+    new EventConsumer({ name: BOOKKEEPING_CONSUMER, db: worker.db, listenClient: worker.client, topics: BOOKKEEPING_TOPICS, handle: handleBookkeepingEvents }),
   ];
   // Runs both workflows (the same consumers and cursors the platform runs) until nothing is left.
   const settle = async () => {

@@ -1,6 +1,7 @@
 import { catalogSubgraph } from '@redthread/catalog';
 import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
+import { financeSubgraph, startFinanceWorkflows } from '@redthread/finance';
 import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   EventHub,
@@ -18,7 +19,7 @@ import type { ClientTokenConfig } from '@redthread/gateway/auth';
 
 /** The subgraph definitions, in port order. Must match the gateway's SUBGRAPH_NAMES. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph has its own loader type
-export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph, ordersSubgraph, inventorySubgraph];
+export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph, ordersSubgraph, inventorySubgraph, financeSubgraph];
 
 /** How to run the whole platform in this process. */
 export interface PlatformConfig {
@@ -73,6 +74,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const workflows = [
     startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
     startInventoryWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
+    startFinanceWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
   ];
   const live = new EventHub({ db: workerDatabase.db, listenClient: workerDatabase.client });
   const internalSecret = secretKey(config.internalSecret);

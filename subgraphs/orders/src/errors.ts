@@ -11,6 +11,7 @@ export const OrdersErrorCode = {
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   CHANNEL_CODE_TAKEN: 'CHANNEL_CODE_TAKEN',
   NOT_PERMITTED_FOR_ROLE_IN_ORDER: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER',
+  CREDIT_LIMIT_EXCEEDED: 'CREDIT_LIMIT_EXCEEDED',
 } as const;
 
 export type OrdersFailure =
@@ -21,7 +22,17 @@ export type OrdersFailure =
   | { __typename: 'DuplicateOrder'; errorCode: 'DUPLICATE_ORDER'; message: string; existingOrder: unknown }
   | { __typename: 'IdempotencyKeyReused'; errorCode: 'IDEMPOTENCY_KEY_REUSED'; message: string }
   | { __typename: 'ChannelCodeTaken'; errorCode: 'CHANNEL_CODE_TAKEN'; message: string }
-  | { __typename: 'NotPermittedForRoleInOrder'; errorCode: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER'; message: string };
+  | { __typename: 'NotPermittedForRoleInOrder'; errorCode: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER'; message: string }
+  | {
+      __typename: 'CreditLimitExceeded';
+      errorCode: 'CREDIT_LIMIT_EXCEEDED';
+      message: string;
+      limit: Money;
+      outstanding: Money;
+      orderTotal: Money;
+    };
+
+type Money = { amountMinor: number; currency: string };
 
 /** Whether a service result is a typed failure. */
 export function isFailure(value: unknown): value is OrdersFailure {
@@ -80,4 +91,13 @@ export const notPermittedForRole = (message: string): OrdersFailure => ({
   __typename: 'NotPermittedForRoleInOrder',
   errorCode: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER',
   message,
+});
+
+export const creditLimitExceeded = (limit: Money, outstanding: Money, orderTotal: Money): OrdersFailure => ({
+  __typename: 'CreditLimitExceeded',
+  errorCode: 'CREDIT_LIMIT_EXCEEDED',
+  limit,
+  outstanding,
+  orderTotal,
+  message: `This order (${orderTotal.amountMinor}) would take the customer to ${outstanding.amountMinor + orderTotal.amountMinor} of a ${limit.amountMinor} ${limit.currency} credit limit. Approve with a reason to override, or after a payment.`,
 });

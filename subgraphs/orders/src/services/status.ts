@@ -1,7 +1,7 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { orderLines } from '@redthread/schema';
 import type { Identity, Tx } from '@redthread/kit';
-import { invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { creditLimitExceeded, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
 import {
   OPEN_STATUSES,
   appendOrderEvent,
@@ -73,7 +73,9 @@ export async function financeReviewOrder(
   });
   if (isFailure(order)) return order;
   if (decision === 'REJECT') return cancel(tx, identity, order, note ?? 'rejected in finance review');
-  return approveAndRoute(tx, identity, order, 'order.approved', note);
+  const credit = await creditCheck(tx, order);
+  if (credit && !note) return credit;
+  return approveAndRoute(tx, identity, order, 'order.approved', credit ? `credit limit exceeded; approved by finance: ${note}` : note);
 }
 
 /** The seller accepts a DISTRIBUTION or PURCHASE order: APPROVED, and its lines route further up. */
@@ -85,6 +87,26 @@ export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): 
   });
   if (isFailure(order)) return order;
   return approveAndRoute(tx, identity, order, 'order.accepted', null);
+}
+
+/**
+ * The customer's credit (finance's published `customer_credit_status`): a failure when unpaid
+ * shipped value plus this order would exceed the limit; undefined when within it or no limit is set.
+ */
+async function creditCheck(tx: Tx, order: OrderRow): Promise<OrdersFailure | undefined> {
+  if (!order.customerId) return undefined;
+  const [credit] = await tx.execute<{ limit_minor: string | number; outstanding_minor: string | number; currency: string }>(
+    sql`select limit_minor, outstanding_minor, currency from finance.customer_credit_status where customer_id = ${order.customerId}`,
+  );
+  if (!credit || credit.currency !== order.currency) return undefined;
+  const limit = Number(credit.limit_minor);
+  const outstanding = Number(credit.outstanding_minor);
+  if (outstanding + order.totalMinor <= limit) return undefined;
+  return creditLimitExceeded(
+    { amountMinor: limit, currency: credit.currency },
+    { amountMinor: outstanding, currency: credit.currency },
+    { amountMinor: order.totalMinor, currency: order.currency },
+  );
 }
 
 async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topic: string, note: string | null): Promise<OrderRow> {

@@ -1,0 +1,155 @@
+/**
+ * subscriptions: many live subscribers across the demo partners on one gateway, and a stream of
+ * real mutations. Reports delivered ÷ expected, latency from the mutation's commit (its HTTP
+ * response) to each subscriber, and memory per subscriber (heap growth of this process, which
+ * also holds the clients: an upper bound for the gateway).
+ * Options: --subscribers 1000,10000 --per-connection 20 --mutations 20
+ */
+import { parseArgs } from 'node:util';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '@redthread/kit';
+import { DEFAULT_LIMITS, startPlatform } from '../../scripts/lib/platform';
+import { mintDevToken } from '../../scripts/lib/tokens';
+import { demoPartnerId } from '../../scripts/demo/world';
+import { benchDatabase, machine, percentiles, writeResults } from '../lib';
+
+const PARTNERS = ['SHOP-A', 'TRADER-B', 'SUPPLIER-C', 'SHOP-D'] as const;
+const QUERY = 'subscription { orderChanged { cursor topic orderId } }';
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      subscribers: { type: 'string', default: '1000,10000' },
+      'per-connection': { type: 'string', default: '20' },
+      mutations: { type: 'string', default: '20' },
+    },
+  });
+  const sizes = values.subscribers.split(',').map(Number);
+  const perConnection = Number(values['per-connection']);
+  const mutationCount = Number(values.mutations);
+  const log = (message: string) => process.stdout.write(`[subscriptions] ${message}\n`);
+  const rounds = [];
+  for (const size of sizes) {
+    log(`round: ${size} subscribers, ${perConnection} per connection, ${mutationCount} mutations by SHOP-A`);
+    rounds.push(await round(size, perConnection, mutationCount, log));
+  }
+  const result = { benchmark: 'subscriptions', at: new Date().toISOString(), machine: await machine(), rounds };
+  const markdown = `# subscriptions
+
+${result.at} · ${JSON.stringify(result.machine)}
+
+Subscribers spread evenly over SHOP-A, TRADER-B, SUPPLIER-C and SHOP-D, ${perConnection} subscriptions per connection,
+\`orderChanged { cursor topic orderId }\`. SHOP-A places orders; only SHOP-A's subscribers may receive them.
+
+| subscribers | connections | expected deliveries | delivered | delivered ÷ expected | leaked to others | commit → client p50 / p99 ms | heap per subscriber |
+|---|---|---|---|---|---|---|---|
+${rounds.map((r) => `| ${r.subscribers} | ${r.connections} | ${r.expected} | ${r.delivered} | ${r.ratio} | ${r.leaked} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.heapPerSubscriberKiB} KiB |`).join('\n')}
+`;
+  const files = await writeResults('subscriptions', result, markdown);
+  process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
+}
+
+async function round(size: number, perConnection: number, mutationCount: number, log: (m: string) => void) {
+  const db = await benchDatabase();
+  const platform = await startPlatform({
+    appDatabaseUrl: db.appUrl,
+    workerDatabaseUrl: db.workerUrl,
+    port: 0,
+    clientTokens: { jwtSecret: DEV_JWT_SECRET },
+    internalSecret: DEV_INTERNAL_SECRET,
+    limits: DEFAULT_LIMITS,
+    maxBodyBytes: 100_000,
+    introspection: false,
+    maxSubscriptionsPerConnection: perConnection,
+  });
+  const tokens = Object.fromEntries(
+    await Promise.all(PARTNERS.map(async (code) => [code, await mintDevToken({ partnerId: demoPartnerId(code), partnerCode: code, ttl: '2h' }, DEV_JWT_SECRET)])),
+  ) as Record<(typeof PARTNERS)[number], string>;
+  const url = platform.gateway.graphqlUrl.replace(/^http/, 'ws');
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const clients: Client[] = [];
+  const arrivals: { partner: string; orderId: string; at: number }[] = [];
+  let acknowledged = 0;
+  const connections = Math.ceil(size / perConnection);
+  for (let c = 0; c < connections; c += 1) {
+    const partner = PARTNERS[c % PARTNERS.length]!;
+    const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${tokens[partner]}` } });
+    clients.push(client);
+    for (let s = 0; s < perConnection && c * perConnection + s < size; s += 1) {
+      client.subscribe(
+        { query: QUERY },
+        {
+          next: (value) => {
+            const change = (value.data as { orderChanged?: { orderId: string; topic: string } } | undefined)?.orderChanged;
+            if (change?.topic === 'bench.ack') return;
+            if (change) arrivals.push({ partner, orderId: change.orderId, at: performance.now() });
+          },
+          error: (error) => log(`  subscription error: ${JSON.stringify(error).slice(0, 200)}`),
+          complete: () => {},
+        },
+      );
+      acknowledged += 1;
+    }
+    if (c % 50 === 49) log(`  ${acknowledged}/${size} subscribed`);
+  }
+  // Let every connection finish its handshake and upstream subscription.
+  await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 2_000 + size)));
+  global.gc?.();
+  const heapPerSubscriberKiB = Math.round(((process.memoryUsage().heapUsed - heapBefore) / size / 1024) * 10) / 10;
+
+  const channel = await gql(platform.gateway.graphqlUrl, tokens['SHOP-A'], `mutation { createChannel(input: { code: "bench-live", name: "Bench", kind: API }) { ... on Channel { id } } }`);
+  const channelId = (channel['createChannel'] as { id: string }).id;
+  arrivals.length = 0;
+  const committed = new Map<string, number>();
+  for (let i = 0; i < mutationCount; i += 1) {
+    const placed = await gql(platform.gateway.graphqlUrl, tokens['SHOP-A'], `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ... on Order { id } } }`, {
+      input: {
+        channelId,
+        externalNumber: `LIVE-${i}`,
+        currency: 'EUR',
+        shipTo: { line1: 'x', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' },
+        lines: [{ skuCode: 'A-GFT-001', quantity: 1, unitPriceMinor: 100 }],
+      },
+    });
+    committed.set((placed['placeOrder'] as { id: string }).id, performance.now());
+  }
+  const shopASubscribers = Array.from({ length: size }, (_, i) => PARTNERS[Math.floor(i / perConnection) % PARTNERS.length]).filter((p) => p === 'SHOP-A').length;
+  const expected = shopASubscribers * mutationCount;
+  const deadline = Date.now() + 120_000;
+  while (arrivals.filter((a) => committed.has(a.orderId)).length < expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const mine = arrivals.filter((a) => committed.has(a.orderId));
+  const delivered = mine.filter((a) => a.partner === 'SHOP-A').length;
+  const leaked = mine.filter((a) => a.partner !== 'SHOP-A').length;
+  const latencies = mine.map((a) => Math.max(0, a.at - committed.get(a.orderId)!));
+  await Promise.all(clients.map((c) => c.dispose()));
+  await platform.stop();
+  await db.close();
+  const summary = {
+    subscribers: size,
+    connections,
+    expected,
+    delivered,
+    ratio: expected ? Math.round((delivered / expected) * 10000) / 10000 : 1,
+    leaked,
+    latencyMs: percentiles(latencies),
+    heapPerSubscriberKiB,
+  };
+  log(`  ${JSON.stringify(summary)}`);
+  return summary;
+}
+
+async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}

@@ -1,0 +1,21 @@
+import DataLoader from 'dataloader';
+import { rowsByKey, rowsGroupedByKey, type LoaderScope } from '@redthread/kit';
+import { linesOfStatements, paymentsOfStatements, productCostsByIds } from './services/queries';
+import { creditStatus, customerPayments } from './services/rules';
+
+/** The finance subgraph's DataLoaders: one statement per batch, per request. */
+export function createFinanceLoaders(scope: LoaderScope) {
+  const tx = () => scope.tx();
+  return {
+    productCost: new DataLoader(async (ids: readonly string[]) => rowsByKey(ids, await productCostsByIds(await tx(), ids), (r) => r.productId)),
+    credit: new DataLoader(async (ids: readonly string[]) => rowsByKey(ids, await creditStatus(await tx(), ids), (r) => r.customer_id)),
+    customerPayments: new DataLoader(async (ids: readonly string[]) => rowsGroupedByKey(ids, await customerPayments(await tx(), ids), (r) => r.customerId)),
+    statementLines: new DataLoader(async (ids: readonly string[]) => rowsGroupedByKey(ids, await linesOfStatements(await tx(), ids), (r) => r.line.statementId)),
+    statementPaid: new DataLoader(async (ids: readonly string[]) => {
+      const rows = await paymentsOfStatements(await tx(), ids);
+      return ids.map((id) => Number(rows.find((r) => r.statementId === id)?.paid ?? 0));
+    }),
+  };
+}
+
+export type FinanceLoaders = ReturnType<typeof createFinanceLoaders>;

@@ -1,0 +1,146 @@
+import { DateTimeScalar, ErrorCode, apiError } from '@redthread/kit';
+import type { FinanceContext } from '../context';
+import type { LedgerEntryRow } from '../services/queries';
+import { balances, listLedgerEntries, listSettlementRules } from '../services/queries';
+import { report, type ReportDimension } from '../services/report';
+import { listCommissionRules, recordCustomerPayment, setCommissionRule, setCreditLimit, type CommissionRuleRow } from '../services/rules';
+import {
+  confirmStatement,
+  disputeLine,
+  generateStatements,
+  issueStatement,
+  listStatements,
+  recordPayment,
+  resolveLine,
+  setSettlementRule,
+  type RuleRow,
+  type StatementRow,
+} from '../services/statements';
+
+type Ctx = FinanceContext;
+const money = (amountMinor: number, currency: string) => ({ amountMinor, currency });
+const ref = (id: string | null) => (id ? { id } : null);
+const resultType = (success: string) => ({ __resolveType: (v: { __typename?: string }) => v.__typename ?? success });
+const sideOf = (row: { creditorPartnerId: string }, ctx: Ctx) => (row.creditorPartnerId === ctx.identity.partnerId ? 'RECEIVABLE' : 'PAYABLE');
+
+/** Every finance resolver, by type. Thin: each calls one service. */
+export const resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    balances: async (_: unknown, __: unknown, ctx: Ctx) => balances(await ctx.tx(), ctx.identity),
+    ledgerEntries: async (_: unknown, a: { filter?: Parameters<typeof listLedgerEntries>[2] }, ctx: Ctx) =>
+      listLedgerEntries(await ctx.tx(), ctx.identity, a.filter),
+    settlementRules: async (_: unknown, __: unknown, ctx: Ctx) => listSettlementRules(await ctx.tx()),
+    statements: async (_: unknown, a: { filter?: Parameters<typeof listStatements>[2] }, ctx: Ctx) => listStatements(await ctx.tx(), ctx.identity, a.filter),
+    statement: async (_: unknown, a: { id: string }, ctx: Ctx) =>
+      (await listStatements(await ctx.tx(), ctx.identity, null)).find((s) => s.id === a.id) ?? null,
+    commissionRules: async (_: unknown, __: unknown, ctx: Ctx) => listCommissionRules(await ctx.tx()),
+    report: async (_: unknown, a: { input: { from: Date; to: Date; groupBy: ReportDimension[] } }, ctx: Ctx) => {
+      const result = await report(await ctx.tx(), ctx.identity, a.input);
+      if ('errorCode' in result) throw apiError(ErrorCode.BAD_USER_INPUT, result.message, { argument: 'input.to' });
+      const rows = result.rows;
+      const row = (r: { keys: unknown[]; orders: number; units: number; revenue: number; cost: number }) => ({
+        keys: r.keys,
+        orders: r.orders,
+        units: r.units,
+        revenue: money(r.revenue, result.currency),
+        cost: money(r.cost, result.currency),
+        margin: money(r.revenue - r.cost, result.currency),
+      });
+      const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((total, r) => total + f(r), 0);
+      return {
+        rows: rows.map(row),
+        totals: row({ keys: [], orders: sum((r) => r.orders), units: sum((r) => r.units), revenue: sum((r) => r.revenue), cost: sum((r) => r.cost) }),
+        receivablesAgeing: Object.fromEntries(Object.entries(result.ageing).map(([k, v]) => [k, money(v, result.currency)])),
+      };
+    },
+  },
+  Mutation: {
+    setSettlementRule: async (_: unknown, a: { input: Parameters<typeof setSettlementRule>[2] }, ctx: Ctx) => setSettlementRule(await ctx.tx(), ctx.identity, a.input),
+    generateStatements: async (_: unknown, a: { input: Parameters<typeof generateStatements>[2] }, ctx: Ctx) => {
+      const result = await generateStatements(await ctx.tx(), ctx.identity, a.input);
+      if ('errorCode' in result) throw apiError(ErrorCode.BAD_USER_INPUT, result.message, { argument: 'input.debtorCode' });
+      return { statements: result };
+    },
+    issueStatement: async (_: unknown, a: { id: string }, ctx: Ctx) => issueStatement(await ctx.tx(), ctx.identity, a.id),
+    confirmStatement: async (_: unknown, a: { id: string }, ctx: Ctx) => confirmStatement(await ctx.tx(), ctx.identity, a.id),
+    disputeStatementLine: async (_: unknown, a: { input: Parameters<typeof disputeLine>[2] }, ctx: Ctx) => disputeLine(await ctx.tx(), ctx.identity, a.input),
+    resolveStatementLine: async (_: unknown, a: { input: Parameters<typeof resolveLine>[2] }, ctx: Ctx) => resolveLine(await ctx.tx(), ctx.identity, a.input),
+    recordPayment: async (_: unknown, a: { input: Parameters<typeof recordPayment>[2] }, ctx: Ctx) => recordPayment(await ctx.tx(), ctx.identity, a.input),
+    setCommissionRule: async (_: unknown, a: { input: Parameters<typeof setCommissionRule>[2] }, ctx: Ctx) => setCommissionRule(await ctx.tx(), ctx.identity, a.input),
+    setCreditLimit: async (_: unknown, a: { input: Parameters<typeof setCreditLimit>[2] }, ctx: Ctx) => {
+      const result = await setCreditLimit(await ctx.tx(), ctx.identity, a.input);
+      return 'errorCode' in result ? result : { __typename: 'CreditFile', customerId: result.customerId };
+    },
+    recordCustomerPayment: async (_: unknown, a: { input: Parameters<typeof recordCustomerPayment>[2] }, ctx: Ctx) => {
+      const result = await recordCustomerPayment(await ctx.tx(), ctx.identity, a.input);
+      return 'errorCode' in result ? result : { __typename: 'CreditFile', customerId: result.customerId };
+    },
+  },
+  Product: {
+    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+    cost: async (product: { id: string }, _: unknown, ctx: Ctx) => {
+      const cost = await ctx.loaders.productCost.load(product.id);
+      if (!cost || cost.units === 0) return null;
+      return { average: money(cost.averageMinor, cost.currency), units: cost.units, value: money(cost.valueMinor, cost.currency) };
+    },
+  },
+  Customer: {
+    __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+    credit: async (customer: { id: string }, _: unknown, ctx: Ctx) => ((await ctx.loaders.credit.load(customer.id)) ? { customerId: customer.id } : null),
+  },
+  CreditFile: {
+    limit: async (f: { customerId: string }, _: unknown, ctx: Ctx) => {
+      const s = (await ctx.loaders.credit.load(f.customerId))!;
+      return money(Number(s.limit_minor), s.currency);
+    },
+    outstanding: async (f: { customerId: string }, _: unknown, ctx: Ctx) => {
+      const s = (await ctx.loaders.credit.load(f.customerId))!;
+      return money(Number(s.outstanding_minor), s.currency);
+    },
+    available: async (f: { customerId: string }, _: unknown, ctx: Ctx) => {
+      const s = (await ctx.loaders.credit.load(f.customerId))!;
+      return money(Number(s.limit_minor) - Number(s.outstanding_minor), s.currency);
+    },
+    payments: async (f: { customerId: string }, _: unknown, ctx: Ctx) =>
+      (await ctx.loaders.customerPayments.load(f.customerId)).map((p) => ({ amount: money(-p.signedMinor, p.currency), reference: p.reference, at: p.at })),
+  },
+  PartnerBalance: {
+    partner: (b: { partnerId: string }) => ref(b.partnerId),
+    net: (b: { net: number; currency: string }) => money(b.net, b.currency),
+    receivable: (b: { receivable: number; currency: string }) => money(b.receivable, b.currency),
+    payable: (b: { payable: number; currency: string }) => money(b.payable, b.currency),
+  },
+  LedgerEntry: {
+    side: (e: LedgerEntryRow, _: unknown, ctx: Ctx) => sideOf(e, ctx),
+    creditor: (e: LedgerEntryRow) => ref(e.creditorPartnerId),
+    debtor: (e: LedgerEntryRow) => ref(e.debtorPartnerId),
+    amount: (e: LedgerEntryRow) => money(e.amountMinor, e.currency),
+    order: (e: LedgerEntryRow) => ref(e.orderId),
+  },
+  SettlementRule: {
+    creditor: (r: RuleRow) => ref(r.creditorPartnerId),
+    debtor: (r: RuleRow) => ref(r.debtorPartnerId),
+    value: (r: RuleRow) => r.periodValue,
+  },
+  Statement: {
+    side: (s: StatementRow, _: unknown, ctx: Ctx) => sideOf(s, ctx),
+    creditor: (s: StatementRow) => ref(s.creditorPartnerId),
+    debtor: (s: StatementRow) => ref(s.debtorPartnerId),
+    opening: (s: StatementRow) => money(s.openingMinor, s.currency),
+    closing: (s: StatementRow) => money(s.closingMinor, s.currency),
+    lines: async (s: StatementRow, _: unknown, ctx: Ctx) =>
+      (await ctx.loaders.statementLines.load(s.id)).map(({ line, entry }) => ({ ...line, entry })),
+    paid: async (s: StatementRow, _: unknown, ctx: Ctx) => money(await ctx.loaders.statementPaid.load(s.id), s.currency),
+    remaining: async (s: StatementRow, _: unknown, ctx: Ctx) => money(s.closingMinor - (await ctx.loaders.statementPaid.load(s.id)), s.currency),
+  },
+  CommissionRule: {
+    payer: (r: CommissionRuleRow) => ref(r.payerPartnerId),
+    earner: (r: CommissionRuleRow) => ref(r.earnerPartnerId),
+  },
+  SettlementRuleResult: resultType('SettlementRule'),
+  StatementResult: resultType('Statement'),
+  CommissionRuleResult: resultType('CommissionRule'),
+  CreditFileResult: resultType('CreditFile'),
+  FinanceError: { __resolveType: (v: { __typename: string }) => v.__typename },
+};

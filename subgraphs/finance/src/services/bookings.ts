@@ -1,0 +1,202 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { commissionRules, costEntries, customerEntries, ledgerEntries, productCosts } from '@redthread/schema';
+import { appendEvent, type Tx } from '@redthread/kit';
+import { divideHalfEven, percentOf } from '../money';
+
+/** An order line as orders publishes it (`orders.order_line_facts`). */
+export interface LineFacts extends Record<string, unknown> {
+  line_id: string;
+  order_id: string;
+  kind: 'SALES' | 'DISTRIBUTION' | 'PURCHASE';
+  seller_partner_id: string;
+  buyer_partner_id: string | null;
+  customer_id: string | null;
+  channel_id: string | null;
+  external_number: string | null;
+  product_id: string;
+  buyer_product_id: string | null;
+  quantity: number;
+  unit_price_minor: string | number;
+  currency: string;
+}
+
+/** Order lines by id from orders' published view, as the caller sees them. */
+export async function lineFacts(tx: Tx, lineIds: readonly string[]): Promise<LineFacts[]> {
+  if (lineIds.length === 0) return [];
+  return [
+    ...(await tx.execute<LineFacts>(sql`
+      select line_id, order_id, kind::text as kind, seller_partner_id, buyer_partner_id, customer_id, channel_id, external_number,
+             product_id, buyer_product_id, quantity, unit_price_minor, currency
+      from orders.order_line_facts where line_id in (${sql.join(lineIds.map((id) => sql`${id}::uuid`), sql`, `)})`)),
+  ];
+}
+
+/**
+ * Books shipped units of order lines (acting for the seller): an INVOICE from seller to buyer for
+ * DISTRIBUTION and PURCHASE lines, with the seller's commission to the buyer when a rule applies;
+ * a CHARGE on the customer for SALES lines. Keyed by the source event, so a replay books nothing.
+ */
+export async function bookShippedLines(
+  tx: Tx,
+  sourceEventId: number,
+  shipped: readonly { lineId: string; quantity: number }[],
+): Promise<void> {
+  const facts = await lineFacts(tx, shipped.map((s) => s.lineId));
+  for (const item of shipped) {
+    const line = facts.find((f) => f.line_id === item.lineId);
+    if (!line || item.quantity <= 0) continue;
+    const amount = item.quantity * Number(line.unit_price_minor);
+    if (line.kind === 'SALES') {
+      if (!line.customer_id || amount === 0) continue;
+      await tx
+        .insert(customerEntries)
+        .values({
+          ownerPartnerId: line.seller_partner_id,
+          customerId: line.customer_id,
+          kind: 'CHARGE',
+          signedMinor: amount,
+          currency: line.currency,
+          reference: `order ${line.external_number ?? line.order_id}`,
+          sourceEventId,
+          orderLineId: line.line_id,
+        })
+        .onConflictDoNothing();
+      continue;
+    }
+    if (!line.buyer_partner_id || amount === 0) continue;
+    const [invoice] = await tx
+      .insert(ledgerEntries)
+      .values({
+        creditorPartnerId: line.seller_partner_id,
+        debtorPartnerId: line.buyer_partner_id,
+        kind: 'INVOICE',
+        amountMinor: amount,
+        signedMinor: amount,
+        currency: line.currency,
+        description: `${item.quantity} × ${Number(line.unit_price_minor)} shipped`,
+        orderId: line.order_id,
+        orderLineId: line.line_id,
+        sourceEventId,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!invoice) continue;
+    await appendEvent(tx, {
+      topic: 'finance.invoiced',
+      entityType: 'LedgerEntry',
+      entityId: invoice.id,
+      audience: [invoice.creditorPartnerId, invoice.debtorPartnerId],
+      payload: { amountMinor: amount, currency: line.currency, orderId: line.order_id },
+    });
+    const commission = await commissionFor(tx, line, item.quantity, amount);
+    if (commission > 0) {
+      await tx
+        .insert(ledgerEntries)
+        .values({
+          creditorPartnerId: line.buyer_partner_id,
+          debtorPartnerId: line.seller_partner_id,
+          kind: 'COMMISSION',
+          amountMinor: commission,
+          signedMinor: commission,
+          currency: line.currency,
+          description: `commission on ${item.quantity} × ${Number(line.unit_price_minor)}`,
+          orderId: line.order_id,
+          orderLineId: line.line_id,
+          sourceEventId,
+        })
+        .onConflictDoNothing();
+    }
+  }
+}
+
+/** The payer's most specific commission rule for a line: product > earner > default. */
+async function commissionFor(tx: Tx, line: LineFacts, quantity: number, amount: number): Promise<number> {
+  const rules = await tx.select().from(commissionRules).where(eq(commissionRules.payerPartnerId, line.seller_partner_id));
+  const rank = (rule: (typeof rules)[number]) =>
+    rule.productId === line.product_id && (!rule.earnerPartnerId || rule.earnerPartnerId === line.buyer_partner_id)
+      ? rule.earnerPartnerId ? 4 : 3
+      : !rule.productId && rule.earnerPartnerId === line.buyer_partner_id
+        ? 2
+        : !rule.productId && !rule.earnerPartnerId
+          ? 1
+          : 0;
+  const best = rules.filter((r) => rank(r) > 0).sort((a, b) => rank(b) - rank(a))[0];
+  if (!best) return 0;
+  return best.kind === 'PERCENT' ? percentOf(amount, best.value) : best.value * quantity;
+}
+
+/**
+ * A receipt into stock at `unitCostMinor` (or, when unknown, at the current average): the
+ * owner's moving weighted average for the product takes the new units and their value.
+ */
+export async function bookReceipt(
+  tx: Tx,
+  owner: string,
+  productId: string,
+  units: number,
+  unitCostMinor: number | null,
+  currency: string,
+  sourceEventId: number,
+  warehouseId: string | null,
+): Promise<void> {
+  const [current] = await tx
+    .select()
+    .from(productCosts)
+    .where(and(eq(productCosts.ownerPartnerId, owner), eq(productCosts.productId, productId)))
+    .for('update');
+  const cost = unitCostMinor ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0);
+  const value = cost * units;
+  const inserted = await tx
+    .insert(costEntries)
+    .values({ ownerPartnerId: owner, productId, kind: 'RECEIPT', units, amountMinor: value, currency: current?.currency ?? currency, sourceEventId, warehouseId })
+    .onConflictDoNothing()
+    .returning({ id: costEntries.id });
+  if (inserted.length === 0) return;
+  await tx
+    .insert(productCosts)
+    .values({ ownerPartnerId: owner, productId, currency, units, valueMinor: value })
+    .onConflictDoUpdate({
+      target: [productCosts.ownerPartnerId, productCosts.productId],
+      set: { units: sql`${productCosts.units} + ${units}`, valueMinor: sql`${productCosts.valueMinor} + ${value}`, updatedAt: sql`now()` },
+    });
+}
+
+/** Cost of goods at shipment: `units` leave at the current average (rounded half to even). */
+export async function bookCostOfGoods(
+  tx: Tx,
+  owner: string,
+  item: { productId: string; units: number; orderId: string; orderLineId: string; warehouseId: string | null },
+  sourceEventId: number,
+): Promise<void> {
+  const [current] = await tx
+    .select()
+    .from(productCosts)
+    .where(and(eq(productCosts.ownerPartnerId, owner), eq(productCosts.productId, item.productId)))
+    .for('update');
+  if (!current || current.units <= 0) return;
+  const units = Math.min(item.units, current.units);
+  const amount = units === current.units ? current.valueMinor : divideHalfEven(current.valueMinor * units, current.units);
+  const inserted = await tx
+    .insert(costEntries)
+    .values({
+      ownerPartnerId: owner,
+      productId: item.productId,
+      kind: 'COST_OF_GOODS',
+      units,
+      amountMinor: amount,
+      currency: current.currency,
+      orderId: item.orderId,
+      orderLineId: item.orderLineId,
+      warehouseId: item.warehouseId,
+      sourceEventId,
+    })
+    .onConflictDoNothing()
+    .returning({ id: costEntries.id });
+  if (inserted.length === 0) return;
+  await tx
+    .update(productCosts)
+    .set({ units: sql`${productCosts.units} - ${units}`, valueMinor: sql`${productCosts.valueMinor} - ${amount}`, updatedAt: sql`now()` })
+    .where(and(eq(productCosts.ownerPartnerId, owner), eq(productCosts.productId, item.productId)));
+}
+
+

@@ -1,0 +1,80 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Identity, Tx } from '@redthread/kit';
+import { invalidInput, type FinanceFailure } from '../errors';
+
+export type ReportDimension = 'DAY' | 'WEEK' | 'MONTH' | 'PARTNER' | 'CHANNEL' | 'PRODUCT';
+
+const KEY_SQL: Record<ReportDimension, SQL> = {
+  DAY: sql`to_char(date_trunc('day', f.placed_at at time zone 'UTC'), 'YYYY-MM-DD')`,
+  WEEK: sql`to_char(date_trunc('week', f.placed_at at time zone 'UTC'), 'IYYY-"W"IW')`,
+  MONTH: sql`to_char(date_trunc('month', f.placed_at at time zone 'UTC'), 'YYYY-MM')`,
+  PARTNER: sql`coalesce(f.buyer_partner_id::text, 'customers')`,
+  CHANNEL: sql`coalesce(f.channel_id::text, 'none')`,
+  PRODUCT: sql`f.product_id::text`,
+};
+
+/**
+ * Sales, cost and margin of the units the caller shipped as seller, placed in [from, to), grouped
+ * by the dimensions, plus receivables ageing. One SQL statement for the rows (totals are their
+ * sum), one for the ageing; both see only what row-level security lets the caller see.
+ */
+export async function report(
+  tx: Tx,
+  identity: Identity,
+  input: { from: Date; to: Date; groupBy: ReportDimension[] },
+): Promise<
+  | {
+      rows: { keys: { dimension: ReportDimension; value: string }[]; orders: number; units: number; revenue: number; cost: number; currency: string }[];
+      currency: string;
+      ageing: { current: number; days1to30: number; days31to60: number; days61to90: number; over90: number };
+    }
+  | FinanceFailure
+> {
+  if (input.to <= input.from) return invalidInput('to', '"to" must be after "from".');
+  const dimensions = [...new Set(input.groupBy)];
+  const keys = dimensions.length ? sql.join(dimensions.map((d) => sql`${KEY_SQL[d]}`), sql`, `) : sql`'all'`;
+  const rows = await tx.execute<Record<string, unknown>>(sql`
+    select ${dimensions.length ? sql.join(dimensions.map((d, i) => sql`${KEY_SQL[d]} as ${sql.raw(`k${i}`)}`), sql`, `) : sql`'all' as k0`},
+           count(distinct f.order_id)::int as orders,
+           sum(f.shipped_quantity)::int as units,
+           sum(f.shipped_quantity::bigint * f.unit_price_minor)::bigint as revenue,
+           coalesce(sum((select sum(c.amount_minor) from finance.cost_entries c where c.order_line_id = f.line_id and c.kind = 'COST_OF_GOODS')), 0)::bigint as cost,
+           min(f.currency) as currency
+    from orders.order_line_facts f
+    where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0
+      and f.placed_at >= ${input.from} and f.placed_at < ${input.to}
+    group by ${keys}
+    order by ${keys}`);
+  const resultRows = [...rows].map((r) => ({
+    keys: dimensions.map((dimension, i) => ({ dimension, value: String(r[`k${i}`]) })),
+    orders: Number(r['orders']),
+    units: Number(r['units']),
+    revenue: Number(r['revenue']),
+    cost: Number(r['cost']),
+    currency: String(r['currency'] ?? 'EUR'),
+  }));
+  const [ageing] = await tx.execute<Record<string, string | number>>(sql`
+    with open as (
+      select s.closing_minor - coalesce((select sum(p.amount_minor) from finance.ledger_entries p where p.statement_id = s.id and p.kind = 'PAYMENT'), 0) as remaining,
+             current_date - s.due_date as days_late
+      from finance.statements s
+      where s.creditor_partner_id = ${identity.partnerId}::uuid and s.status <> 'SETTLED' and s.status <> 'DRAFT'
+    )
+    select coalesce(sum(remaining) filter (where days_late <= 0), 0) as current,
+           coalesce(sum(remaining) filter (where days_late between 1 and 30), 0) as d30,
+           coalesce(sum(remaining) filter (where days_late between 31 and 60), 0) as d60,
+           coalesce(sum(remaining) filter (where days_late between 61 and 90), 0) as d90,
+           coalesce(sum(remaining) filter (where days_late > 90), 0) as over
+    from open`);
+  return {
+    rows: resultRows,
+    currency: resultRows[0]?.currency ?? 'EUR',
+    ageing: {
+      current: Number(ageing?.['current'] ?? 0),
+      days1to30: Number(ageing?.['d30'] ?? 0),
+      days31to60: Number(ageing?.['d60'] ?? 0),
+      days61to90: Number(ageing?.['d90'] ?? 0),
+      over90: Number(ageing?.['over'] ?? 0),
+    },
+  };
+}

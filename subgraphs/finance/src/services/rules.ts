@@ -1,0 +1,142 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { commissionRules, creditFiles, customerEntries } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { invalidInput, notFound, type FinanceFailure } from '../errors';
+import { isUuid } from './ids';
+import { partnerIdByCode } from './partners';
+
+export type CommissionRuleRow = typeof commissionRules.$inferSelect;
+export type CreditFileRow = typeof creditFiles.$inferSelect;
+
+/** Sets (or replaces) a commission rule the caller pays, for a product, an earner, or by default. */
+export async function setCommissionRule(
+  tx: Tx,
+  identity: Identity,
+  input: { earnerCode?: string | null; productId?: string | null; kind: 'PERCENT' | 'FIXED'; value: number },
+): Promise<CommissionRuleRow | FinanceFailure> {
+  let earner: string | null = null;
+  if (input.earnerCode) {
+    earner = (await partnerIdByCode(tx, input.earnerCode)) ?? null;
+    if (!earner || earner === identity.partnerId) return invalidInput('earnerCode', 'No such partner to pay commission to.');
+  }
+  let productId: string | null = null;
+  if (input.productId) {
+    const [own] = isUuid(input.productId)
+      ? await tx.execute<{ product_id: string }>(
+          sql`select product_id from catalog.product_directory where product_id = ${input.productId} and owner_partner_id = ${identity.partnerId}`,
+        )
+      : [];
+    if (!own) return invalidInput('productId', 'Not one of your products.');
+    productId = own.product_id;
+  }
+  if (!Number.isInteger(input.value) || input.value < 0 || (input.kind === 'PERCENT' && input.value > 10_000)) {
+    return invalidInput('value', input.kind === 'PERCENT' ? 'A percentage is 0–10000 basis points.' : 'A fixed commission is 0 or more minor units per unit.');
+  }
+  const scope = and(
+    eq(commissionRules.payerPartnerId, identity.partnerId),
+    earner ? eq(commissionRules.earnerPartnerId, earner) : isNull(commissionRules.earnerPartnerId),
+    productId ? eq(commissionRules.productId, productId) : isNull(commissionRules.productId),
+  );
+  const [existing] = await tx.select().from(commissionRules).where(scope).for('update');
+  const [rule] = existing
+    ? await tx.update(commissionRules).set({ kind: input.kind, value: input.value, updatedAt: sql`now()` }).where(eq(commissionRules.id, existing.id)).returning()
+    : await tx.insert(commissionRules).values({ payerPartnerId: identity.partnerId, earnerPartnerId: earner, productId, kind: input.kind, value: input.value }).returning();
+  await appendEvent(tx, {
+    topic: 'finance.commission_rule_set',
+    entityType: 'CommissionRule',
+    entityId: rule!.id,
+    audience: earner ? [identity.partnerId, earner] : [identity.partnerId],
+    payload: { kind: input.kind, value: input.value, productId },
+  });
+  return rule!;
+}
+
+/** Commission rules the caller pays or earns under (row-level security). */
+export async function listCommissionRules(tx: Tx): Promise<CommissionRuleRow[]> {
+  return tx.select().from(commissionRules).orderBy(commissionRules.updatedAt);
+}
+
+/** Sets the credit limit of one of the caller's customers. */
+export async function setCreditLimit(
+  tx: Tx,
+  identity: Identity,
+  input: { customerId: string; limitMinor: number; currency: string },
+): Promise<CreditFileRow | FinanceFailure> {
+  const customer = await ownCustomer(tx, input.customerId);
+  if (!customer) return notFound('customer');
+  if (!Number.isInteger(input.limitMinor) || input.limitMinor < 0) return invalidInput('limitMinor', 'A limit is 0 or more minor units.');
+  const currency = input.currency.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'An ISO-4217 code such as EUR.');
+  const [file] = await tx
+    .insert(creditFiles)
+    .values({ customerId: customer, ownerPartnerId: identity.partnerId, limitMinor: input.limitMinor, currency })
+    .onConflictDoUpdate({ target: creditFiles.customerId, set: { limitMinor: input.limitMinor, currency, updatedAt: sql`now()` } })
+    .returning();
+  await appendEvent(tx, {
+    topic: 'finance.credit_limit_set',
+    entityType: 'Customer',
+    entityId: customer,
+    audience: [identity.partnerId],
+    payload: { limitMinor: input.limitMinor, currency },
+  });
+  return file!;
+}
+
+/** Records a customer's payment (lowers its outstanding). */
+export async function recordCustomerPayment(
+  tx: Tx,
+  identity: Identity,
+  input: { customerId: string; amountMinor: number; currency: string; reference?: string | null },
+): Promise<CreditFileRow | FinanceFailure> {
+  const customer = await ownCustomer(tx, input.customerId);
+  if (!customer) return notFound('customer');
+  const [file] = await tx.select().from(creditFiles).where(eq(creditFiles.customerId, customer));
+  if (!file) return invalidInput('customerId', 'Set a credit limit for this customer first.');
+  if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) return invalidInput('amountMinor', 'A payment is a positive whole number of minor units.');
+  if (input.currency.trim().toUpperCase() !== file.currency) return invalidInput('currency', `This credit file is in ${file.currency}.`);
+  await tx.insert(customerEntries).values({
+    ownerPartnerId: identity.partnerId,
+    customerId: customer,
+    kind: 'PAYMENT',
+    signedMinor: -input.amountMinor,
+    currency: file.currency,
+    reference: input.reference?.trim() || null,
+  });
+  await appendEvent(tx, {
+    topic: 'finance.customer_payment',
+    entityType: 'Customer',
+    entityId: customer,
+    audience: [identity.partnerId],
+    payload: { amountMinor: input.amountMinor, currency: file.currency },
+  });
+  return file;
+}
+
+/** A customer of the caller (orders' customers are the caller's own under row-level security). */
+async function ownCustomer(tx: Tx, customerId: string): Promise<string | undefined> {
+  if (!isUuid(customerId)) return undefined;
+  const [row] = await tx.execute<{ id: string }>(sql`select customer_id as id from orders.customer_directory where customer_id = ${customerId}`);
+  return row?.id;
+}
+
+/** Credit status by customer id (limit, outstanding), for the owner. */
+export async function creditStatus(tx: Tx, customerIds: readonly string[]) {
+  const ids = customerIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  return [
+    ...(await tx.execute<{ customer_id: string; limit_minor: string | number; currency: string; outstanding_minor: string | number }>(sql`
+      select customer_id, limit_minor, currency, outstanding_minor from finance.customer_credit_status
+      where customer_id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`)),
+  ];
+}
+
+/** Customer payments by customer id. */
+export async function customerPayments(tx: Tx, customerIds: readonly string[]) {
+  const ids = customerIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  return tx
+    .select()
+    .from(customerEntries)
+    .where(and(eq(customerEntries.kind, 'PAYMENT'), sql`${customerEntries.customerId} in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`))
+    .orderBy(customerEntries.at);
+}

@@ -1,0 +1,309 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
+import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
+import { isUuid } from './ids';
+import { partnerIdByCode } from './partners';
+import { DEFAULT_RULE, dueDate, periodContaining } from './periods';
+
+export type StatementRow = typeof statements.$inferSelect;
+export type StatementLineRow = typeof statementLines.$inferSelect;
+export type RuleRow = typeof settlementRules.$inferSelect;
+
+/** Sets (or replaces) how the caller bills a debtor. */
+export async function setSettlementRule(
+  tx: Tx,
+  identity: Identity,
+  input: { debtorCode: string; period: RuleRow['period']; value: number; anchorDate?: string | null; paymentTermsDays: number },
+): Promise<RuleRow | FinanceFailure> {
+  const debtor = await partnerIdByCode(tx, input.debtorCode);
+  if (!debtor || debtor === identity.partnerId) return invalidInput('debtorCode', 'No such partner to bill.');
+  const ranges = { WEEKLY: [1, 7], MONTHLY: [1, 28], CUSTOM: [1, 366] } as const;
+  const [min, max] = ranges[input.period];
+  if (!Number.isInteger(input.value) || input.value < min || input.value > max) {
+    return invalidInput('value', `${input.period} takes a value from ${min} to ${max}.`);
+  }
+  if (input.period === 'CUSTOM' && !/^\d{4}-\d{2}-\d{2}$/.test(input.anchorDate ?? '')) {
+    return invalidInput('anchorDate', 'A CUSTOM period needs its anchor date as YYYY-MM-DD.');
+  }
+  if (!Number.isInteger(input.paymentTermsDays) || input.paymentTermsDays < 0 || input.paymentTermsDays > 365) {
+    return invalidInput('paymentTermsDays', 'Payment terms are 0–365 days.');
+  }
+  const values = {
+    creditorPartnerId: identity.partnerId,
+    debtorPartnerId: debtor,
+    period: input.period,
+    periodValue: input.value,
+    anchorDate: input.period === 'CUSTOM' ? input.anchorDate! : null,
+    paymentTermsDays: input.paymentTermsDays,
+  };
+  const [rule] = await tx
+    .insert(settlementRules)
+    .values(values)
+    .onConflictDoUpdate({ target: [settlementRules.creditorPartnerId, settlementRules.debtorPartnerId], set: { ...values, updatedAt: sql`now()` } })
+    .returning();
+  return rule!;
+}
+
+/**
+ * Generates DRAFT statements for the period containing `moment`, as creditor, one per debtor and
+ * currency with unbilled entries in that period. Opening = the pair's previous closing; closing =
+ * opening + the signed entries; due = period end + payment terms.
+ */
+export async function generateStatements(
+  tx: Tx,
+  identity: Identity,
+  input: { periodContaining: Date; debtorCode?: string | null },
+): Promise<StatementRow[] | FinanceFailure> {
+  let onlyDebtor: string | undefined;
+  if (input.debtorCode) {
+    onlyDebtor = await partnerIdByCode(tx, input.debtorCode);
+    if (!onlyDebtor) return invalidInput('debtorCode', 'No such partner.');
+  }
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('finance.statements:' || ${identity.partnerId}))`);
+  const pairs = await tx
+    .selectDistinct({ debtor: ledgerEntries.debtorPartnerId, currency: ledgerEntries.currency })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.creditorPartnerId, identity.partnerId), isNull(ledgerEntries.statementId), onlyDebtor ? eq(ledgerEntries.debtorPartnerId, onlyDebtor) : undefined));
+  const created: StatementRow[] = [];
+  for (const { debtor, currency } of pairs) {
+    const [ruleRow] = await tx
+      .select()
+      .from(settlementRules)
+      .where(and(eq(settlementRules.creditorPartnerId, identity.partnerId), eq(settlementRules.debtorPartnerId, debtor)));
+    const rule = ruleRow
+      ? { period: ruleRow.period, value: ruleRow.periodValue, anchorDate: ruleRow.anchorDate, paymentTermsDays: ruleRow.paymentTermsDays }
+      : DEFAULT_RULE;
+    const { start, end } = periodContaining(rule, input.periodContaining);
+    const entries = await tx
+      .select()
+      .from(ledgerEntries)
+      .where(
+        and(
+          eq(ledgerEntries.creditorPartnerId, identity.partnerId),
+          eq(ledgerEntries.debtorPartnerId, debtor),
+          eq(ledgerEntries.currency, currency),
+          isNull(ledgerEntries.statementId),
+          gte(ledgerEntries.occurredAt, new Date(`${start}T00:00:00Z`)),
+          lt(ledgerEntries.occurredAt, new Date(`${end}T00:00:00Z`)),
+          // Payments belong to the statement they are recorded against.
+          sql`${ledgerEntries.kind} <> 'PAYMENT'`,
+        ),
+      )
+      .orderBy(asc(ledgerEntries.occurredAt), asc(ledgerEntries.id));
+    if (entries.length === 0) continue;
+    const [previous] = await tx
+      .select()
+      .from(statements)
+      .where(and(eq(statements.creditorPartnerId, identity.partnerId), eq(statements.debtorPartnerId, debtor), eq(statements.currency, currency), lt(statements.periodStart, start)))
+      .orderBy(desc(statements.periodStart))
+      .limit(1);
+    const opening = previous ? previous.closingMinor - (await paidOn(tx, previous.id)) : 0;
+    const closing = opening + entries.reduce((sum, e) => sum + e.signedMinor, 0);
+    const [statement] = await tx
+      .insert(statements)
+      .values({
+        creditorPartnerId: identity.partnerId,
+        debtorPartnerId: debtor,
+        currency,
+        periodStart: start,
+        periodEnd: end,
+        openingMinor: opening,
+        closingMinor: closing,
+        dueDate: dueDate(end, rule.paymentTermsDays),
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!statement) continue; // a statement for this period exists: its entries were billed there
+    await tx.insert(statementLines).values(
+      entries.map((e) => ({ statementId: statement.id, creditorPartnerId: identity.partnerId, debtorPartnerId: debtor, entryId: e.id })),
+    );
+    await tx.update(ledgerEntries).set({ statementId: statement.id }).where(inArray(ledgerEntries.id, entries.map((e) => e.id)));
+    await statementEvent(tx, statement, 'finance.statement_generated');
+    created.push(statement);
+  }
+  return created;
+}
+
+/** Payments recorded against a statement. */
+export async function paidOn(tx: Tx, statementId: string): Promise<number> {
+  const [row] = await tx.execute<{ paid: string | number }>(sql`
+    select coalesce(sum(amount_minor), 0) as paid from finance.ledger_entries where statement_id = ${statementId} and kind = 'PAYMENT'`);
+  return Number(row?.paid ?? 0);
+}
+
+async function lockStatement(tx: Tx, id: string): Promise<StatementRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await tx.select().from(statements).where(eq(statements.id, id)).for('update');
+  return row;
+}
+
+async function setStatus(tx: Tx, statement: StatementRow, status: StatementRow['status'], topic: string): Promise<StatementRow> {
+  const [updated] = await tx.update(statements).set({ status, updatedAt: sql`now()` }).where(eq(statements.id, statement.id)).returning();
+  await statementEvent(tx, updated!, topic);
+  return updated!;
+}
+
+/** DRAFT → ISSUED, by the creditor. */
+export async function issueStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | FinanceFailure> {
+  const statement = await lockStatement(tx, id);
+  if (!statement) return notFound('statement');
+  if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('Only the creditor issues a statement.');
+  if (statement.status !== 'DRAFT') return invalidTransition(statement.status, `A ${statement.status} statement cannot be issued.`);
+  return setStatus(tx, statement, 'ISSUED', 'finance.statement_issued');
+}
+
+/** ISSUED → CONFIRMED, by the debtor. */
+export async function confirmStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | FinanceFailure> {
+  const statement = await lockStatement(tx, id);
+  if (!statement) return notFound('statement');
+  if (statement.debtorPartnerId !== identity.partnerId) return notPermittedForSide('Only the debtor confirms a statement.');
+  if (statement.status !== 'ISSUED') return invalidTransition(statement.status, `A ${statement.status} statement cannot be confirmed.`);
+  return setStatus(tx, statement, 'CONFIRMED', 'finance.statement_confirmed');
+}
+
+/** The debtor disputes one line of an ISSUED (or already DISPUTED) statement. */
+export async function disputeLine(
+  tx: Tx,
+  identity: Identity,
+  input: { statementId: string; lineId: string; reason: string },
+): Promise<StatementRow | FinanceFailure> {
+  const reason = input.reason.trim();
+  if (!reason || reason.length > 1000) return invalidInput('reason', 'Say what is wrong with the line (1–1000 characters).');
+  const statement = await lockStatement(tx, input.statementId);
+  if (!statement) return notFound('statement');
+  if (statement.debtorPartnerId !== identity.partnerId) return notPermittedForSide('Only the debtor disputes a statement.');
+  if (statement.status !== 'ISSUED' && statement.status !== 'DISPUTED') {
+    return invalidTransition(statement.status, `A ${statement.status} statement cannot be disputed.`);
+  }
+  const [line] = isUuid(input.lineId)
+    ? await tx.select().from(statementLines).where(and(eq(statementLines.id, input.lineId), eq(statementLines.statementId, statement.id)))
+    : [];
+  if (!line) return invalidInput('lineId', 'No such line on this statement.');
+  if (line.status !== 'OPEN') return invalidInput('lineId', 'This line is already disputed or resolved.');
+  await tx.update(statementLines).set({ status: 'DISPUTED', disputeReason: reason }).where(eq(statementLines.id, line.id));
+  return setStatus(tx, statement, 'DISPUTED', 'finance.statement_disputed');
+}
+
+/**
+ * The creditor resolves a disputed line, granting `creditMinor` (a CREDIT_NOTE entry on this
+ * statement, lowering its closing balance) or nothing. With no dispute left open the statement is
+ * ISSUED again for the debtor to confirm.
+ */
+export async function resolveLine(
+  tx: Tx,
+  identity: Identity,
+  input: { statementId: string; lineId: string; creditMinor: number; note: string },
+): Promise<StatementRow | FinanceFailure> {
+  const note = input.note.trim();
+  if (!note) return invalidInput('note', 'Say how the dispute is resolved.');
+  if (!Number.isInteger(input.creditMinor) || input.creditMinor < 0) return invalidInput('creditMinor', 'The credit is a whole number of minor units, 0 or more.');
+  const statement = await lockStatement(tx, input.statementId);
+  if (!statement) return notFound('statement');
+  if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('Only the creditor resolves a dispute.');
+  if (statement.status !== 'DISPUTED') return invalidTransition(statement.status, 'Only a DISPUTED statement has lines to resolve.');
+  const [line] = isUuid(input.lineId)
+    ? await tx.select().from(statementLines).where(and(eq(statementLines.id, input.lineId), eq(statementLines.statementId, statement.id)))
+    : [];
+  if (!line || line.status !== 'DISPUTED') return invalidInput('lineId', 'No disputed line with this id on this statement.');
+  let closing = statement.closingMinor;
+  if (input.creditMinor > 0) {
+    const [credit] = await tx
+      .insert(ledgerEntries)
+      .values({
+        creditorPartnerId: statement.creditorPartnerId,
+        debtorPartnerId: statement.debtorPartnerId,
+        kind: 'CREDIT_NOTE',
+        amountMinor: input.creditMinor,
+        signedMinor: -input.creditMinor,
+        currency: statement.currency,
+        description: `credit on disputed line: ${note}`,
+        statementId: statement.id,
+      })
+      .returning();
+    await tx.insert(statementLines).values({
+      statementId: statement.id,
+      creditorPartnerId: statement.creditorPartnerId,
+      debtorPartnerId: statement.debtorPartnerId,
+      entryId: credit!.id,
+      status: 'RESOLVED',
+      resolution: note,
+    });
+    closing -= input.creditMinor;
+  }
+  await tx.update(statementLines).set({ status: 'RESOLVED', resolution: note }).where(eq(statementLines.id, line.id));
+  const [open] = await tx
+    .select({ id: statementLines.id })
+    .from(statementLines)
+    .where(and(eq(statementLines.statementId, statement.id), eq(statementLines.status, 'DISPUTED')));
+  const [updated] = await tx
+    .update(statements)
+    .set({ closingMinor: closing, status: open ? 'DISPUTED' : 'ISSUED', updatedAt: sql`now()` })
+    .where(eq(statements.id, statement.id))
+    .returning();
+  await statementEvent(tx, updated!, 'finance.statement_adjusted');
+  return updated!;
+}
+
+/** The creditor records a (partial) payment; SETTLED once payments cover the closing balance. */
+export async function recordPayment(
+  tx: Tx,
+  identity: Identity,
+  input: { statementId: string; amountMinor: number; currency: string; reference?: string | null },
+): Promise<StatementRow | FinanceFailure> {
+  if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) return invalidInput('amountMinor', 'A payment is a positive whole number of minor units.');
+  const statement = await lockStatement(tx, input.statementId);
+  if (!statement) return notFound('statement');
+  if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('The creditor records payments it received.');
+  if (input.currency.trim().toUpperCase() !== statement.currency) return invalidInput('currency', `This statement is in ${statement.currency}.`);
+  if (statement.status !== 'CONFIRMED' && statement.status !== 'ISSUED') {
+    return invalidTransition(statement.status, `Payments are recorded against ISSUED or CONFIRMED statements, not ${statement.status} ones.`);
+  }
+  const remaining = statement.closingMinor - (await paidOn(tx, statement.id));
+  if (input.amountMinor > remaining) return invalidInput('amountMinor', `Only ${remaining} remain to be paid on this statement.`);
+  await tx.insert(ledgerEntries).values({
+    creditorPartnerId: statement.creditorPartnerId,
+    debtorPartnerId: statement.debtorPartnerId,
+    kind: 'PAYMENT',
+    amountMinor: input.amountMinor,
+    signedMinor: -input.amountMinor,
+    currency: statement.currency,
+    description: `payment${input.reference?.trim() ? ` ${input.reference.trim()}` : ''}`,
+    statementId: statement.id,
+  });
+  if (input.amountMinor === remaining) return setStatus(tx, statement, 'SETTLED', 'finance.statement_settled');
+  await statementEvent(tx, statement, 'finance.payment_recorded');
+  return statement;
+}
+
+/** Statements the caller is a party of. */
+export async function listStatements(
+  tx: Tx,
+  identity: Identity,
+  filter: { status?: StatementRow['status'][] | null; side?: 'RECEIVABLE' | 'PAYABLE' | null; partnerId?: string | null } | null | undefined,
+): Promise<StatementRow[]> {
+  const me = identity.partnerId;
+  return tx
+    .select()
+    .from(statements)
+    .where(
+      and(
+        filter?.side === 'RECEIVABLE' ? eq(statements.creditorPartnerId, me) : filter?.side === 'PAYABLE' ? eq(statements.debtorPartnerId, me) : undefined,
+        filter?.status?.length ? inArray(statements.status, filter.status) : undefined,
+        filter?.partnerId && isUuid(filter.partnerId)
+          ? or(eq(statements.creditorPartnerId, filter.partnerId), eq(statements.debtorPartnerId, filter.partnerId))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(statements.periodStart));
+}
+
+async function statementEvent(tx: Tx, statement: StatementRow, topic: string): Promise<void> {
+  await appendEvent(tx, {
+    topic,
+    entityType: 'Statement',
+    entityId: statement.id,
+    audience: [statement.creditorPartnerId, statement.debtorPartnerId],
+    payload: { status: statement.status, closingMinor: statement.closingMinor, currency: statement.currency },
+  });
+}
