@@ -42,7 +42,7 @@ export async function report(
            min(f.currency) as currency
     from orders.order_line_facts f
     where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0
-      and f.placed_at >= ${input.from} and f.placed_at < ${input.to}
+      and f.placed_at >= ${input.from.toISOString()}::timestamptz and f.placed_at < ${input.to.toISOString()}::timestamptz
     group by ${keys}
     order by ${keys}`);
   const resultRows = [...rows].map((r) => ({

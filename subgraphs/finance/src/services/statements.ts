@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
@@ -132,9 +132,11 @@ export async function paidOn(tx: Tx, statementId: string): Promise<number> {
   return Number(row?.paid ?? 0);
 }
 
-async function lockStatement(tx: Tx, id: string): Promise<StatementRow | undefined> {
+async function lockStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await tx.select().from(statements).where(eq(statements.id, id)).for('update');
+  // A draft does not exist for the debtor yet.
+  if (row && row.status === 'DRAFT' && row.creditorPartnerId !== identity.partnerId) return undefined;
   return row;
 }
 
@@ -146,7 +148,7 @@ async function setStatus(tx: Tx, statement: StatementRow, status: StatementRow['
 
 /** DRAFT → ISSUED, by the creditor. */
 export async function issueStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | FinanceFailure> {
-  const statement = await lockStatement(tx, id);
+  const statement = await lockStatement(tx, identity, id);
   if (!statement) return notFound('statement');
   if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('Only the creditor issues a statement.');
   if (statement.status !== 'DRAFT') return invalidTransition(statement.status, `A ${statement.status} statement cannot be issued.`);
@@ -155,7 +157,7 @@ export async function issueStatement(tx: Tx, identity: Identity, id: string): Pr
 
 /** ISSUED → CONFIRMED, by the debtor. */
 export async function confirmStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | FinanceFailure> {
-  const statement = await lockStatement(tx, id);
+  const statement = await lockStatement(tx, identity, id);
   if (!statement) return notFound('statement');
   if (statement.debtorPartnerId !== identity.partnerId) return notPermittedForSide('Only the debtor confirms a statement.');
   if (statement.status !== 'ISSUED') return invalidTransition(statement.status, `A ${statement.status} statement cannot be confirmed.`);
@@ -170,7 +172,7 @@ export async function disputeLine(
 ): Promise<StatementRow | FinanceFailure> {
   const reason = input.reason.trim();
   if (!reason || reason.length > 1000) return invalidInput('reason', 'Say what is wrong with the line (1–1000 characters).');
-  const statement = await lockStatement(tx, input.statementId);
+  const statement = await lockStatement(tx, identity, input.statementId);
   if (!statement) return notFound('statement');
   if (statement.debtorPartnerId !== identity.partnerId) return notPermittedForSide('Only the debtor disputes a statement.');
   if (statement.status !== 'ISSUED' && statement.status !== 'DISPUTED') {
@@ -198,7 +200,7 @@ export async function resolveLine(
   const note = input.note.trim();
   if (!note) return invalidInput('note', 'Say how the dispute is resolved.');
   if (!Number.isInteger(input.creditMinor) || input.creditMinor < 0) return invalidInput('creditMinor', 'The credit is a whole number of minor units, 0 or more.');
-  const statement = await lockStatement(tx, input.statementId);
+  const statement = await lockStatement(tx, identity, input.statementId);
   if (!statement) return notFound('statement');
   if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('Only the creditor resolves a dispute.');
   if (statement.status !== 'DISPUTED') return invalidTransition(statement.status, 'Only a DISPUTED statement has lines to resolve.');
@@ -252,7 +254,7 @@ export async function recordPayment(
   input: { statementId: string; amountMinor: number; currency: string; reference?: string | null },
 ): Promise<StatementRow | FinanceFailure> {
   if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) return invalidInput('amountMinor', 'A payment is a positive whole number of minor units.');
-  const statement = await lockStatement(tx, input.statementId);
+  const statement = await lockStatement(tx, identity, input.statementId);
   if (!statement) return notFound('statement');
   if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('The creditor records payments it received.');
   if (input.currency.trim().toUpperCase() !== statement.currency) return invalidInput('currency', `This statement is in ${statement.currency}.`);
@@ -276,7 +278,7 @@ export async function recordPayment(
   return statement;
 }
 
-/** Statements the caller is a party of. */
+/** Statements the caller is a party of; a DRAFT is the creditor's alone until it is issued. */
 export async function listStatements(
   tx: Tx,
   identity: Identity,
@@ -288,6 +290,7 @@ export async function listStatements(
     .from(statements)
     .where(
       and(
+        or(eq(statements.creditorPartnerId, me), and(eq(statements.debtorPartnerId, me), ne(statements.status, 'DRAFT'))),
         filter?.side === 'RECEIVABLE' ? eq(statements.creditorPartnerId, me) : filter?.side === 'PAYABLE' ? eq(statements.debtorPartnerId, me) : undefined,
         filter?.status?.length ? inArray(statements.status, filter.status) : undefined,
         filter?.partnerId && isUuid(filter.partnerId)
