@@ -16,6 +16,7 @@ export * from './http';
 export * from './subgraph';
 export * from './scalars';
 export * from './loaders';
+export * from './ids';
 export * from './live';
 export * from './subscriptions';
 export * from './subscription-fields';

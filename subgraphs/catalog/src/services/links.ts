@@ -23,7 +23,7 @@ import {
   productNotFound,
   type CatalogFailure,
 } from '../errors';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 /** A link row as stored. */
 export type LinkRow = typeof productLinks.$inferSelect;

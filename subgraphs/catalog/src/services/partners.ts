@@ -1,7 +1,7 @@
 import { inArray } from 'drizzle-orm';
 import { partners } from '@redthread/schema';
 import type { Tx } from '@redthread/kit';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 /** A partner as the catalog serves it. */
 export type PartnerRow = typeof partners.$inferSelect;

@@ -13,7 +13,7 @@ import {
   type Tx,
 } from '@redthread/kit';
 import { invalidInput, productNotFound, skuCodeTaken, type CatalogFailure } from '../errors';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 /** A product row as stored. */
 export type ProductRow = typeof products.$inferSelect;

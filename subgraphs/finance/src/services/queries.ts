@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { ledgerEntries, productCosts, settlementRules, statementLines } from '@redthread/schema';
 import type { Identity, Tx } from '@redthread/kit';
 import { divideHalfEven } from '../money';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 

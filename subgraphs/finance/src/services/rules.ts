@@ -2,7 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { commissionRules, creditFiles, customerEntries } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, notFound, type FinanceFailure } from '../errors';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 import { partnerIdByCode } from './partners';
 
 export type CommissionRuleRow = typeof commissionRules.$inferSelect;

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, or, sql } from 'drizz
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 import { partnerIdByCode } from './partners';
 import { DEFAULT_RULE, dueDate, periodContaining } from './periods';
 

@@ -3,7 +3,7 @@ import { channels, customers, type Address, type CustomFieldDefinition } from '@
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import { and, gt, ilike, or } from 'drizzle-orm';
 import { channelCodeTaken, invalidInput, type OrdersFailure } from '../errors';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 export type OrderRow = typeof orders.$inferSelect;
 export type LineRow = typeof orderLines.$inferSelect;

@@ -11,7 +11,7 @@ import {
 } from '../errors';
 import { channelsByIds, customersByIds, normaliseAddress, type AddressInput, type ChannelRow } from './channels';
 import { appendOrderEvent, writeTimeline, type OrderRow } from './common';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 /** Input of one order at intake (`placeOrder`, `importOrders`). */
 export interface PlaceOrderInput {

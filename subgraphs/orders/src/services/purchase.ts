@@ -3,7 +3,7 @@ import { orderLines, orders } from '@redthread/schema';
 import type { Identity, Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
 import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline, type OrderRow } from './common';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 /** Input of `createPurchaseOrder`. */
 export interface CreatePurchaseOrderInput {

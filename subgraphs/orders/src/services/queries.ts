@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { LineRow, OrderRow, TimelineRow } from './common';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 /** Filters of `orders(filter:)`. */
 export interface OrderFilter {

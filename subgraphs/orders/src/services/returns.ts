@@ -3,7 +3,7 @@ import { orderLines, orderReturns } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, returnNotFound, type OrdersFailure } from '../errors';
 import { cleanReason, lockOrder, orderAudience, roleIn, type OrderRow } from './common';
-import { isUuid } from './ids';
+import { isUuid } from '@redthread/kit';
 
 export type ReturnRow = typeof orderReturns.$inferSelect;
 type ReturnStatus = ReturnRow['status'];
