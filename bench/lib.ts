@@ -12,7 +12,8 @@ import {
   withDatabase,
   withRole,
 } from '@redthread/kit/devdb';
-import { DEV_APP_DB_PASSWORD } from '@redthread/kit';
+import { DEV_APP_DB_PASSWORD, DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '@redthread/kit';
+import { DEFAULT_LIMITS, startPlatform, type PlatformConfig, type RunningPlatform } from '../scripts/lib/platform';
 import { seedDemoWorld } from '../scripts/demo/world';
 
 /** A throw-away database with the demo world, for one benchmark run. */
@@ -103,4 +104,19 @@ export async function writeResults(name: string, result: Record<string, unknown>
 export async function machine(): Promise<Record<string, unknown>> {
   const os = await import('node:os');
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+}
+
+/** The whole platform on free ports against a bench database, with the development secrets. */
+export function startBenchPlatform(db: BenchDatabase, overrides: Partial<PlatformConfig> = {}): Promise<RunningPlatform> {
+  return startPlatform({
+    appDatabaseUrl: db.appUrl,
+    workerDatabaseUrl: db.workerUrl,
+    port: 0,
+    clientTokens: { jwtSecret: DEV_JWT_SECRET },
+    internalSecret: DEV_INTERNAL_SECRET,
+    limits: DEFAULT_LIMITS,
+    maxBodyBytes: 100_000,
+    introspection: false,
+    ...overrides,
+  });
 }

@@ -6,13 +6,12 @@
  */
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
+import { DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
 import { listOwnProducts } from '@redthread/catalog/services/products';
 import { visiblePartnersByIds } from '@redthread/catalog/services/partners';
-import { DEFAULT_LIMITS, startPlatform } from '../../scripts/lib/platform';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
-import { benchDatabase, machine, percentiles, runConcurrently, writeResults } from '../lib';
+import { benchDatabase, startBenchPlatform, machine, percentiles, runConcurrently, writeResults } from '../lib';
 
 const QUERY = `query($first: Int!, $after: String) { products(first: $first, after: $after) {
   edges { node { id skuCode name unit status owner { code name } } } pageInfo { hasNextPage endCursor } } }`;
@@ -43,16 +42,7 @@ export async function run(argv: string[]): Promise<void> {
   await admin.end();
   log(`${productCount} products added to SHOP-A`);
 
-  const platform = await startPlatform({
-    appDatabaseUrl: db.appUrl,
-    workerDatabaseUrl: db.workerUrl,
-    port: 0,
-    clientTokens: { jwtSecret: DEV_JWT_SECRET },
-    internalSecret: DEV_INTERNAL_SECRET,
-    limits: DEFAULT_LIMITS,
-    maxBodyBytes: 100_000,
-    introspection: false,
-  });
+  const platform = await startBenchPlatform(db);
   const token = await mintDevToken({ partnerId: shopA, partnerCode: 'SHOP-A' }, DEV_JWT_SECRET);
   const pages = Math.ceil(productCount / page);
   const cursors: (string | null)[] = [null];

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
+import { DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
 import { createChannel } from '@redthread/orders/services/channels';
 import { placeOrder } from '@redthread/orders/services/intake';
@@ -16,10 +16,9 @@ import { financeReviewOrder, reviewOrder } from '@redthread/orders/services/stat
 import { allocateLines } from '@redthread/inventory/services/allocation';
 import { createWarehouse } from '@redthread/inventory/services/warehouses';
 import { receiveStock } from '@redthread/inventory/services/receipts';
-import { DEFAULT_LIMITS, startPlatform } from '../../scripts/lib/platform';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
-import { benchDatabase, machine, percentiles, runConcurrently, writeResults } from '../lib';
+import { benchDatabase, startBenchPlatform, machine, percentiles, runConcurrently, writeResults } from '../lib';
 
 const SHIP_TO = { line1: 'Storm 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' };
 
@@ -63,16 +62,7 @@ export async function run(argv: string[]): Promise<void> {
 
   // --- through the platform ---
   const gatewaySetup = await prepare('gw');
-  const platform = await startPlatform({
-    appDatabaseUrl: db.appUrl,
-    workerDatabaseUrl: db.workerUrl,
-    port: 0,
-    clientTokens: { jwtSecret: DEV_JWT_SECRET },
-    internalSecret: DEV_INTERNAL_SECRET,
-    limits: DEFAULT_LIMITS,
-    maxBodyBytes: 100_000,
-    introspection: false,
-  });
+  const platform = await startBenchPlatform(db);
   const token = await mintDevToken({ partnerId: shopA.partnerId, partnerCode: 'SHOP-A' }, DEV_JWT_SECRET);
   const call = async (query: string, variables: Record<string, unknown>) => {
     const response = await fetch(platform.gateway.graphqlUrl, {

@@ -8,11 +8,10 @@
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '@redthread/kit';
-import { DEFAULT_LIMITS, startPlatform } from '../../scripts/lib/platform';
+import { DEV_JWT_SECRET } from '@redthread/kit';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
-import { benchDatabase, machine, percentiles, writeResults } from '../lib';
+import { benchDatabase, startBenchPlatform, machine, percentiles, writeResults } from '../lib';
 
 const PARTNERS = ['SHOP-A', 'TRADER-B', 'SUPPLIER-C', 'SHOP-D'] as const;
 const QUERY = 'subscription { orderChanged { cursor topic orderId } }';
@@ -53,17 +52,7 @@ ${rounds.map((r) => `| ${r.subscribers} | ${r.connections} | ${r.expected} | ${r
 
 async function round(size: number, perConnection: number, mutationCount: number, log: (m: string) => void) {
   const db = await benchDatabase();
-  const platform = await startPlatform({
-    appDatabaseUrl: db.appUrl,
-    workerDatabaseUrl: db.workerUrl,
-    port: 0,
-    clientTokens: { jwtSecret: DEV_JWT_SECRET },
-    internalSecret: DEV_INTERNAL_SECRET,
-    limits: DEFAULT_LIMITS,
-    maxBodyBytes: 100_000,
-    introspection: false,
-    maxSubscriptionsPerConnection: perConnection,
-  });
+  const platform = await startBenchPlatform(db, { maxSubscriptionsPerConnection: perConnection });
   const tokens = Object.fromEntries(
     await Promise.all(PARTNERS.map(async (code) => [code, await mintDevToken({ partnerId: demoPartnerId(code), partnerCode: code, ttl: '2h' }, DEV_JWT_SECRET)])),
   ) as Record<(typeof PARTNERS)[number], string>;
