@@ -98,6 +98,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const internalSecret = secretKey(options.internalSecret);
   const verifyClientToken = clientTokenVerifier(options.clientTokens);
 
+  // @apollo/gateway otherwise starts an OpenTelemetry exporter that probes cloud metadata servers
+  // and sends usage metrics to Apollo: nothing may leave the machine, so it is always off here.
+  process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const supergraphSdl = composeSupergraph(options.subgraphs);
   const dataSources = Object.fromEntries(
     options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret)]),

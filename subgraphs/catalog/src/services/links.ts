@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { productLinks, products, supplyPrices } from '@redthread/schema';
 import {
   appendEvent,
@@ -146,16 +146,17 @@ export async function listLinks(
       or(eq(productLinks.downstreamProductId, filter.productId), eq(productLinks.upstreamProductId, filter.productId))!,
     );
   }
+  // Keyset on (created_at to the millisecond, id): cursors carry JavaScript dates (milliseconds).
+  const createdMs = sql`date_trunc('milliseconds', ${productLinks.createdAt})`;
   if (page.after) {
     const [createdAt, id] = decodeCursor(CURSOR_KIND, page.after, 2) as [string, string];
-    const at = new Date(createdAt);
-    conditions.push(or(lt(productLinks.createdAt, at), and(eq(productLinks.createdAt, at), lt(productLinks.id, id)))!);
+    conditions.push(sql`(${createdMs}, ${productLinks.id}) < (${createdAt}::timestamptz, ${id}::uuid)`);
   }
   const rows = await tx
     .select()
     .from(productLinks)
     .where(and(...conditions))
-    .orderBy(desc(productLinks.createdAt), desc(productLinks.id))
+    .orderBy(desc(createdMs), desc(productLinks.id))
     .limit(first + 1);
   return toConnection(rows, first, (row) => encodeCursor(CURSOR_KIND, [row.createdAt.toISOString(), row.id]));
 }

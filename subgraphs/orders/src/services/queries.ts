@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
 import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { LineRow, OrderRow, TimelineRow } from './common';
@@ -39,16 +39,18 @@ export async function listOrders(
     conditions.push(eq(orders.channelId, filter.channelId));
   }
   if (filter?.externalNumber) conditions.push(eq(orders.externalNumber, filter.externalNumber));
+  // Keyset on (placed_at to the millisecond, id): cursors carry JavaScript dates, which have
+  // millisecond precision, so ordering and comparing at PostgreSQL's microseconds would skip rows.
+  const placedMs = sql`date_trunc('milliseconds', ${orders.placedAt})`;
   if (page.after) {
     const [placedAt, id] = decodeCursor('orders', page.after, 2) as [string, string];
-    const at = new Date(placedAt);
-    conditions.push(or(lt(orders.placedAt, at), and(eq(orders.placedAt, at), lt(orders.id, id)))!);
+    conditions.push(sql`(${placedMs}, ${orders.id}) < (${placedAt}::timestamptz, ${id}::uuid)`);
   }
   const rows = await tx
     .select()
     .from(orders)
     .where(and(...conditions))
-    .orderBy(desc(orders.placedAt), desc(orders.id))
+    .orderBy(desc(placedMs), desc(orders.id))
     .limit(first + 1);
   return toConnection(rows, first, (row) => encodeCursor('orders', [row.placedAt.toISOString(), row.id]));
 }
