@@ -24,6 +24,7 @@ export const permissions = {
     createWarehouse: admin,
     createLocation: warehouse,
     receiveStock: warehouse,
+    receiveReturnStock: warehouse,
     createTransfer: warehouse,
     shipTransfer: warehouse,
     receiveTransfer: warehouse,

@@ -3,7 +3,7 @@ import { EventConsumer, createLogger, setTenant, type Db, type Identity, type Lo
 import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, refreshTotal, writeTimeline } from './services/common';
-import { passReturnUpstream } from './services/returns';
+import { advanceReturn, passReturnUpstream } from './services/returns';
 import { applySupplierShipment, recordShipped } from './services/shipments';
 import { cancel } from './services/status';
 
@@ -20,6 +20,7 @@ export const ORDER_WORKFLOW_TOPICS = [
   'shipment.dispatched',
   'stock.purchase_received',
   'order.lines_cancelled',
+  'stock.return_received',
 ] as const;
 
 /** The identity a workflow step acts under: the partner whose order it changes. */
@@ -71,6 +72,13 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
           if (['CANCELLED', 'REJECTED', 'COMPLETED', 'SHIPPED', 'PARTIALLY_SHIPPED', 'DELIVERED'].includes(child.status)) continue;
           await cancel(tx, identity, child, 'the order it was routed from was cancelled');
         }
+        break;
+      }
+      case 'stock.return_received': {
+        // The seller's warehouse received (and inspected) the returned units.
+        const identity = actingFor(seller);
+        await setTenant(tx, identity);
+        await advanceReturn(tx, identity, payload['returnId'] as string, 'receive', `received: ${String(payload['outcome']).toLowerCase()}`);
         break;
       }
       case 'order.lines_cancelled': {

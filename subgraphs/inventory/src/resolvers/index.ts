@@ -2,7 +2,7 @@ import { DateTimeScalar, changeEnvelope, eventSubscription, type LoggedEvent } f
 import { stockSlot } from '../services/queries';
 import type { InventoryContext } from '../context';
 import { createLocation, createWarehouse, listWarehouses, visibleWarehouse, type CreateWarehouseInput, type WarehouseRow } from '../services/warehouses';
-import { receiveStock, type ReceiveStockInput } from '../services/receipts';
+import { receiveReturn, receiveStock, type ReceiveStockInput } from '../services/receipts';
 import { createTransfer, receiveTransfer, shipTransfer, type CreateTransferInput, type TransferRow, type TransferLineRow } from '../services/transfers';
 import { openStockCount, postStockCount, recordCount, type StockCountRow } from '../services/counts';
 import { dispatchShipment, inspectShipment, type PickLine, type ShipmentRow } from '../services/shipments';
@@ -33,6 +33,10 @@ export const resolvers = {
     createLocation: async (_: unknown, a: { input: { warehouseId: string; code: string } }, ctx: Ctx) => createLocation(await ctx.tx(), a.input),
     receiveStock: async (_: unknown, a: { input: ReceiveStockInput }, ctx: Ctx) => {
       const result = await receiveStock(await ctx.tx(), ctx.identity, a.input);
+      return 'errorCode' in result ? result : { __typename: 'Receipt', ...result };
+    },
+    receiveReturnStock: async (_: unknown, a: { input: Parameters<typeof receiveReturn>[2] }, ctx: Ctx) => {
+      const result = await receiveReturn(await ctx.tx(), ctx.identity, a.input);
       return 'errorCode' in result ? result : { __typename: 'Receipt', ...result };
     },
     createTransfer: async (_: unknown, a: { input: CreateTransferInput }, ctx: Ctx) => createTransfer(await ctx.tx(), ctx.identity, a.input),

@@ -3,7 +3,7 @@ import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, isFailure, notFound, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
 import { batchFor, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow } from './ledger';
-import { locationByCode, visibleWarehouse, type WarehouseRow } from './warehouses';
+import { locationByCode, visibleWarehouse, warehouseAudience, type WarehouseRow } from './warehouses';
 
 /** Input of `receiveStock`. */
 export interface ReceiveStockInput {
@@ -129,5 +129,58 @@ export async function receiveStock(
       },
     });
   }
+  return { warehouse, movements };
+}
+
+interface ReturnToReceive extends Record<string, unknown> {
+  return_id: string;
+  order_id: string;
+  line_id: string;
+  status: string;
+  quantity: number;
+  seller_partner_id: string;
+  product_id: string;
+}
+
+/**
+ * Receives an APPROVED return into one of the seller's warehouses: RESTOCK books a RETURN_RECEIPT
+ * movement (the units are sellable again, and backorders may be served); DAMAGED books nothing into
+ * stock. `stock.return_received` lets the orders workflow mark the return RECEIVED. A return is
+ * received once: the orders side refuses a second receipt, and so does this check of its status.
+ */
+export async function receiveReturn(
+  tx: Tx,
+  identity: Identity,
+  input: { returnId: string; warehouseId: string; outcome: 'RESTOCK' | 'DAMAGED'; locationCode?: string | null },
+): Promise<{ warehouse: WarehouseRow; movements: MovementRow[] } | InventoryFailure> {
+  const warehouse = await visibleWarehouse(tx, input.warehouseId);
+  if (!warehouse) return notFound('warehouse');
+  if (!isUuid(input.returnId)) return notFound('return');
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('inventory.return-receipt:' || ${input.returnId}))`);
+  const [toReceive] = await tx.execute<ReturnToReceive>(sql`
+    select return_id, order_id, line_id, status::text as status, quantity, seller_partner_id, product_id
+    from orders.return_directory where return_id = ${input.returnId} and seller_partner_id = ${warehouse.ownerPartnerId}`);
+  if (!toReceive) return notFound('return');
+  const [already] = await tx.execute<{ n: number }>(
+    sql`select count(*)::int as n from inventory.movements where kind = 'RETURN_RECEIPT' and reference = ${`return:${input.returnId}`}`,
+  );
+  if (toReceive.status !== 'APPROVED' || (already?.n ?? 0) > 0) {
+    return invalidInput('returnId', `A return in status ${toReceive.status} cannot be received; approve it first.`);
+  }
+  const location = await locationByCode(tx, warehouse, input.locationCode);
+  if (!location) return invalidInput('locationCode', `No location ${input.locationCode} in this warehouse.`);
+  const movements =
+    input.outcome === 'RESTOCK'
+      ? await recordMovements(tx, identity, [
+          { warehouse, location, productId: toReceive.product_id, batchId: null, kind: 'RETURN_RECEIPT', quantity: toReceive.quantity, reference: `return:${input.returnId}` },
+        ])
+      : [];
+  await appendEvent(tx, {
+    topic: 'stock.return_received',
+    entityType: 'Return',
+    entityId: input.returnId,
+    audience: warehouseAudience(warehouse),
+    payload: { returnId: input.returnId, orderId: toReceive.order_id, sellerPartnerId: toReceive.seller_partner_id, warehouseId: warehouse.id, outcome: input.outcome, quantity: toReceive.quantity },
+  });
   return { warehouse, movements };
 }
