@@ -160,16 +160,17 @@ export const REPORT_FIELDS = `rows { ${ROW_FIELDS} } totals { ${ROW_FIELDS} }
 const ORDER_FIELDS = `id kind status seller { id } buyer { id } total { ${MONEY} } childOrders { id kind status }
   lines { id quantity shippedQuantity status fulfilment unitPrice { ${MONEY} } product { id skuCode } }`;
 
-const FINANCE_ERRORS = `... on FinanceError { errorCode message } ... on InvalidFinanceInput { field } ... on InvalidStatementTransition { status }`;
+const FINANCE_ERRORS = `... on FinanceError { errorCode message } ... on InvalidFinanceInput { field }`;
+const STATEMENT_ERRORS = `${FINANCE_ERRORS} ... on InvalidStatementTransition { status }`;
 
 /** The finance mutations, each as a document returning its result union as `result`. */
 export const FINANCE_MUTATIONS = {
   setSettlementRule: `mutation($input: SettlementRuleInput!) { result: setSettlementRule(input: $input) { __typename ... on SettlementRule { ${RULE_FIELDS} } ${FINANCE_ERRORS} } }`,
-  issueStatement: `mutation($id: ID!) { result: issueStatement(id: $id) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${FINANCE_ERRORS} } }`,
-  confirmStatement: `mutation($id: ID!) { result: confirmStatement(id: $id) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${FINANCE_ERRORS} } }`,
-  disputeStatementLine: `mutation($input: DisputeLineInput!) { result: disputeStatementLine(input: $input) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${FINANCE_ERRORS} } }`,
-  resolveStatementLine: `mutation($input: ResolveLineInput!) { result: resolveStatementLine(input: $input) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${FINANCE_ERRORS} } }`,
-  recordPayment: `mutation($input: RecordPaymentInput!) { result: recordPayment(input: $input) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${FINANCE_ERRORS} } }`,
+  issueStatement: `mutation($id: ID!) { result: issueStatement(id: $id) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${STATEMENT_ERRORS} } }`,
+  confirmStatement: `mutation($id: ID!) { result: confirmStatement(id: $id) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${STATEMENT_ERRORS} } }`,
+  disputeStatementLine: `mutation($input: DisputeLineInput!) { result: disputeStatementLine(input: $input) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${STATEMENT_ERRORS} } }`,
+  resolveStatementLine: `mutation($input: ResolveLineInput!) { result: resolveStatementLine(input: $input) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${STATEMENT_ERRORS} } }`,
+  recordPayment: `mutation($input: RecordPaymentInput!) { result: recordPayment(input: $input) { __typename ... on Statement { ${STATEMENT_FIELDS} } ${STATEMENT_ERRORS} } }`,
   setCommissionRule: `mutation($input: CommissionRuleInput!) { result: setCommissionRule(input: $input) { __typename ... on CommissionRule { ${COMMISSION_FIELDS} } ${FINANCE_ERRORS} } }`,
   setCreditLimit: `mutation($input: CreditLimitInput!) { result: setCreditLimit(input: $input) { __typename ... on CreditFile { ${CREDIT_FIELDS} } ${FINANCE_ERRORS} } }`,
   recordCustomerPayment: `mutation($input: CustomerPaymentInput!) { result: recordCustomerPayment(input: $input) { __typename ... on CreditFile { ${CREDIT_FIELDS} } ${FINANCE_ERRORS} } }`,

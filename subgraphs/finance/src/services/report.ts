@@ -32,33 +32,58 @@ export async function report(
 > {
   if (input.to <= input.from) return invalidInput('to', '"to" must be after "from".');
   const dimensions = [...new Set(input.groupBy)];
-  const keys = dimensions.length ? sql.join(dimensions.map((d) => sql`${KEY_SQL[d]}`), sql`, `) : sql`'all'`;
+  const selectKeys = dimensions.length ? sql.join(dimensions.map((d, i) => sql`${KEY_SQL[d]} as ${sql.raw(`k${i}`)}`), sql`, `) : sql``;
+  const groupBy = dimensions.length ? sql`group by ${sql.join(dimensions.map((d) => KEY_SQL[d]), sql`, `)} order by ${sql.join(dimensions.map((d) => KEY_SQL[d]), sql`, `)}` : sql``;
   const rows = await tx.execute<Record<string, unknown>>(sql`
-    select ${dimensions.length ? sql.join(dimensions.map((d, i) => sql`${KEY_SQL[d]} as ${sql.raw(`k${i}`)}`), sql`, `) : sql`'all' as k0`},
+    select ${selectKeys}${dimensions.length ? sql`,` : sql``}
            count(distinct f.order_id)::int as orders,
-           sum(f.shipped_quantity)::int as units,
-           sum(f.shipped_quantity::bigint * f.unit_price_minor)::bigint as revenue,
-           coalesce(sum((select sum(c.amount_minor) from finance.cost_entries c where c.order_line_id = f.line_id and c.kind = 'COST_OF_GOODS')), 0)::bigint as cost,
+           coalesce(sum(f.shipped_quantity), 0)::int as units,
+           coalesce(sum(f.shipped_quantity::bigint * f.unit_price_minor), 0)::bigint as revenue,
+           -- Cost: goods from own stock at their average cost, plus what drop-shipped units were
+           -- invoiced to the caller by its supplier.
+           coalesce(sum(
+             coalesce((select sum(c.amount_minor) from finance.cost_entries c where c.order_line_id = f.line_id and c.kind = 'COST_OF_GOODS'), 0)
+             + coalesce((select sum(le.amount_minor) from finance.ledger_entries le
+                         join orders.order_line_facts child on child.line_id = le.order_line_id
+                         where child.parent_line_id = f.line_id and le.kind = 'INVOICE' and le.debtor_partner_id = ${identity.partnerId}::uuid), 0)
+           ), 0)::bigint as cost,
            min(f.currency) as currency
     from orders.order_line_facts f
     where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0
       and f.placed_at >= ${input.from.toISOString()}::timestamptz and f.placed_at < ${input.to.toISOString()}::timestamptz
-    group by ${keys}
-    order by ${keys}`);
-  const resultRows = [...rows].map((r) => ({
-    keys: dimensions.map((dimension, i) => ({ dimension, value: String(r[`k${i}`]) })),
-    orders: Number(r['orders']),
-    units: Number(r['units']),
-    revenue: Number(r['revenue']),
-    cost: Number(r['cost']),
-    currency: String(r['currency'] ?? 'EUR'),
-  }));
+    ${groupBy}`);
+  const resultRows = [...rows]
+    .filter((r) => dimensions.length > 0 || Number(r['units']) > 0)
+    .map((r) => ({
+      keys: dimensions.map((dimension, i) => ({ dimension, value: String(r[`k${i}`]) })),
+      orders: Number(r['orders']),
+      units: Number(r['units']),
+      revenue: Number(r['revenue']),
+      cost: Number(r['cost']),
+      currency: String(r['currency'] ?? 'EUR'),
+    }));
+  // Receivables ageing, first in first out: each debtor's credits (payments, credit notes) pay its
+  // oldest debits first; what remains of each debit is aged by its statement's due date (debits
+  // not yet on a statement are current).
   const [ageing] = await tx.execute<Record<string, string | number>>(sql`
-    with open as (
-      select s.closing_minor - coalesce((select sum(p.amount_minor) from finance.ledger_entries p where p.statement_id = s.id and p.kind = 'PAYMENT'), 0) as remaining,
-             current_date - s.due_date as days_late
-      from finance.statements s
-      where s.creditor_partner_id = ${identity.partnerId}::uuid and s.status <> 'SETTLED' and s.status <> 'DRAFT'
+    with entries as (
+      select e.id, e.debtor_partner_id, e.signed_minor, e.occurred_at, s.due_date
+      from finance.ledger_entries e left join finance.statements s on s.id = e.statement_id
+      where e.creditor_partner_id = ${identity.partnerId}::uuid
+    ),
+    credits as (
+      select debtor_partner_id, coalesce(-sum(signed_minor) filter (where signed_minor < 0), 0) as credited
+      from entries group by debtor_partner_id
+    ),
+    debits as (
+      select d.debtor_partner_id, d.signed_minor, d.due_date,
+             sum(d.signed_minor) over (partition by d.debtor_partner_id order by d.due_date nulls last, d.occurred_at, d.id) as running
+      from entries d where d.signed_minor > 0
+    ),
+    open as (
+      select greatest(0, least(d.signed_minor, d.running - coalesce(c.credited, 0))) as remaining,
+             case when d.due_date is null then 0 else current_date - d.due_date end as days_late
+      from debits d left join credits c on c.debtor_partner_id = d.debtor_partner_id
     )
     select coalesce(sum(remaining) filter (where days_late <= 0), 0) as current,
            coalesce(sum(remaining) filter (where days_late between 1 and 30), 0) as d30,
