@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { rowsByKey, rowsGroupedByKey, type LoaderScope } from '@redthread/kit';
-import { linesOfStatements, paymentsOfStatements, productCostsByIds } from './services/queries';
+import { linesOfStatements, paymentsOfStatements, productCostsByIds, visibleStatementIds } from './services/queries';
 import { creditStatus, customerPayments } from './services/rules';
 
 /** The finance subgraph's DataLoaders: one statement per batch, per request. */
@@ -11,6 +11,11 @@ export function createFinanceLoaders(scope: LoaderScope) {
     credit: new DataLoader(async (ids: readonly string[]) => rowsByKey(ids, await creditStatus(await tx(), ids), (r) => r.customer_id)),
     customerPayments: new DataLoader(async (ids: readonly string[]) => rowsGroupedByKey(ids, await customerPayments(await tx(), ids), (r) => r.customerId)),
     statementLines: new DataLoader(async (ids: readonly string[]) => rowsGroupedByKey(ids, await linesOfStatements(await tx(), ids), (r) => r.line.statementId)),
+    /** Whether the caller may see a statement (a DRAFT is the creditor's alone). */
+    statementVisible: new DataLoader(async (ids: readonly string[]) => {
+      const visible = new Set(await visibleStatementIds(await tx(), scope.identity.partnerId, ids));
+      return ids.map((id) => visible.has(id));
+    }),
     statementPaid: new DataLoader(async (ids: readonly string[]) => {
       const rows = await paymentsOfStatements(await tx(), ids);
       return ids.map((id) => Number(rows.find((r) => r.statementId === id)?.paid ?? 0));

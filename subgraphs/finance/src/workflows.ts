@@ -1,12 +1,12 @@
 import type postgres from 'postgres';
 import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
-import { bookCostOfGoods, bookReceipt, bookShippedLines, lineFacts } from './services/bookings';
+import { bookCostOfGoods, bookReceipt, bookReturnCredit, bookShippedLines, lineFacts } from './services/bookings';
 
 /** Durable name of the finance bookkeeping consumer. */
 export const BOOKKEEPING_CONSUMER = 'finance.bookkeeping';
 
 /** The topics finance books from. */
-export const BOOKKEEPING_TOPICS = ['order.lines_shipped', 'stock.changed', 'shipment.dispatched'] as const;
+export const BOOKKEEPING_TOPICS = ['order.lines_shipped', 'stock.changed', 'shipment.dispatched', 'return.credited', 'return.refunded'] as const;
 
 function actingFor(partnerId: string): Identity {
   return { subject: 'workflow:finance.bookkeeping', partnerId, roles: ['admin'] };
@@ -18,7 +18,8 @@ function actingFor(partnerId: string): Identity {
  *   charges for SALES lines — for the seller;
  * - `stock.changed` receipts: the moving average cost (purchase receipts at the order's price,
  *   free receipts at the current average) — for the stock's owner;
- * - `shipment.dispatched`: cost of goods at the average — for the seller.
+ * - `shipment.dispatched`: cost of goods at the average — for the seller;
+ * - `return.credited` / `return.refunded`: a credit note to the buyer, or a credit to the customer.
  * Every booking is keyed by its source event: a replay books nothing twice.
  */
 export async function handleBookkeepingEvents(tx: Tx, events: readonly LoggedEvent[]): Promise<void> {
@@ -33,7 +34,7 @@ export async function handleBookkeepingEvents(tx: Tx, events: readonly LoggedEve
       }
       case 'stock.changed': {
         const kind = payload['kind'];
-        if (kind !== 'PURCHASE_RECEIPT' && kind !== 'FREE_RECEIPT') break;
+        if (kind !== 'PURCHASE_RECEIPT' && kind !== 'FREE_RECEIPT' && kind !== 'RETURN_RECEIPT') break;
         const owner = payload['ownerPartnerId'] as string;
         await setTenant(tx, actingFor(owner));
         let unitCost: number | null = null;
@@ -47,6 +48,13 @@ export async function handleBookkeepingEvents(tx: Tx, events: readonly LoggedEve
           }
         }
         await bookReceipt(tx, owner, payload['productId'] as string, payload['delta'] as number, unitCost, currency, event.id, payload['warehouseId'] as string);
+        break;
+      }
+      case 'return.credited':
+      case 'return.refunded': {
+        // The seller gives the value of the returned units back to its buyer (or customer).
+        await setTenant(tx, actingFor(payload['sellerPartnerId'] as string));
+        await bookReturnCredit(tx, event.id, { lineId: payload['lineId'] as string, quantity: payload['quantity'] as number, returnId: event.entityId });
         break;
       }
       case 'shipment.dispatched': {

@@ -141,12 +141,15 @@ describe('a distribution order shipped by TRADER-B to SHOP-A', () => {
       expect(line.entry.occurredAt >= `${start}T00:00:00` && line.entry.occurredAt < `${end}T00:00:00`, line.entry.occurredAt).toBe(true);
     }
     expectBalanced(statement);
+    // While it is a DRAFT the debtor does not see which statement its entries are on.
+    const beforeIssue = (await w.ledgerEntries('SHOP-A', { partnerId: PARTNER['TRADER-B'] })).filter((e) => e.statementId === statement.id);
+    expect(beforeIssue).toEqual([]);
+
+    const issued = ok<Statement>(await w.finance('TRADER-B', 'issueStatement', { id: statement.id }), 'Statement');
     // Every entry of the pair in this period that was unbilled is on it: the debtor's view of the pair's entries agrees.
     const billed = (await w.ledgerEntries('SHOP-A', { partnerId: PARTNER['TRADER-B'] })).filter((e) => e.statementId === statement.id);
     expect(billed.map((e) => e.id).sort()).toEqual(statement.lines.map((l) => l.entry.id).sort());
     expect(billed.reduce((sum, e) => sum + signed(e), 0)).toBe(statement.closing.amountMinor - statement.opening.amountMinor);
-
-    const issued = ok<Statement>(await w.finance('TRADER-B', 'issueStatement', { id: statement.id }), 'Statement');
     const debtorView = (await w.statement('SHOP-A', statement.id))!;
     expect(debtorView.side).toBe('PAYABLE');
     expect(sharedView(debtorView)).toEqual(sharedView(issued));

@@ -126,5 +126,39 @@ describe('sales-return receipts', () => {
     await expect
       .poll(async () => (await call(`query($id: ID!) { order(id: $id) { returns { status note } } }`, { id: orderId }))['order'].returns[0], { timeout: 10_000 })
       .toEqual({ status: 'RECEIVED', note: 'received: damaged' });
+    // A damaged receipt leaves no movement, yet it cannot be followed by a second receipt.
+    const twice = await call(`mutation($i: ReceiveReturnInput!) { receiveReturnStock(input: $i) { __typename } }`, {
+      i: { returnId, warehouseId: berlin.id, outcome: 'RESTOCK' },
+    });
+    expect(twice['receiveReturnStock'].__typename).toBe('InvalidInventoryInput');
+    expect(await onHand('A-BER', 'A-POT-001')).toBe(before);
+  });
+
+  it('re-allocates an allocated order after an adjustment re-routes it', async () => {
+    const channel = await call(`mutation { createChannel(input: { code: "readjust", name: "Readjust", kind: API }) { ... on Channel { id } } }`);
+    const placed = await call(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { ... on Order { id lines { id } } } }`, {
+      i: {
+        channelId: channel['createChannel'].id,
+        externalNumber: 'READJUST-1',
+        currency: 'EUR',
+        shipTo: { line1: 'Torstraße 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' },
+        lines: [{ skuCode: 'A-GFT-001', quantity: 1, unitPriceMinor: 1000 }],
+      },
+    });
+    const order = placed['placeOrder'];
+    await call(`mutation($id: ID!) { reviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id: order.id });
+    await call(`mutation($id: ID!) { financeReviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id: order.id });
+    const status = async () => (await call(`query($id: ID!) { order(id: $id) { status } }`, { id: order.id }))['order'].status;
+    await expect.poll(status, { timeout: 10_000 }).toBe('ALLOCATED');
+    const adjusted = await call(`mutation($i: AdjustOrderInput!) { adjustOrder(input: $i) { __typename } }`, {
+      i: { orderId: order.id, quantities: [{ lineId: order.lines[0].id, quantity: 2 }], reason: 'customer wants two' },
+    });
+    expect(adjusted['adjustOrder'].__typename).toBe('Order');
+    const queued = async () =>
+      ((await call(`query($o: ID) { shipments(filter: { orderId: $o, status: [TO_PICK] }) { lines { quantity } } }`, { o: order.id }))['shipments'] as Data[])
+        .flatMap((shipment) => shipment.lines.map((l: Data) => l.quantity))
+        .reduce((sum: number, q: number) => sum + q, 0);
+    await expect.poll(queued, { timeout: 10_000 }).toBe(2);
+    await expect.poll(status, { timeout: 10_000 }).toBe('ALLOCATED');
   });
 });

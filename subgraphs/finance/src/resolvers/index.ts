@@ -117,6 +117,8 @@ export const resolvers = {
     debtor: (e: LedgerEntryRow) => ref(e.debtorPartnerId),
     amount: (e: LedgerEntryRow) => money(e.amountMinor, e.currency),
     order: (e: LedgerEntryRow) => ref(e.orderId),
+    statementId: async (e: LedgerEntryRow, _: unknown, ctx: Ctx) =>
+      e.statementId && (await ctx.loaders.statementVisible.load(e.statementId)) ? e.statementId : null,
   },
   SettlementRule: {
     creditor: (r: RuleRow) => ref(r.creditorPartnerId),

@@ -109,6 +109,51 @@ export async function bookShippedLines(
   }
 }
 
+/**
+ * A settled return (acting for the seller): a CREDIT_NOTE from seller to buyer for a DISTRIBUTION
+ * or PURCHASE line, or a credit lowering what the customer owes for a SALES line — the returned
+ * quantity at the line's price. Keyed by the source event.
+ */
+export async function bookReturnCredit(tx: Tx, sourceEventId: number, item: { lineId: string; quantity: number; returnId: string }): Promise<void> {
+  const [line] = await lineFacts(tx, [item.lineId]);
+  if (!line || item.quantity <= 0) return;
+  const amount = item.quantity * Number(line.unit_price_minor);
+  if (amount === 0) return;
+  if (line.kind === 'SALES') {
+    if (!line.customer_id) return;
+    await tx
+      .insert(customerEntries)
+      .values({
+        ownerPartnerId: line.seller_partner_id,
+        customerId: line.customer_id,
+        kind: 'PAYMENT',
+        signedMinor: -amount,
+        currency: line.currency,
+        reference: `return ${item.returnId}`,
+        sourceEventId,
+        orderLineId: line.line_id,
+      })
+      .onConflictDoNothing();
+    return;
+  }
+  if (!line.buyer_partner_id) return;
+  await tx
+    .insert(ledgerEntries)
+    .values({
+      creditorPartnerId: line.seller_partner_id,
+      debtorPartnerId: line.buyer_partner_id,
+      kind: 'CREDIT_NOTE',
+      amountMinor: amount,
+      signedMinor: -amount,
+      currency: line.currency,
+      description: `credit for ${item.quantity} returned`,
+      orderId: line.order_id,
+      orderLineId: line.line_id,
+      sourceEventId,
+    })
+    .onConflictDoNothing();
+}
+
 /** The payer's most specific commission rule for a line: product > earner > default. */
 async function commissionFor(tx: Tx, line: LineFacts, quantity: number, amount: number): Promise<number> {
   const rules = await tx.select().from(commissionRules).where(eq(commissionRules.payerPartnerId, line.seller_partner_id));

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
-import { ledgerEntries, productCosts, settlementRules, statementLines } from '@redthread/schema';
+import { ledgerEntries, productCosts, settlementRules, statementLines, statements } from '@redthread/schema';
 import type { Identity, Tx } from '@redthread/kit';
 import { divideHalfEven } from '../money';
 import { isUuid } from '@redthread/kit';
@@ -84,4 +84,15 @@ export async function productCostsByIds(tx: Tx, productIds: readonly string[]) {
     valueMinor: row.valueMinor,
     averageMinor: row.units > 0 ? divideHalfEven(row.valueMinor, row.units) : 0,
   }));
+}
+
+/** Of these statement ids, those the caller may see: all it issues, and those issued to it. */
+export async function visibleStatementIds(tx: Tx, partnerId: string, ids: readonly string[]): Promise<string[]> {
+  const wellFormed = ids.filter(isUuid);
+  if (wellFormed.length === 0) return [];
+  const rows = await tx
+    .select({ id: statements.id })
+    .from(statements)
+    .where(and(inArray(statements.id, wellFormed), or(eq(statements.creditorPartnerId, partnerId), sql`${statements.status} <> 'DRAFT'`)));
+  return rows.map((r) => r.id);
 }

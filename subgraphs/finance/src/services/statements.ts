@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
@@ -84,7 +84,8 @@ export async function generateStatements(
           eq(ledgerEntries.debtorPartnerId, debtor),
           eq(ledgerEntries.currency, currency),
           isNull(ledgerEntries.statementId),
-          gte(ledgerEntries.occurredAt, new Date(`${start}T00:00:00Z`)),
+          // Everything unbilled up to the period's end: entries booked after an earlier period's
+          // statement was generated are carried into this one instead of being lost.
           lt(ledgerEntries.occurredAt, new Date(`${end}T00:00:00Z`)),
           // Payments belong to the statement they are recorded against.
           sql`${ledgerEntries.kind} <> 'PAYMENT'`,
@@ -119,7 +120,7 @@ export async function generateStatements(
       entries.map((e) => ({ statementId: statement.id, creditorPartnerId: identity.partnerId, debtorPartnerId: debtor, entryId: e.id })),
     );
     await tx.update(ledgerEntries).set({ statementId: statement.id }).where(inArray(ledgerEntries.id, entries.map((e) => e.id)));
-    await statementEvent(tx, statement, 'finance.statement_generated');
+    await statementEvent(tx, statement, 'finance.statement_generated', [identity.partnerId]);
     created.push(statement);
   }
   return created;
@@ -301,12 +302,13 @@ export async function listStatements(
     .orderBy(desc(statements.periodStart));
 }
 
-async function statementEvent(tx: Tx, statement: StatementRow, topic: string): Promise<void> {
+async function statementEvent(tx: Tx, statement: StatementRow, topic: string, audience?: string[]): Promise<void> {
   await appendEvent(tx, {
     topic,
     entityType: 'Statement',
     entityId: statement.id,
-    audience: [statement.creditorPartnerId, statement.debtorPartnerId],
+    // A DRAFT is the creditor's alone until it is issued.
+    audience: audience ?? [statement.creditorPartnerId, statement.debtorPartnerId],
     payload: { status: statement.status, closingMinor: statement.closingMinor, currency: statement.currency },
   });
 }

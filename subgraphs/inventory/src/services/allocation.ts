@@ -46,8 +46,10 @@ export async function allocateLines(tx: Tx, identity: Identity, lines: readonly 
   const sorted = [...lines].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.lineId < b.lineId ? -1 : 1));
   for (const line of sorted) {
     const [existing] = await tx.select().from(allocations).where(eq(allocations.orderLineId, line.lineId)).for('update');
-    if (existing && existing.status !== 'BACKORDERED') continue;
-    const already = existing?.allocated ?? 0;
+    // ALLOCATED and SHIPPED lines are done; a RELEASED line (cancelled, or re-routed by an
+    // adjustment) is allocated afresh; a BACKORDERED one continues from what it holds.
+    if (existing && (existing.status === 'ALLOCATED' || existing.status === 'SHIPPED')) continue;
+    const already = existing?.status === 'BACKORDERED' ? existing.allocated : 0;
     const needed = line.quantity - already;
     const taken = needed > 0 ? await reserveForLine(tx, line, needed) : 0;
     const allocated = already + taken;
@@ -64,7 +66,10 @@ export async function allocateLines(tx: Tx, identity: Identity, lines: readonly 
         allocated,
         status,
       })
-      .onConflictDoUpdate({ target: allocations.orderLineId, set: { allocated, status, updatedAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: allocations.orderLineId,
+        set: { requested: line.quantity, productId: line.productId, regionCode: line.regionCode, allocated, status, updatedAt: sql`now()` },
+      });
     touchedOrders.add(line.orderId);
     if (!existing || taken > 0) {
       const outcome = byOrder.get(line.orderId) ?? { orderId: line.orderId, lines: [], fullyAllocated: true };
@@ -169,6 +174,9 @@ async function attachToShipments(tx: Tx, orderId: string): Promise<void> {
  * shipments are cancelled, allocations become RELEASED. Used on cancellation and re-routing.
  */
 export async function releaseOrder(tx: Tx, orderId: string): Promise<number> {
+  // Lock the order's shipments first, the lock dispatch takes too: a dispatch in flight finishes
+  // (and its reservations are then consumed, not released twice) before this reads their status.
+  await tx.select({ id: shipments.id }).from(shipments).where(eq(shipments.orderId, orderId)).orderBy(shipments.id).for('update');
   const held = await tx
     .select()
     .from(reservations)

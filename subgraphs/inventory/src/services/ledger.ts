@@ -75,14 +75,8 @@ export interface BatchInput {
   expiresOn?: string | null;
 }
 
-/** Finds or creates the owner's batch of a product by lot number (dates must agree if given again). */
-export async function batchFor(
-  tx: Tx,
-  ownerPartnerId: string,
-  productId: string,
-  input: BatchInput,
-  path: string,
-): Promise<BatchRow | InventoryFailure> {
+/** Checks a batch's fields without touching the database; a failure names the field. */
+export function checkBatch(input: BatchInput, path: string): InventoryFailure | undefined {
   const lotNumber = input.lotNumber.trim();
   if (!lotNumber || lotNumber.length > 64) return invalidInput(`${path}.lotNumber`, 'The lot number must be 1–64 characters.');
   for (const field of ['producedOn', 'expiresOn'] as const) {
@@ -92,6 +86,47 @@ export async function batchFor(
   if (input.producedOn && input.expiresOn && input.expiresOn < input.producedOn) {
     return invalidInput(`${path}.expiresOn`, 'A batch cannot expire before it is produced.');
   }
+  return undefined;
+}
+
+/**
+ * The owner's existing batch of this lot, a failure when its fields or dates disagree, or
+ * undefined when the lot is new. Reads only.
+ */
+export async function knownBatch(
+  tx: Tx,
+  ownerPartnerId: string,
+  productId: string,
+  input: BatchInput,
+  path: string,
+): Promise<BatchRow | InventoryFailure | undefined> {
+  const problem = checkBatch(input, path);
+  if (problem) return problem;
+  const lotNumber = input.lotNumber.trim();
+  const [known] = await tx
+    .select()
+    .from(batches)
+    .where(and(eq(batches.ownerPartnerId, ownerPartnerId), eq(batches.productId, productId), eq(batches.lotNumber, lotNumber)));
+  if (known && ((input.expiresOn && known.expiresOn !== input.expiresOn) || (input.producedOn && known.producedOn !== input.producedOn))) {
+    return invalidInput(`${path}`, `Lot ${lotNumber} is already recorded with other dates (${known.producedOn ?? '–'} / ${known.expiresOn ?? '–'}).`);
+  }
+  return known;
+}
+
+/**
+ * Finds or creates the owner's batch of a product by lot number (dates must agree if given again;
+ * a disagreement is checked before the batch is created, so a refusal writes nothing).
+ */
+export async function batchFor(
+  tx: Tx,
+  ownerPartnerId: string,
+  productId: string,
+  input: BatchInput,
+  path: string,
+): Promise<BatchRow | InventoryFailure> {
+  const known = await knownBatch(tx, ownerPartnerId, productId, input, path);
+  if (known) return known;
+  const lotNumber = input.lotNumber.trim();
   await tx
     .insert(batches)
     .values({ ownerPartnerId, productId, lotNumber, producedOn: input.producedOn ?? null, expiresOn: input.expiresOn ?? null })

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, isFailure, notFound, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
-import { batchFor, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow } from './ledger';
+import { batchFor, knownBatch, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow } from './ledger';
 import { locationByCode, visibleWarehouse, warehouseAudience, type WarehouseRow } from './warehouses';
 
 /** Input of `receiveStock`. */
@@ -67,7 +67,8 @@ export async function receiveStock(
     for (const row of previous) receivedBefore.set(row.reference, row.units);
   }
 
-  const items: MovementInput[] = [];
+  // Validate every line before writing anything (batches included): a refused receipt changes nothing.
+  const accepted: (Omit<MovementInput, 'batchId'> & { batch: BatchInput | null | undefined; path: string })[] = [];
   const receivedLines: { lineId: string; quantity: number }[] = [];
   for (const [index, line] of input.lines.entries()) {
     const path = `lines[${index}]`;
@@ -78,11 +79,9 @@ export async function receiveStock(
     }
     const location = await locationByCode(tx, warehouse, line.locationCode);
     if (!location) return invalidInput(`${path}.locationCode`, `No location ${line.locationCode} in this warehouse.`);
-    let batchId: string | null = null;
     if (line.batch) {
-      const batch = await batchFor(tx, warehouse.ownerPartnerId, product.product_id, line.batch, `${path}.batch`);
-      if (isFailure(batch)) return batch;
-      batchId = batch.id;
+      const known = await knownBatch(tx, warehouse.ownerPartnerId, product.product_id, line.batch, `${path}.batch`);
+      if (known && isFailure(known)) return known;
     }
     let reference = 'free-receipt';
     if (input.purchaseOrderId) {
@@ -96,15 +95,27 @@ export async function receiveStock(
       }
       receivedLines.push({ lineId: purchaseLine.line_id, quantity: line.quantity });
     }
-    items.push({
+    accepted.push({
       warehouse,
       location,
       productId: product.product_id,
-      batchId,
       kind: input.purchaseOrderId ? 'PURCHASE_RECEIPT' : 'FREE_RECEIPT',
       quantity: line.quantity,
       reference,
+      batch: line.batch,
+      path,
     });
+  }
+  const items: MovementInput[] = [];
+  for (const { batch: batchInput, path, ...item } of accepted) {
+    let batchId: string | null = null;
+    if (batchInput) {
+      const batch = await batchFor(tx, warehouse.ownerPartnerId, item.productId, batchInput, `${path}.batch`);
+      // Dates that disagree with an existing lot are refused before anything is written.
+      if (isFailure(batch)) return batch;
+      batchId = batch.id;
+    }
+    items.push({ ...item, batchId });
   }
   const movements = await recordMovements(tx, identity, items);
   if (input.purchaseOrderId) {
@@ -161,8 +172,9 @@ export async function receiveReturn(
     select return_id, order_id, line_id, status::text as status, quantity, seller_partner_id, product_id
     from orders.return_directory where return_id = ${input.returnId} and seller_partner_id = ${warehouse.ownerPartnerId}`);
   if (!toReceive) return notFound('return');
+  // Received before (RESTOCK leaves a movement, DAMAGED only the event): never twice.
   const [already] = await tx.execute<{ n: number }>(
-    sql`select count(*)::int as n from inventory.movements where kind = 'RETURN_RECEIPT' and reference = ${`return:${input.returnId}`}`,
+    sql`select count(*)::int as n from events.event_log where topic = 'stock.return_received' and entity_id = ${input.returnId}`,
   );
   if (toReceive.status !== 'APPROVED' || (already?.n ?? 0) > 0) {
     return invalidInput('returnId', `A return in status ${toReceive.status} cannot be received; approve it first.`);
