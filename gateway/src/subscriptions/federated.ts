@@ -8,8 +8,6 @@ import WebSocket from 'ws';
 import { ErrorCode, secretKey, signInternalIdentity, type Identity, type Logger } from '@redthread/kit';
 import type { GatewayContext } from '../index';
 
-/** Raised into a client's stream when it falls too far behind: it should resume from its cursor. */
-export const SLOW_CONSUMER = 'SLOW_CONSUMER';
 
 /** Options for {@link FederatedSubscriptions}. */
 export interface FederatedSubscriptionOptions {
@@ -201,7 +199,7 @@ function boundedStream<T>(limit: number) {
       if (ended || failure) return;
       if (items.length >= limit) {
         failure = new GraphQLError(`The subscriber fell more than ${limit} events behind and was closed; resubscribe with "after" set to the last cursor received.`, {
-          extensions: { code: SLOW_CONSUMER },
+          extensions: { code: ErrorCode.SLOW_CONSUMER },
         });
       } else items.push(item);
       notify();

@@ -13,6 +13,8 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** The operation exceeds a gateway limit (depth, aliases, root fields, cost, body size). */
   OPERATION_LIMIT_EXCEEDED: 'OPERATION_LIMIT_EXCEEDED',
+  /** A live subscriber fell too far behind and was closed: resubscribe with `after` = the last cursor. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
   /** A subgraph or the database could not be reached. Retry later. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** Anything unexpected. Logged with the request id; details are never sent to clients. */

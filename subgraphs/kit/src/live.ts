@@ -8,11 +8,12 @@ import {
   type LoggedEvent,
 } from './events';
 import type { Db } from './db';
+import { ErrorCode } from './errors';
 import { createLogger, type Logger } from './logger';
 
 /** Raised into a live stream whose subscriber fell too far behind; it should resume from its cursor. */
 export class SlowConsumerError extends Error {
-  readonly code = 'SLOW_CONSUMER';
+  readonly code = ErrorCode.SLOW_CONSUMER;
   constructor(readonly limit: number) {
     super(`The subscriber fell more than ${limit} events behind and was closed; resubscribe with "after" set to the last cursor received.`);
   }
