@@ -3,7 +3,7 @@ import { ledgerEntries, settlementRules, statementLines, statements } from '@red
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
 import { isUuid } from '@redthread/kit';
-import { partnerIdByCode } from './partners';
+import { counterpartyIdByCode, partnerIdByCode } from './partners';
 import { DEFAULT_RULE, dueDate, periodContaining } from './periods';
 
 export type StatementRow = typeof statements.$inferSelect;
@@ -57,7 +57,7 @@ export async function generateStatements(
 ): Promise<StatementRow[] | FinanceFailure> {
   let onlyDebtor: string | undefined;
   if (input.debtorCode) {
-    onlyDebtor = await partnerIdByCode(tx, input.debtorCode);
+    onlyDebtor = await counterpartyIdByCode(tx, identity.partnerId, input.debtorCode);
     if (!onlyDebtor) return invalidInput('debtorCode', 'No such partner.');
   }
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('finance.statements:' || ${identity.partnerId}))`);
