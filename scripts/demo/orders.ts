@@ -19,6 +19,7 @@ import {
   reviewOrder,
 } from '@redthread/orders/services/status';
 import { isFailure } from '@redthread/orders/errors';
+import { setSettlementRule } from '@redthread/finance/services/statements';
 
 /** Where a demo sales order is taken to after intake. */
 type DemoStage =
@@ -134,6 +135,11 @@ export async function seedDemoOrders(app: Database, worker: Database, partnerId:
     if (orderId) await advanceSalesOrder(app.db, as('SHOP-D'), orderId, demo.stage);
   }
   await settle();
+  // Settlement between the chain's partners: TRADER-B bills SHOP-A monthly from the 1st, 30 days
+  // to pay; SUPPLIER-C bills TRADER-B weekly from Monday, 14 days to pay. The shipments above booked
+  // real invoices, so `generateStatements` for the current period shows real numbers.
+  await step(app.db, trader, (tx) => setSettlementRule(tx, trader, { debtorCode: 'SHOP-A', period: 'MONTHLY', value: 1, paymentTermsDays: 30 }));
+  await step(app.db, supplier, (tx) => setSettlementRule(tx, supplier, { debtorCode: 'TRADER-B', period: 'WEEKLY', value: 1, paymentTermsDays: 14 }));
 }
 
 async function setUpChannels(db: Db, identity: Identity, list: { code: string; name: string; kind: 'SHOP' | 'MARKETPLACE' | 'OFFLINE' }[]) {
