@@ -35,9 +35,9 @@ export const resolvers = {
     statement: async (_: unknown, a: { id: string }, ctx: Ctx) =>
       (await listStatements(await ctx.tx(), ctx.identity, null)).find((s) => s.id === a.id) ?? null,
     commissionRules: async (_: unknown, __: unknown, ctx: Ctx) => listCommissionRules(await ctx.tx()),
-    report: async (_: unknown, a: { input: { from: Date; to: Date; groupBy: ReportDimension[] } }, ctx: Ctx) => {
+    report: async (_: unknown, a: { input: { from: Date; to: Date; groupBy: ReportDimension[]; currency?: string } }, ctx: Ctx) => {
       const result = await report(await ctx.tx(), ctx.identity, a.input);
-      if ('errorCode' in result) throw apiError(ErrorCode.BAD_USER_INPUT, result.message, { argument: 'input.to' });
+      if ('errorCode' in result) throw apiError(ErrorCode.BAD_USER_INPUT, result.message, { argument: `input.${'field' in result ? result.field : 'to'}` });
       const rows = result.rows;
       const row = (r: { keys: unknown[]; orders: number; units: number; revenue: number; cost: number }) => ({
         keys: r.keys,

@@ -189,7 +189,11 @@ export async function bookReceipt(
     .from(productCosts)
     .where(and(eq(productCosts.ownerPartnerId, owner), eq(productCosts.productId, productId)))
     .for('update');
-  const cost = unitCostMinor ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0);
+  // One average per product in one currency: a receipt priced in another currency than the
+  // product's cost so far enters at the current average instead of being added across currencies.
+  const priced = unitCostMinor !== null && (!current || current.currency === currency) ? unitCostMinor : null;
+  const cost = priced ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0);
+  currency = current?.currency ?? currency;
   const value = cost * units;
   const inserted = await tx
     .insert(costEntries)

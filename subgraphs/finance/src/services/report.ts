@@ -21,7 +21,7 @@ const KEY_SQL: Record<ReportDimension, SQL> = {
 export async function report(
   tx: Tx,
   identity: Identity,
-  input: { from: Date; to: Date; groupBy: ReportDimension[] },
+  input: { from: Date; to: Date; groupBy: ReportDimension[]; currency?: string },
 ): Promise<
   | {
       rows: { keys: { dimension: ReportDimension; value: string }[]; orders: number; units: number; revenue: number; cost: number; currency: string }[];
@@ -31,6 +31,8 @@ export async function report(
   | FinanceFailure
 > {
   if (input.to <= input.from) return invalidInput('to', '"to" must be after "from".');
+  const currency = (input.currency ?? 'EUR').trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'An ISO-4217 code such as EUR.');
   const dimensions = [...new Set(input.groupBy)];
   const selectKeys = dimensions.length ? sql.join(dimensions.map((d, i) => sql`${KEY_SQL[d]} as ${sql.raw(`k${i}`)}`), sql`, `) : sql``;
   const groupBy = dimensions.length ? sql`group by ${sql.join(dimensions.map((d) => KEY_SQL[d]), sql`, `)} order by ${sql.join(dimensions.map((d) => KEY_SQL[d]), sql`, `)}` : sql``;
@@ -49,7 +51,7 @@ export async function report(
            ), 0)::bigint as cost,
            min(f.currency) as currency
     from orders.order_line_facts f
-    where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0
+    where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0 and f.currency = ${currency}
       and f.placed_at >= ${input.from.toISOString()}::timestamptz and f.placed_at < ${input.to.toISOString()}::timestamptz
     ${groupBy}`);
   const resultRows = [...rows]
@@ -60,7 +62,7 @@ export async function report(
       units: Number(r['units']),
       revenue: Number(r['revenue']),
       cost: Number(r['cost']),
-      currency: String(r['currency'] ?? 'EUR'),
+      currency,
     }));
   // Receivables ageing, first in first out: each debtor's credits (payments, credit notes) pay its
   // oldest debits first; what remains of each debit is aged by its statement's due date (debits
@@ -69,7 +71,7 @@ export async function report(
     with entries as (
       select e.id, e.debtor_partner_id, e.signed_minor, e.occurred_at, s.due_date
       from finance.ledger_entries e left join finance.statements s on s.id = e.statement_id
-      where e.creditor_partner_id = ${identity.partnerId}::uuid
+      where e.creditor_partner_id = ${identity.partnerId}::uuid and e.currency = ${currency}
     ),
     credits as (
       select debtor_partner_id, coalesce(-sum(signed_minor) filter (where signed_minor < 0), 0) as credited
@@ -93,7 +95,7 @@ export async function report(
     from open`);
   return {
     rows: resultRows,
-    currency: resultRows[0]?.currency ?? 'EUR',
+    currency,
     ageing: {
       current: Number(ageing?.['current'] ?? 0),
       days1to30: Number(ageing?.['d30'] ?? 0),
