@@ -8,6 +8,7 @@ export * from './events/log';
 export * from './catalog/partners';
 export * from './catalog/products';
 export * from './catalog/links';
+export * from './catalog/access';
 export * from './orders/channels';
 export * from './orders/orders';
 export * from './orders/returns';

@@ -4,6 +4,8 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
+  ErrorCode,
+  requestError,
   createLogger,
   createServer,
   graphqlRequestHandler,
@@ -49,6 +51,8 @@ export interface GatewayOptions {
   introspection: boolean;
   /** Most concurrent subscriptions one WebSocket connection may hold. Default 20. */
   maxSubscriptionsPerConnection?: number;
+  /** Resolves `Authorization: ApiKey <secret>` to the key's partner identity; undefined when unknown or revoked. */
+  authenticateApiKey?: (secret: string) => Promise<Identity | undefined>;
   /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
   graphiql?: GraphiQLOptions;
   logger?: Logger;
@@ -96,7 +100,19 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger ?? createLogger('gateway');
   const internalSecret = secretKey(options.internalSecret);
-  const verifyClientToken = clientTokenVerifier(options.clientTokens);
+  const verifyBearerToken = clientTokenVerifier(options.clientTokens);
+  /** A client's credentials: a JWT (`Bearer …`) or an integration's API key (`ApiKey …`). */
+  const verifyClientToken = async (authorization: string | undefined): Promise<Identity> => {
+    const apiKey = /^ApiKey\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (!apiKey) return verifyBearerToken(authorization);
+    const identity = await options.authenticateApiKey?.(apiKey);
+    if (!identity) {
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'This API key is not valid or has been revoked. Ask an admin of your partner account for a new one.', {
+        reason: 'invalid',
+      });
+    }
+    return identity;
+  };
 
   // @apollo/gateway otherwise starts an OpenTelemetry exporter that probes cloud metadata servers
   // and sends usage metrics to Apollo: nothing may leave the machine, so it is always off here.

@@ -1,4 +1,5 @@
 import { catalogSubgraph } from '@redthread/catalog';
+import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
 import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
 import { financeSubgraph, startFinanceWorkflows } from '@redthread/finance';
@@ -105,6 +106,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       maxBodyBytes: config.maxBodyBytes,
       introspection: config.introspection,
       ...(config.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection } : {}),
+      authenticateApiKey: (secret) => database.db.transaction((tx) => authenticateApiKey(tx, secret)),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
     return {

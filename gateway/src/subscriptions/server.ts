@@ -42,13 +42,15 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
       schema: options.federated.apiSchema,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.['authorization'];
-        const authorization = typeof raw === 'string' ? (bearerToken(raw) ? raw : `Bearer ${raw}`) : undefined;
+        // "Bearer <jwt>", "ApiKey <key>", or a bare JWT.
+        const authorization = typeof raw === 'string' ? (/^\S+\s+\S/.test(raw.trim()) ? raw : `Bearer ${raw}`) : undefined;
         try {
           const identity = await options.verifyClientToken(authorization);
           ctx.extra.identity = identity;
           ctx.extra.upstreams = options.federated.upstreams(identity);
           ctx.extra.active = new Set();
-          const exp = decodeJwt(bearerToken(authorization) ?? '').exp;
+          const jwt = bearerToken(authorization);
+          const exp = jwt ? decodeJwt(jwt).exp : undefined;
           if (exp) {
             const socket = ctx.extra.socket;
             ctx.extra.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Token expired: reconnect with a fresh token'), Math.max(0, exp * 1000 - Date.now()));

@@ -12,6 +12,7 @@ export const CatalogErrorCode = {
   DUPLICATE_LINK: 'DUPLICATE_LINK',
   ALREADY_LINKED_UPSTREAM: 'ALREADY_LINKED_UPSTREAM',
   LINK_CYCLE: 'LINK_CYCLE',
+  API_KEY_NOT_FOUND: 'API_KEY_NOT_FOUND',
 } as const;
 
 export type CatalogErrorCode = (typeof CatalogErrorCode)[keyof typeof CatalogErrorCode];
@@ -26,7 +27,8 @@ export type CatalogFailure =
   | { __typename: 'NotPermittedForSide'; errorCode: 'NOT_PERMITTED_FOR_SIDE'; message: string }
   | { __typename: 'DuplicateLink'; errorCode: 'DUPLICATE_LINK'; message: string; existingLinkId: string }
   | { __typename: 'AlreadyLinkedUpstream'; errorCode: 'ALREADY_LINKED_UPSTREAM'; message: string; activeLinkId: string | null }
-  | { __typename: 'LinkCycle'; errorCode: 'LINK_CYCLE'; message: string };
+  | { __typename: 'LinkCycle'; errorCode: 'LINK_CYCLE'; message: string }
+  | { __typename: 'ApiKeyNotFound'; errorCode: 'API_KEY_NOT_FOUND'; message: string };
 
 /** An input field that failed validation. */
 export function invalidInput(field: string, message: string): CatalogFailure {
