@@ -154,8 +154,18 @@ describe('GraphiQL in a browser', () => {
     const { page } = await openGraphiQL();
     await replaceEditorText(page, HEADERS_EDITOR, `{ "Authorization": "Bearer ${await api.tokenFor('SHOP-A')}" }`);
     await runAndReadResponse(page, 'query WhoAmI { me { code } }');
-    await page.locator('button[aria-label="Show History"]').click();
-    await page.locator('.graphiql-history').getByText('WhoAmI').waitFor();
+    // GraphiQL records history after the response; open the pane (again, if it was open before the
+    // entry landed) until the operation is listed.
+    await expect
+      .poll(
+        async () => {
+          const history = page.locator('.graphiql-history');
+          if (!(await history.isVisible())) await page.locator('button[aria-label="Show History"]').click();
+          return (await history.textContent({ timeout: 2_000 }).catch(() => '')) ?? '';
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
+      .toContain('WhoAmI');
     await page.context().close();
   });
 });
