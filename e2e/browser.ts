@@ -63,10 +63,32 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
 export async function replaceEditorText(page: Page, container: string, text: string): Promise<void> {
   const editor = page.locator(`${container} .monaco-editor`).first();
   await editor.waitFor({ state: 'visible' });
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
+  const wanted = normalise(text);
+  // GraphiQL may restore its saved editor state while the page settles and overwrite what was
+  // typed: type again until the editor shows exactly the text.
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(text);
+    const shown = await page
+      .waitForFunction(
+        ({ selector, expected }) => {
+          const lines = document.querySelector(`${selector} .monaco-editor .view-lines`) as HTMLElement | null;
+          return (lines?.innerText ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim() === expected;
+        },
+        { selector: container, expected: wanted },
+        { timeout: 2_000 },
+      )
+      .then(() => true)
+      .catch(() => false);
+    if (shown) return;
+  }
+  throw new Error(`The editor in ${container} never showed: ${wanted}`);
+}
+
+function normalise(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** The text Monaco shows in the editor inside `container` (its rendered lines). */
