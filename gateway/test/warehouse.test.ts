@@ -3,16 +3,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
+import { LOADED_EXTERNAL_URL, referencedUrls, THIRD_PARTY_HOSTS } from './self-contained';
 import { ensureGraphiQLBundle } from '../src/graphiql/build';
 import { CONTENT_TYPES } from '../src/graphiql/static-files';
 import { WAREHOUSE_CONTENT_SECURITY_POLICY } from '../src/warehouse';
-
-/** Hosts that serve scripts, styles, fonts or tracking: none may appear in the page. */
-const THIRD_PARTY_HOSTS =
-  /unpkg\.com|jsdelivr\.net|esm\.sh|cdnjs\.cloudflare\.com|skypack\.dev|fonts\.googleapis\.com|fonts\.gstatic\.com|googletagmanager\.com|google-analytics\.com|sentry\.io|segment\.(io|com)|plausible\.io|hotjar\.com/i;
-/** An absolute http(s) URL in a position where the browser would load it. */
-const LOADED_EXTERNAL_URL =
-  /(\bimport\s*\(?\s*|\bfrom\s*|importScripts\(\s*|new\s+(Shared)?Worker\(\s*|new\s+URL\(\s*|fetch\(\s*|@import\s+(url\()?\s*|url\(\s*)["'`]?(https?:)?\/\/[a-z0-9]/gi;
 
 let db: TestDatabase;
 let api: TestPlatform;
@@ -28,11 +22,6 @@ afterAll(async () => {
   await api?.close();
   await db?.drop();
 });
-
-/** The `src`/`href` attribute values of a page. */
-function referencedUrls(html: string): string[] {
-  return [...html.matchAll(/\s(?:src|href)\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] ?? '');
-}
 
 /** Relative imports of an ES module (`./chunk.js`), resolved against its URL. */
 function importedModules(source: string, from: string): string[] {
