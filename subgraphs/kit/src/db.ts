@@ -134,3 +134,8 @@ export function pgConstraint(error: unknown): string | undefined {
   const cause = (error as { cause?: unknown } | null)?.cause ?? error;
   return (cause as PgError | null)?.constraint_name;
 }
+
+/** `text` with LIKE's wildcards (`%`, `_`) and its escape character quoted, so it matches literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[%_\\]/g, '\\$&');
+}

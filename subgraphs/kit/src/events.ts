@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { Db, Tx } from './db';
+import { escapeLike, type Db, type Tx } from './db';
 import { createLogger, type Logger } from './logger';
 
 /** The NOTIFY channel that wakes event readers. Its payload means nothing: readers re-query. */
@@ -125,7 +125,7 @@ export async function readEventsAfter(
 ): Promise<LoggedEvent[]> {
   const limit = options.limit ?? 500;
   const patterns = (options.topics ?? []).map((topic) =>
-    topic.endsWith('*') ? `${topic.slice(0, -1).replace(/[%_\\]/g, '\\$&')}%` : topic.replace(/[%_\\]/g, '\\$&'),
+    topic.endsWith('*') ? `${escapeLike(topic.slice(0, -1))}%` : escapeLike(topic),
   );
   const topicFilter = patterns.length
     ? sql`and e.topic like any(array[${sql.join(

@@ -4,7 +4,9 @@ import {
   appendEvent,
   decodeCursor,
   encodeCursor,
+  escapeLike,
   isPgError,
+  isUuid,
   pageSize,
   toConnection,
   type Connection,
@@ -13,7 +15,6 @@ import {
   type Tx,
 } from '@redthread/kit';
 import { invalidInput, productNotFound, skuCodeTaken, type CatalogFailure } from '../errors';
-import { isUuid } from '@redthread/kit';
 
 /** A product row as stored. */
 export type ProductRow = typeof products.$inferSelect;
@@ -74,7 +75,7 @@ export async function listOwnProducts(
   if (filter?.skuCodes) conditions.push(inArray(products.skuCode, [...filter.skuCodes, '']));
   const search = filter?.search?.trim();
   if (search) {
-    const pattern = `%${search.replace(/[%_\\]/g, '\\$&')}%`;
+    const pattern = `%${escapeLike(search)}%`;
     conditions.push(or(ilike(products.name, pattern), ilike(products.skuCode, pattern), ilike(products.barcode, pattern))!);
   }
   if (page.after) {

@@ -1,9 +1,18 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, or } from 'drizzle-orm';
 import { channels, customers, type Address, type CustomFieldDefinition } from '@redthread/schema';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
-import { and, gt, ilike, or } from 'drizzle-orm';
+import {
+  decodeCursor,
+  encodeCursor,
+  escapeLike,
+  isUuid,
+  pageSize,
+  toConnection,
+  type Connection,
+  type Identity,
+  type PageArgs,
+  type Tx,
+} from '@redthread/kit';
 import { channelCodeTaken, invalidInput, type OrdersFailure } from '../errors';
-import { isUuid } from '@redthread/kit';
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
@@ -128,7 +137,7 @@ export async function listCustomers(
 ): Promise<Connection<CustomerRow>> {
   const first = pageSize(page.first);
   const conditions = [eq(customers.partnerId, identity.partnerId)];
-  if (search?.trim()) conditions.push(ilike(customers.name, `%${search.trim().replace(/[%_\\]/g, '\\$&')}%`));
+  if (search?.trim()) conditions.push(ilike(customers.name, `%${escapeLike(search.trim())}%`));
   if (page.after) {
     const [name, id] = decodeCursor('customers', page.after, 2) as [string, string];
     conditions.push(or(gt(customers.name, name), and(eq(customers.name, name), gt(customers.id, id)))!);
