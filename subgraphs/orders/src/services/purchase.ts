@@ -1,23 +1,13 @@
-import { sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
-import type { Identity, Tx } from '@redthread/kit';
+import { isUuid, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
 import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline, type OrderRow } from './common';
-import { isUuid } from '@redthread/kit';
+import { activeSupplyLinks, type SupplyLink } from './routing';
 
 /** Input of `createPurchaseOrder`. */
 export interface CreatePurchaseOrderInput {
   warehouseId: string;
   lines: { productId: string; quantity: number }[];
-}
-
-interface SupplyLink extends Record<string, unknown> {
-  link_id: string;
-  downstream_product_id: string;
-  upstream_partner_id: string;
-  upstream_product_id: string;
-  price_amount_minor: string | number | null;
-  price_currency: string | null;
 }
 
 /**
@@ -30,19 +20,11 @@ export async function createPurchaseOrder(tx: Tx, identity: Identity, input: Cre
   if (input.lines.length === 0) return invalidInput('lines', 'A purchase order needs at least one line.');
   if (input.lines.length > 500) return invalidInput('lines', 'A purchase order may have at most 500 lines.');
   const productIds = input.lines.map((l) => l.productId).filter(isUuid);
-  const links = productIds.length
-    ? [
-        ...(await tx.execute<SupplyLink>(sql`
-          select link_id, downstream_product_id, upstream_partner_id, upstream_product_id, price_amount_minor, price_currency
-          from catalog.active_supply_links
-          where downstream_partner_id = ${identity.partnerId}
-            and downstream_product_id in (${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)})`)),
-      ]
-    : [];
+  const links = await activeSupplyLinks(tx, identity, productIds);
   const resolved: { link: SupplyLink; quantity: number }[] = [];
   for (const [index, line] of input.lines.entries()) {
     const path = `lines[${index}]`;
-    const link = links.find((l) => l.downstream_product_id === line.productId);
+    const link = links.get(line.productId);
     if (!link) return invalidInput(`${path}.productId`, 'This product has no ACTIVE upstream link; link it to a supplier first.');
     if (link.price_amount_minor === null || !link.price_currency) {
       return invalidInput(`${path}.productId`, 'The supplier has set no supply price in force for this product.');

@@ -3,7 +3,8 @@ import { orderLines, orders } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { appendOrderEvent, refreshTotal, writeTimeline, type LineRow, type OrderRow } from './common';
 
-interface SupplyLink extends Record<string, unknown> {
+/** An active upstream link of one of the caller's products, with the supplier's price. */
+export interface SupplyLink extends Record<string, unknown> {
   link_id: string;
   downstream_product_id: string;
   upstream_partner_id: string;
@@ -18,6 +19,20 @@ export interface RoutingOutcome {
   ownLines: LineRow[];
   /** Lines whose link has no supply price in force: the seller decides. */
   undecidedLines: LineRow[];
+}
+
+/**
+ * The active upstream links of the caller's `productIds`, by downstream product id, read from
+ * catalog's published `active_supply_links` under the caller's identity (one statement).
+ */
+export async function activeSupplyLinks(tx: Tx, identity: Identity, productIds: readonly string[]): Promise<Map<string, SupplyLink>> {
+  if (productIds.length === 0) return new Map();
+  const links = await tx.execute<SupplyLink>(sql`
+    select link_id, downstream_product_id, upstream_partner_id, upstream_product_id, price_amount_minor, price_currency
+    from catalog.active_supply_links
+    where downstream_partner_id = ${identity.partnerId}
+      and downstream_product_id in (${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)})`);
+  return new Map([...links].map((link) => [link.downstream_product_id, link]));
 }
 
 /**
@@ -41,14 +56,7 @@ export async function routeOpenLines(
   if (lines.length === 0) return outcome;
 
   const productIds = [...new Set(lines.map((l) => l.productId))];
-  const links = [
-    ...(await tx.execute<SupplyLink>(sql`
-      select link_id, downstream_product_id, upstream_partner_id, upstream_product_id, price_amount_minor, price_currency
-      from catalog.active_supply_links
-      where downstream_partner_id = ${identity.partnerId}
-        and downstream_product_id in (${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)})`)),
-  ];
-  const linkOf = new Map(links.map((link) => [link.downstream_product_id, link]));
+  const linkOf = await activeSupplyLinks(tx, identity, productIds);
 
   const groups = new Map<string, { link: SupplyLink; line: LineRow }[]>();
   for (const line of lines) {
