@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   APP_ROLE,
+  AUTH_ROLE,
   WORKER_ROLE,
   dropDatabase,
   ensureDatabase,
@@ -21,6 +22,7 @@ export interface BenchDatabase {
   adminUrl: string;
   appUrl: string;
   workerUrl: string;
+  authUrl: string;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function benchDatabase(): Promise<BenchDatabase> {
     adminUrl,
     appUrl,
     workerUrl,
+    authUrl: withRole(adminUrl, AUTH_ROLE, DEV_APP_DB_PASSWORD),
     close: async () => {
       if (external) await dropDatabase(serverUrl, name);
       await stopServer();
@@ -111,6 +114,7 @@ export function startBenchPlatform(db: BenchDatabase, overrides: Partial<Platfor
   return startPlatform({
     appDatabaseUrl: db.appUrl,
     workerDatabaseUrl: db.workerUrl,
+    authDatabaseUrl: db.authUrl,
     port: 0,
     clientTokens: { jwtSecret: DEV_JWT_SECRET },
     internalSecret: DEV_INTERNAL_SECRET,

@@ -10,7 +10,7 @@ import { loadToolingEnv } from './env';
 import { openPlatformDatabase, redact } from './lib/database';
 import { startPlatform } from './lib/platform';
 import { DEFAULT_DEV_ROLES, mintDevToken } from './lib/tokens';
-import { DEMO_PARTNERS, demoPartnerId, hasPartners, seedDemoWorld } from './demo/world';
+import { DEMO_PARTNERS, DEMO_PASSWORD, DEMO_USERS, demoPartnerId, hasPartners, seedDemoWorld } from './demo/world';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   platform = await startPlatform({
     appDatabaseUrl: database.appUrl,
     workerDatabaseUrl: database.workerUrl,
+    authDatabaseUrl: database.authUrl,
     port: gatewayEnv.PORT,
     host: gatewayEnv.HOST,
     subgraphPorts: {
@@ -64,7 +65,9 @@ async function main(): Promise<void> {
       jwksUrl: gatewayEnv.JWKS_URL,
       issuer: gatewayEnv.JWT_ISSUER,
       audience: gatewayEnv.JWT_AUDIENCE,
+      acceptDevTokens: gatewayEnv.NODE_ENV !== 'production',
     },
+    accessCacheSeconds: gatewayEnv.ACCESS_CACHE_SECONDS,
     internalSecret: gatewayEnv.INTERNAL_JWT_SECRET,
     limits: {
       maxDepth: gatewayEnv.MAX_DEPTH,
@@ -94,6 +97,12 @@ async function main(): Promise<void> {
     lines.push('Demo tokens (12 h, roles admin,sales,reviewer,finance,warehouse):', '');
     for (const { partnerCode, token } of await mintDemoTokens()) lines.push(`  ${partnerCode.padEnd(11)} ${token}`);
     lines.push(
+      '',
+      `Demo users (password ${DEMO_PASSWORD}; sign in with POST ${platform.gateway.url}/auth/sign-in):`,
+      '',
+      ...DEMO_USERS.map(
+        (user) => `  ${user.email.padEnd(26)} ${user.memberships.map((m) => `${m.partner} (${m.roles.join(',')})`).join(', ')}`,
+      ),
       '',
       'Try it:',
       `  curl -s ${platform.gateway.graphqlUrl} -H 'content-type: application/json' \\`,

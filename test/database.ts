@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type {} from './provided-context';
-import { dropDatabase, ensureDatabase, withDatabase, withRole, APP_ROLE, WORKER_ROLE } from '@redthread/kit/devdb';
+import { dropDatabase, ensureDatabase, withDatabase, withRole, APP_ROLE, AUTH_ROLE, WORKER_ROLE } from '@redthread/kit/devdb';
 
 /** A database of one's own, cloned from a template of the test run. */
 export interface TestDatabase {
@@ -12,6 +12,8 @@ export interface TestDatabase {
   appUrl: string;
   /** redthread_worker: what event consumers connect as. */
   workerUrl: string;
+  /** redthread_auth: what sign-in and membership lookups connect as. */
+  authUrl: string;
   drop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function freshDatabase(template: 'demo' | 'empty' = 'demo'): Promis
     adminUrl,
     appUrl: withRole(adminUrl, APP_ROLE, password),
     workerUrl: withRole(adminUrl, WORKER_ROLE, password),
+    authUrl: withRole(adminUrl, AUTH_ROLE, password),
     drop: () => dropDatabase(adminServerUrl, name),
   };
 }

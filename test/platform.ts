@@ -42,6 +42,7 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
   const platform = await startPlatform({
     appDatabaseUrl: db.appUrl,
     workerDatabaseUrl: db.workerUrl,
+    authDatabaseUrl: db.authUrl,
     port: 0,
     clientTokens: { jwtSecret: DEV_JWT_SECRET },
     internalSecret: DEV_INTERNAL_SECRET,

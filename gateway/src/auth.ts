@@ -1,57 +1,144 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { ErrorCode, ROLES, requestError, bearerToken, secretKey, type Identity } from '@redthread/kit';
+import { AccessCache, isAccessRefusal, type AccessDirectory, type ResolvedAccess, type SessionGrant } from './access';
 
 /** How client tokens are verified: a shared HS256 secret, or a JWKS (RS256/ES256). */
 export interface ClientTokenConfig {
   jwtSecret: string;
   jwksUrl?: string | undefined;
+  /** JWKS deployments: the identity provider's issuer and audience, checked when set. */
   issuer?: string | undefined;
   audience?: string | undefined;
+  /**
+   * Development tokens (`npm run token`, subject `dev:<code>`) carry their partner and roles
+   * themselves. Default true; off in production.
+   */
+  acceptDevTokens?: boolean;
 }
 
-const clientClaims = z.object({
-  sub: z.string().min(1),
+/** Issuer of the access tokens Redthread's own sign-in mints. */
+export const ACCESS_TOKEN_ISSUER = 'redthread';
+/** Lifetime of an access token; refresh tokens renew it. */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+
+/** A signed-in user's access token: user (`sub`), partner (`pid`) and session (`sid`), no roles. */
+const sessionClaims = z.object({ sub: z.string().uuid(), pid: z.string().uuid(), sid: z.string().uuid() });
+/** A development token: it names its partner and roles itself. */
+const devClaims = z.object({
+  sub: z.string().startsWith('dev:'),
   pid: z.string().uuid(),
   roles: z.array(z.enum(ROLES)).default([]),
 });
+
+/** Mints the access token of a session: HS256 with the client secret, 15 minutes. */
+export async function mintAccessToken(grant: SessionGrant, jwtSecret: string): Promise<string> {
+  return new SignJWT({ pid: grant.partner.id, sid: grant.sessionId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(grant.userId)
+    .setIssuer(ACCESS_TOKEN_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .sign(secretKey(jwtSecret));
+}
+
+/** What {@link clientTokenVerifier} needs to resolve users into partners and roles. */
+export interface MembershipResolution {
+  directory: AccessDirectory;
+  cache: AccessCache;
+}
+
+/** Verifies a client's `Authorization` header and, for users, which partner (`x-redthread-partner`) they act for. */
+export type ClientTokenVerifier = (authorization: string | undefined, partner?: string) => Promise<Identity>;
+
+const invalidToken = () =>
+  requestError(ErrorCode.UNAUTHENTICATED, 'Your token is not valid. Sign in again for a new one.', { reason: 'invalid' });
 
 /**
  * Returns a verifier for the `Authorization` header of client requests. Missing, malformed,
  * forged, expired or claim-less tokens all raise UNAUTHENTICATED (HTTP 401) with a message that
  * says what to do, never why a forgery failed.
+ *
+ * - Redthread sign-in tokens (HS256, `sid`): the session must be live and the roles come from the
+ *   user's membership in the token's partner, looked up through `access` (cached).
+ * - Identity-provider tokens (JWKS): only the subject counts; it must be linked to a user, whose
+ *   partner is the one named by `partner` (or the only one), with that membership's roles.
+ * - Development tokens (HS256, subject `dev:<code>`) carry partner and roles, unless turned off.
  */
-export function clientTokenVerifier(config: ClientTokenConfig): (authorization: string | undefined) => Promise<Identity> {
+export function clientTokenVerifier(config: ClientTokenConfig, access?: MembershipResolution): ClientTokenVerifier {
   const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl
     ? createRemoteJWKSet(new URL(config.jwksUrl))
     : secretKey(config.jwtSecret);
-  const algorithms = config.jwksUrl ? ['RS256', 'ES256'] : ['HS256'];
-  return async (authorization) => {
+  const acceptDevTokens = config.acceptDevTokens ?? true;
+  const externalUsers = new Map<string, { userId: string; expires: number }>();
+
+  const verify = async (token: string): Promise<JWTPayload> => {
+    if (key instanceof Uint8Array) return (await jwtVerify(token, key, { algorithms: ['HS256'] })).payload;
+    const options = {
+      algorithms: ['RS256', 'ES256'],
+      ...(config.issuer ? { issuer: config.issuer } : {}),
+      ...(config.audience ? { audience: config.audience } : {}),
+    };
+    return (await jwtVerify(token, key, options)).payload;
+  };
+
+  const resolved = async (userId: string, cacheKey: string, request: Parameters<AccessDirectory['resolve']>[0]): Promise<Identity> => {
+    if (!access) throw invalidToken();
+    let result: ResolvedAccess;
+    try {
+      result = await access.cache.get(userId, cacheKey, () => access.directory.resolve(request));
+    } catch (error) {
+      if (!isAccessRefusal(error)) throw error;
+      const code = error.status === 401 ? ErrorCode.UNAUTHENTICATED : error.status === 403 ? ErrorCode.FORBIDDEN : ErrorCode.BAD_USER_INPUT;
+      throw requestError(code, error.message, { reason: error.code, ...error.details });
+    }
+    return { subject: `user:${userId}`, partnerId: result.partnerId, roles: result.roles };
+  };
+
+  const externalUser = async (subject: string): Promise<string> => {
+    const cached = externalUsers.get(subject);
+    if (cached && cached.expires > Date.now()) return cached.userId;
+    const userId = await access?.directory.userIdForExternalSubject(subject);
+    if (!userId) {
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'No Redthread account is linked to this sign-in yet. Redeem your invitation first (POST /auth/redeem).', {
+        reason: 'no_account',
+      });
+    }
+    if (externalUsers.size > 50_000) externalUsers.clear();
+    externalUsers.set(subject, { userId, expires: Date.now() + 60_000 });
+    return userId;
+  };
+
+  return async (authorization, partner) => {
     const token = bearerToken(authorization);
     if (!token) {
       throw requestError(
         ErrorCode.UNAUTHENTICATED,
-        'Sign in first: send "Authorization: Bearer <token>". In development, `npm run token -- --partner SHOP-A` prints one.',
+        'Sign in first (POST /auth/sign-in) and send "Authorization: Bearer <accessToken>". In development, `npm run token -- --partner SHOP-A` prints one.',
       );
     }
+    let payload: JWTPayload;
     try {
-      const options = {
-        algorithms,
-        ...(config.issuer ? { issuer: config.issuer } : {}),
-        ...(config.audience ? { audience: config.audience } : {}),
-      };
-      const { payload } =
-        key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
-      const claims = clientClaims.parse(payload);
-      return { subject: claims.sub, partnerId: claims.pid, roles: claims.roles };
+      payload = await verify(token);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
-        throw requestError(ErrorCode.UNAUTHENTICATED, 'Your token has expired. Sign in again for a new one.', { reason: 'expired' });
+        throw requestError(ErrorCode.UNAUTHENTICATED, 'Your token has expired. Refresh it (POST /auth/refresh) or sign in again.', { reason: 'expired' });
       }
-      if (error instanceof joseErrors.JOSEError || error instanceof z.ZodError) {
-        throw requestError(ErrorCode.UNAUTHENTICATED, 'Your token is not valid. Sign in again for a new one.', { reason: 'invalid' });
-      }
+      if (error instanceof joseErrors.JOSEError) throw invalidToken();
       throw error;
     }
+    if (config.jwksUrl) {
+      if (typeof payload.sub !== 'string' || !payload.sub) throw invalidToken();
+      const userId = await externalUser(payload.sub);
+      return resolved(userId, `partner:${partner ?? ''}`, { userId, partner: partner ?? null });
+    }
+    const session = sessionClaims.safeParse(payload);
+    if (session.success && payload.iss === ACCESS_TOKEN_ISSUER) {
+      const { sub: userId, pid, sid } = session.data;
+      return resolved(userId, `session:${sid}`, { userId, sessionId: sid, partner: pid });
+    }
+    const dev = devClaims.safeParse(payload);
+    if (dev.success && acceptDevTokens) return { subject: dev.data.sub, partnerId: dev.data.pid, roles: dev.data.roles };
+    throw invalidToken();
   };
 }

@@ -24,6 +24,8 @@ export const gatewayEnvSchema = sharedEnvSchema
     MAX_COST: positiveInt(20_000),
     MAX_BODY_BYTES: positiveInt(100_000),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(20),
+    /** Seconds a resolved membership is reused; role changes and removals invalidate it at once. 0 = no cache. */
+    ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWKS_URL && env.JWT_SECRET === DEV_JWT_SECRET) {

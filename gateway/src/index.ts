@@ -18,7 +18,9 @@ import {
   type Logger,
   type RunningHttpServer,
 } from '@redthread/kit';
-import { clientTokenVerifier, type ClientTokenConfig } from './auth';
+import { clientTokenVerifier, type ClientTokenConfig, type ClientTokenVerifier } from './auth';
+import { AccessCache, type AccessDirectory } from './access';
+import { AUTH_BASE_PATH, authRoutes } from './auth-routes';
 import { operationLimitsPlugin, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
 import { FederatedSubscriptions } from './subscriptions/federated';
@@ -29,6 +31,7 @@ import { WAREHOUSE_BASE_PATH, warehouseRoutes } from './warehouse';
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
 export { loadGatewayEnv, SUBGRAPH_NAMES, type GatewayEnv } from './env';
 export type { DevToken, GraphiQLOptions } from './graphiql';
+export type { AccessDirectory, PartnerChoice, ResolvedAccess, SessionGrant } from './access';
 
 /** What the gateway keeps per request. Never contains anything a client sent except the verified identity. */
 export interface GatewayContext {
@@ -53,6 +56,13 @@ export interface GatewayOptions {
   maxSubscriptionsPerConnection?: number;
   /** Resolves `Authorization: ApiKey <secret>` to the key's partner identity; undefined when unknown or revoked. */
   authenticateApiKey?: (secret: string) => Promise<Identity | undefined>;
+  /**
+   * Users, memberships and sessions: enables sign-in at `/auth/*`, and resolves signed-in users'
+   * partners and roles per request. Without it only development tokens and API keys work.
+   */
+  access?: AccessDirectory;
+  /** How long a resolved membership is reused (seconds; changes invalidate it at once). Default 30. */
+  accessCacheSeconds?: number;
   /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
   graphiql?: GraphiQLOptions;
   logger?: Logger;
@@ -100,11 +110,16 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const log = options.logger ?? createLogger('gateway');
   const internalSecret = secretKey(options.internalSecret);
-  const verifyBearerToken = clientTokenVerifier(options.clientTokens);
+  const accessCache = new AccessCache((options.accessCacheSeconds ?? 30) * 1000);
+  const stopAccessListener = await options.access?.listen((userId) => accessCache.forget(userId));
+  const verifyBearerToken = clientTokenVerifier(
+    options.clientTokens,
+    options.access ? { directory: options.access, cache: accessCache } : undefined,
+  );
   /** A client's credentials: a JWT (`Bearer …`) or an integration's API key (`ApiKey …`). */
-  const verifyClientToken = async (authorization: string | undefined): Promise<Identity> => {
+  const verifyClientToken: ClientTokenVerifier = async (authorization, partner) => {
     const apiKey = /^ApiKey\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    if (!apiKey) return verifyBearerToken(authorization);
+    if (!apiKey) return verifyBearerToken(authorization, partner);
     const identity = await options.authenticateApiKey?.(apiKey);
     if (!identity) {
       throw requestError(ErrorCode.UNAUTHENTICATED, 'This API key is not valid or has been revoked. Ask an admin of your partner account for a new one.', {
@@ -144,7 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const handleGraphQL = graphqlRequestHandler(server, {
     maxBodyBytes: options.maxBodyBytes,
     context: async (req: IncomingMessage) => ({
-      identity: await verifyClientToken(req.headers.authorization),
+      identity: await verifyClientToken(req.headers.authorization, headerValue(req.headers['x-redthread-partner'])),
       requestId: randomUUID(),
       internalTokens: new Map(),
     }),
@@ -158,6 +173,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     logger: log.child({ route: 'graphiql' }),
   });
   const serveWarehouse = warehouseRoutes({ files: pages, logger: log.child({ route: 'warehouse' }) });
+  const serveAuth = options.access
+    ? authRoutes({ directory: options.access, clientTokens: options.clientTokens, logger: log.child({ route: 'auth' }) })
+    : undefined;
 
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -169,6 +187,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       subgraphHealth(options.subgraphs).then((subgraphs) => {
         const ready = subgraphs.every((s) => s.ok);
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
+      });
+      return;
+    }
+    if (serveAuth && path?.startsWith(`${AUTH_BASE_PATH}/`)) {
+      serveAuth(req, res, path).catch((error: unknown) => {
+        log.error({ err: error, path }, 'auth request failed');
+        if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'Internal error; try again.' } });
+        else res.end();
       });
       return;
     }
@@ -224,10 +250,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     graphiqlUrl: `${running.url}/graphiql`,
     close: async () => {
       await stopSubscriptions();
+      await stopAccessListener?.();
       await running.close();
       await server.stop();
     },
   };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value || undefined;
 }
 
 /** Asks every subgraph's `/healthz` (which checks its database), 2 s each, in parallel. */

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import postgres from 'postgres';
 import { and, eq } from 'drizzle-orm';
 import { products } from '@redthread/schema';
-import { connectDatabase, inTenantTransaction, type Db, type Identity } from '@redthread/kit';
+import { connectDatabase, inTenantTransaction, type Db, type Identity, type Role } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
+import { hashPassword } from '@redthread/catalog/access/passwords';
 import { proposeLink, setShareRule, setSupplyPrice, transitionLink } from '@redthread/catalog/services/links';
 import { seedDemoInventory } from './inventory';
 import { seedDemoOrders } from './orders';
@@ -70,6 +71,34 @@ export const DEMO_PARTNERS: readonly DemoPartner[] = [
       { skuCode: 'A-TEA-001', name: 'House Tea (same SKU code as Shop A, different product)' },
     ],
   },
+];
+
+/** The password of every demo user (development only: `npm start` prints it). */
+export const DEMO_PASSWORD = 'redthread-demo';
+
+/** A person of the demo world who signs in with email and {@link DEMO_PASSWORD}. */
+export interface DemoUser {
+  email: string;
+  displayName: string;
+  memberships: { partner: string; roles: Role[] }[];
+}
+
+/**
+ * The demo users: an admin per partner (`admin@<code>.example`), and at SHOP-A a sales clerk and
+ * a reviewer with one role each. The TRADER-B admin also belongs to SUPPLIER-C, as a viewer, to
+ * show picking a partner at sign-in.
+ */
+export const DEMO_USERS: readonly DemoUser[] = [
+  ...DEMO_PARTNERS.map((partner) => ({
+    email: `admin@${partner.code.toLowerCase()}.example`,
+    displayName: `${partner.name} admin`,
+    memberships: [
+      { partner: partner.code, roles: ['admin'] as Role[] },
+      ...(partner.code === 'TRADER-B' ? [{ partner: 'SUPPLIER-C', roles: ['viewer'] as Role[] }] : []),
+    ],
+  })),
+  { email: 'sales@shop-a.example', displayName: 'Sam Sales (Shop A)', memberships: [{ partner: 'SHOP-A', roles: ['sales'] }] },
+  { email: 'reviewer@shop-a.example', displayName: 'Rita Reviewer (Shop A)', memberships: [{ partner: 'SHOP-A', roles: ['reviewer'] }] },
 ];
 
 /** A link of the demo world: downstream product → upstream product, by partner and SKU code. */
@@ -161,6 +190,17 @@ export async function seedDemoWorld(adminUrl: string, appUrl: string, workerUrl:
       await admin`insert into catalog.partners (id, code, name, kinds)
         values (${demoPartnerId(partner.code)}, ${partner.code}, ${partner.name}, ${`{${partner.kinds.join(',')}}`}::catalog.partner_kind[])
         on conflict (id) do nothing`;
+    }
+    for (const user of DEMO_USERS) {
+      const userId = demoId(`user:${user.email}`);
+      await admin`insert into catalog.users (id, email, display_name, password_hash)
+        values (${userId}, ${user.email}, ${user.displayName}, ${await hashPassword(DEMO_PASSWORD)})
+        on conflict (id) do nothing`;
+      for (const membership of user.memberships) {
+        await admin`insert into catalog.memberships (partner_id, user_id, roles, created_by)
+          values (${demoPartnerId(membership.partner)}, ${userId}, ${`{${membership.roles.join(',')}}`}::text[], 'seed')
+          on conflict do nothing`;
+      }
     }
   } finally {
     await admin.end();

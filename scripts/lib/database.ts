@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   APP_ROLE,
   WORKER_ROLE,
+  AUTH_ROLE,
   ensureDatabase,
   externalPostgres,
   migrateDatabase,
@@ -21,6 +22,8 @@ export interface PlatformDatabase {
   appUrl: string;
   /** What event consumers connect as: redthread_worker. */
   workerUrl: string;
+  /** What sign-in and membership lookups connect as: redthread_auth. */
+  authUrl: string;
   /** Whether this process started an embedded PostgreSQL. */
   embedded: boolean;
   stop(): Promise<void>;
@@ -57,6 +60,7 @@ export async function openPlatformDatabase(env: ToolingEnv, log: Logger): Promis
     adminUrl,
     appUrl: withRole(adminUrl, APP_ROLE, env.APP_DB_PASSWORD),
     workerUrl: withRole(adminUrl, WORKER_ROLE, env.APP_DB_PASSWORD),
+    authUrl: withRole(adminUrl, AUTH_ROLE, env.APP_DB_PASSWORD),
     embedded: !env.DATABASE_URL,
     stop: () => server.stop(),
   };

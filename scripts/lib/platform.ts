@@ -1,9 +1,20 @@
 import { catalogSubgraph } from '@redthread/catalog';
 import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
+import {
+  changePassword,
+  listenForAccessChanges,
+  redeemInvitation,
+  refreshSession,
+  resolveAccess,
+  signIn,
+  signOut,
+  userIdForExternalSubject,
+  type RedeemInput,
+} from '@redthread/catalog/access/store';
 import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
 import { financeSubgraph, startFinanceWorkflows } from '@redthread/finance';
-import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
+import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type AccessDirectory, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   EventHub,
   connectDatabase,
@@ -28,6 +39,8 @@ export interface PlatformConfig {
   appDatabaseUrl: string;
   /** Worker-role database URL: the event-log workflows (order chain, allocation) run on it. */
   workerDatabaseUrl: string;
+  /** Auth-role database URL: sign-in, sessions and membership lookups run on it. */
+  authDatabaseUrl: string;
   /** Gateway port; subgraphs take the next ones unless `subgraphPorts` says otherwise. 0 = free ports. */
   port: number;
   host?: string;
@@ -41,6 +54,8 @@ export interface PlatformConfig {
   graphiql?: GraphiQLOptions;
   /** Most concurrent subscriptions one WebSocket connection may hold. */
   maxSubscriptionsPerConnection?: number;
+  /** Seconds a resolved membership is reused (see the gateway). */
+  accessCacheSeconds?: number;
   /** Per-statement hook, for tests that count SQL statements. */
   onQuery?: ConnectOptions['onQuery'];
 }
@@ -52,6 +67,8 @@ export interface RunningPlatform {
   database: Database;
   /** The worker connection the workflows run on. */
   workerDatabase: Database;
+  /** The auth connection sign-in and membership lookups run on. */
+  authDatabase: Database;
   stop(): Promise<void>;
 }
 
@@ -72,6 +89,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     ...(config.onQuery ? { onQuery: config.onQuery } : {}),
   });
   const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
+  const authDatabase = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-auth' });
   const workflows = [
     startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
     startInventoryWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
@@ -107,6 +125,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       introspection: config.introspection,
       ...(config.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection } : {}),
       authenticateApiKey: (secret) => database.db.transaction((tx) => authenticateApiKey(tx, secret)),
+      access: accessDirectory(authDatabase),
+      ...(config.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: config.accessCacheSeconds }),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
     return {
@@ -114,6 +134,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       subgraphs,
       database,
       workerDatabase,
+      authDatabase,
       stop: async () => {
         await gateway.close();
         await Promise.all(subgraphs.map((s) => s.close()));
@@ -121,6 +142,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         await Promise.all(workflows.map((workflow) => workflow.stop()));
         await database.close();
         await workerDatabase.close();
+        await authDatabase.close();
       },
     };
   } catch (error) {
@@ -129,6 +151,22 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     await Promise.all(workflows.map((workflow) => workflow.stop()));
     await database.close();
     await workerDatabase.close();
+    await authDatabase.close();
     throw error;
   }
+}
+
+/** The gateway's view of users, memberships and sessions, over the auth connection. */
+export function accessDirectory(auth: Database): AccessDirectory {
+  const { db } = auth;
+  return {
+    signIn: (input) => signIn(db, input),
+    refresh: (token) => refreshSession(db, token),
+    signOut: (token) => signOut(db, token),
+    changePassword: (input) => changePassword(db, input),
+    redeem: (input) => redeemInvitation(db, input as unknown as RedeemInput),
+    resolve: (request) => resolveAccess(db, request),
+    userIdForExternalSubject: (subject) => userIdForExternalSubject(db, subject),
+    listen: (onChange) => listenForAccessChanges(auth.client, onChange),
+  };
 }

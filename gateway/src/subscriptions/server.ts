@@ -13,7 +13,8 @@ export const CLOSE_FORBIDDEN = 4403;
 /** Options for {@link serveGatewaySubscriptions}. */
 export interface GatewaySubscriptionOptions {
   federated: FederatedSubscriptions;
-  verifyClientToken: (authorization: string | undefined) => Promise<Identity>;
+  /** `partner`: the `partner` connection parameter, for users who belong to several partners. */
+  verifyClientToken: (authorization: string | undefined, partner?: string) => Promise<Identity>;
   limits: OperationLimits;
   /** Most concurrent subscriptions per connection. */
   maxSubscriptionsPerConnection: number;
@@ -45,7 +46,8 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
         // "Bearer <jwt>", "ApiKey <key>", or a bare JWT.
         const authorization = typeof raw === 'string' ? (/^\S+\s+\S/.test(raw.trim()) ? raw : `Bearer ${raw}`) : undefined;
         try {
-          const identity = await options.verifyClientToken(authorization);
+          const partner = ctx.connectionParams?.['partner'];
+          const identity = await options.verifyClientToken(authorization, typeof partner === 'string' ? partner : undefined);
           ctx.extra.identity = identity;
           ctx.extra.upstreams = options.federated.upstreams(identity);
           ctx.extra.active = new Set();

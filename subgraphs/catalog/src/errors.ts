@@ -13,6 +13,9 @@ export const CatalogErrorCode = {
   ALREADY_LINKED_UPSTREAM: 'ALREADY_LINKED_UPSTREAM',
   LINK_CYCLE: 'LINK_CYCLE',
   API_KEY_NOT_FOUND: 'API_KEY_NOT_FOUND',
+  INVITATION_NOT_FOUND: 'INVITATION_NOT_FOUND',
+  MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
+  LAST_ADMIN: 'LAST_ADMIN',
 } as const;
 
 export type CatalogErrorCode = (typeof CatalogErrorCode)[keyof typeof CatalogErrorCode];
@@ -28,7 +31,10 @@ export type CatalogFailure =
   | { __typename: 'DuplicateLink'; errorCode: 'DUPLICATE_LINK'; message: string; existingLinkId: string }
   | { __typename: 'AlreadyLinkedUpstream'; errorCode: 'ALREADY_LINKED_UPSTREAM'; message: string; activeLinkId: string | null }
   | { __typename: 'LinkCycle'; errorCode: 'LINK_CYCLE'; message: string }
-  | { __typename: 'ApiKeyNotFound'; errorCode: 'API_KEY_NOT_FOUND'; message: string };
+  | { __typename: 'ApiKeyNotFound'; errorCode: 'API_KEY_NOT_FOUND'; message: string }
+  | { __typename: 'InvitationNotFound'; errorCode: 'INVITATION_NOT_FOUND'; message: string }
+  | { __typename: 'MemberNotFound'; errorCode: 'MEMBER_NOT_FOUND'; message: string }
+  | { __typename: 'LastAdmin'; errorCode: 'LAST_ADMIN'; message: string };
 
 /** An input field that failed validation. */
 export function invalidInput(field: string, message: string): CatalogFailure {

@@ -4,6 +4,7 @@ import { hasAnyRole, isCaller } from '@redthread/kit';
 const productEditors = hasAnyRole('admin', 'sales');
 const linkEditors = productEditors;
 const priceSetters = hasAnyRole('admin', 'sales', 'finance');
+const admins = hasAnyRole('admin');
 
 /**
  * Catalog field rules. Row visibility is not decided here but by row-level security and the
@@ -18,7 +19,11 @@ export const permissions = {
     productLinks: isCaller,
     productLink: isCaller,
     relationships: isCaller,
-    apiKeys: hasAnyRole('admin'),
+    apiKeys: admins,
+    myRoles: isCaller,
+    members: admins,
+    invitations: admins,
+    accessLog: admins,
   },
   Mutation: {
     createProduct: productEditors,
@@ -31,9 +36,24 @@ export const permissions = {
     endLink: linkEditors,
     setSupplyPrice: priceSetters,
     setShareRule: linkEditors,
-    createApiKey: hasAnyRole('admin'),
-    revokeApiKey: hasAnyRole('admin'),
+    createApiKey: admins,
+    revokeApiKey: admins,
+    invitePartner: admins,
+    inviteUser: admins,
+    revokeInvitation: admins,
+    changeMemberRoles: admins,
+    removeMember: admins,
   },
+  Member: allow,
+  MemberNotFound: allow,
+  LastAdmin: allow,
+  Invitation: allow,
+  InvitationLinkProposal: allow,
+  CreatedInvitation: allow,
+  InvitationNotFound: allow,
+  AccessLogEntry: allow,
+  AccessLogEdge: allow,
+  AccessLogConnection: allow,
   ApiKey: allow,
   CreatedApiKey: allow,
   ApiKeyNotFound: allow,

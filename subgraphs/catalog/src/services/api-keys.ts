@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { apiKeys } from '@redthread/schema';
-import { ROLES, appendEvent, isUuid, type Identity, type Role, type Tx } from '@redthread/kit';
+import { appendEvent, isUuid, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, type CatalogFailure } from '../errors';
+import { checkRoles, knownRoles } from './roles';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -22,11 +23,8 @@ export async function createApiKey(
 ): Promise<{ __typename: 'CreatedApiKey'; apiKey: ApiKeyRow; secret: string } | CatalogFailure> {
   const name = input.name.trim();
   if (!name || name.length > 100) return invalidInput('name', 'The name must be 1–100 characters.');
-  const roles = [...new Set(input.roles.map((r) => r.trim()))];
-  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
-  if (roles.length === 0 || unknown.length) {
-    return invalidInput('roles', `Give one or more of: ${ROLES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}.`);
-  }
+  const roles = checkRoles('roles', input.roles);
+  if (!Array.isArray(roles)) return roles;
   const prefix = randomBytes(4).toString('hex');
   const secret = `rt_${prefix}_${randomBytes(32).toString('base64url')}`;
   const [apiKey] = await tx
@@ -80,5 +78,5 @@ export async function authenticateApiKey(tx: Tx, secret: string): Promise<Identi
     sql`select key_id, partner_id, roles from catalog.authenticate_api_key(${hashApiKey(secret)})`,
   );
   if (!row) return undefined;
-  return { subject: `apikey:${row.key_id}`, partnerId: row.partner_id, roles: row.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)) };
+  return { subject: `apikey:${row.key_id}`, partnerId: row.partner_id, roles: knownRoles(row.roles) };
 }

@@ -15,6 +15,8 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations', im
 /** The login roles the services use (created by migration 0001_security). */
 export const APP_ROLE = 'redthread_app';
 export const WORKER_ROLE = 'redthread_worker';
+/** What the gateway's sign-in endpoints and membership lookups connect as (migration 0021). */
+export const AUTH_ROLE = 'redthread_auth';
 
 /** A running PostgreSQL the tooling can administer. */
 export interface AdminPostgres {
@@ -159,7 +161,7 @@ export async function migrateDatabase(url: string, appPassword: string): Promise
     // Roles are cluster-wide: serialise concurrent migrations of several databases.
     await sql`select pg_advisory_lock(hashtext('redthread.migrate'))`;
     await migrate(drizzle({ client: sql }), { migrationsFolder: MIGRATIONS_DIR, migrationsSchema: 'drizzle' });
-    for (const role of [APP_ROLE, WORKER_ROLE]) {
+    for (const role of [APP_ROLE, WORKER_ROLE, AUTH_ROLE]) {
       await sql.unsafe(`alter role ${role} password ${quoteLiteral(appPassword)}`);
     }
     await sql`select pg_advisory_unlock(hashtext('redthread.migrate'))`;

@@ -1,0 +1,102 @@
+import type { Role } from '@redthread/kit';
+
+/** A partner a signed-in user may act for, with the membership's roles. */
+export interface PartnerChoice {
+  id: string;
+  code: string;
+  name: string;
+  roles: readonly Role[];
+}
+
+/** A new or refreshed session (see the catalog's access store). */
+export interface SessionGrant {
+  userId: string;
+  sessionId: string;
+  partner: PartnerChoice;
+  partners: PartnerChoice[];
+  refreshToken: string;
+}
+
+/** The partner and roles a request acts with, resolved from the user's membership. */
+export interface ResolvedAccess {
+  partnerId: string;
+  roles: readonly Role[];
+}
+
+/**
+ * Users, memberships and sessions, as the gateway needs them. Implemented over the database by
+ * the catalog's access store (`@redthread/catalog/access/store`) and wired in
+ * `scripts/lib/platform.ts`; the gateway itself never opens a database connection.
+ * Refusals are thrown as errors with `code`, `status` (HTTP) and `details`.
+ */
+export interface AccessDirectory {
+  signIn(input: { email: string; password: string; partner?: string | null }): Promise<SessionGrant>;
+  refresh(refreshToken: string): Promise<SessionGrant>;
+  signOut(refreshToken: string): Promise<void>;
+  changePassword(input: { email: string; currentPassword: string; newPassword: string }): Promise<void>;
+  redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null }): Promise<SessionGrant>;
+  resolve(request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess>;
+  userIdForExternalSubject(subject: string): Promise<string | undefined>;
+  /** Calls `onChange(userId)` when a user's access changes, `onChange(null)` when everything may have. */
+  listen(onChange: (userId: string | null) => void): Promise<() => Promise<void>>;
+}
+
+/** A refusal from the access directory: an error with a code and the HTTP status to answer with. */
+export interface AccessRefusal {
+  code: string;
+  message: string;
+  status: number;
+  details?: Record<string, unknown>;
+}
+
+export function isAccessRefusal(error: unknown): error is AccessRefusal {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<AccessRefusal>).code === 'string' &&
+    typeof (error as Partial<AccessRefusal>).status === 'number'
+  );
+}
+
+/**
+ * Resolved memberships, kept for a few seconds so that a request does not cost a membership
+ * query. A user's entries are dropped as soon as the database says their access changed (role
+ * change, removal, sign-out); the time limit bounds staleness if a notification is ever lost.
+ */
+export class AccessCache {
+  readonly #byUser = new Map<string, Map<string, { value: ResolvedAccess; expires: number }>>();
+  /** Bumped by every invalidation: a lookup that started before one must not store its result. */
+  #generation = 0;
+  #size = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  async get(userId: string, key: string, load: () => Promise<ResolvedAccess>): Promise<ResolvedAccess> {
+    const entry = this.#byUser.get(userId)?.get(key);
+    if (entry && entry.expires > Date.now()) return entry.value;
+    const generation = this.#generation;
+    const value = await load();
+    if (generation === this.#generation && this.ttlMs > 0) {
+      if (this.#size >= this.maxEntries) this.forget(null);
+      let entries = this.#byUser.get(userId);
+      if (!entries) this.#byUser.set(userId, (entries = new Map()));
+      if (!entries.has(key)) this.#size += 1;
+      entries.set(key, { value, expires: Date.now() + this.ttlMs });
+    }
+    return value;
+  }
+
+  /** Forgets one user's entries, or all of them (`null`). */
+  forget(userId: string | null): void {
+    this.#generation += 1;
+    if (userId === null) {
+      this.#byUser.clear();
+      this.#size = 0;
+      return;
+    }
+    this.#size -= this.#byUser.get(userId)?.size ?? 0;
+    this.#byUser.delete(userId);
+  }
+}

@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, bearerToken, readBody, sendJson, type Logger } from '@redthread/kit';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { ACCESS_TOKEN_TTL_SECONDS, mintAccessToken, type ClientTokenConfig } from './auth';
+import { isAccessRefusal, type AccessDirectory, type SessionGrant } from './access';
+
+/** Where the sign-in endpoints live. */
+export const AUTH_BASE_PATH = '/auth';
+
+/** Options of {@link authRoutes}. */
+export interface AuthRouteOptions {
+  directory: AccessDirectory;
+  clientTokens: ClientTokenConfig;
+  logger: Logger;
+}
+
+class BadRequest extends Error {}
+
+/**
+ * Redthread's own sign-in, as JSON over POST (DESIGN.md §2):
+ *
+ * - `/auth/sign-in` `{ email, password, partner? }` → access + refresh token
+ * - `/auth/refresh` `{ refreshToken }` → a new pair; the presented refresh token is spent
+ * - `/auth/sign-out` `{ refreshToken }` → 204; the session ends
+ * - `/auth/password` `{ email, currentPassword, newPassword }` → 204; every session ends
+ * - `/auth/redeem` `{ invitation, password, displayName, partner?, product? }` → a session
+ *
+ * With an identity provider (JWKS) only `/auth/redeem` is served: it links the provider's
+ * subject (from the `Authorization: Bearer` token) to the new account and mints nothing.
+ * Refusals answer `{ error: { code, message, ... } }` with 400, 401, 403, 404, 409, 410 or 429.
+ */
+export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
+  const { directory, clientTokens, logger } = options;
+  const identityProvider = clientTokens.jwksUrl ? createRemoteJWKSet(new URL(clientTokens.jwksUrl)) : undefined;
+
+  const tokens = async (grant: SessionGrant) => ({
+    accessToken: await mintAccessToken(grant, clientTokens.jwtSecret),
+    tokenType: 'Bearer',
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    refreshToken: grant.refreshToken,
+    userId: grant.userId,
+    partner: grant.partner,
+    partners: grant.partners,
+  });
+
+  const externalSubject = async (req: IncomingMessage): Promise<string> => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token || !identityProvider) throw new BadRequest('Send your identity provider token as "Authorization: Bearer <token>" to redeem the invitation.');
+    try {
+      const { payload } = await jwtVerify(token, identityProvider, {
+        algorithms: ['RS256', 'ES256'],
+        ...(clientTokens.issuer ? { issuer: clientTokens.issuer } : {}),
+        ...(clientTokens.audience ? { audience: clientTokens.audience } : {}),
+      });
+      if (typeof payload.sub !== 'string' || !payload.sub) throw new Error('no subject');
+      return payload.sub;
+    } catch {
+      throw new BadRequest('Your identity provider token is not valid or has expired. Sign in with your provider again.');
+    }
+  };
+
+  const routes: Record<string, (body: Record<string, unknown>, req: IncomingMessage) => Promise<unknown>> = {
+    'sign-in': async (body) =>
+      tokens(await directory.signIn({ email: text(body, 'email'), password: text(body, 'password'), partner: optionalText(body, 'partner') })),
+    refresh: async (body) => tokens(await directory.refresh(text(body, 'refreshToken'))),
+    'sign-out': async (body) => directory.signOut(text(body, 'refreshToken')),
+    password: async (body) =>
+      directory.changePassword({
+        email: text(body, 'email'),
+        currentPassword: text(body, 'currentPassword'),
+        newPassword: text(body, 'newPassword'),
+      }),
+    redeem: async (body, req) => {
+      if (identityProvider) {
+        const grant = await directory.redeem({ ...body, invitation: text(body, 'invitation'), password: null, externalSubject: await externalSubject(req) });
+        return { userId: grant.userId, partner: grant.partner, partners: grant.partners };
+      }
+      return tokens(await directory.redeem({ ...body, invitation: text(body, 'invitation'), externalSubject: null }));
+    },
+  };
+
+  return async (req, res, path) => {
+    const name = path.slice(AUTH_BASE_PATH.length + 1);
+    const route = routes[name];
+    if (!route) {
+      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `No such endpoint. Use POST ${AUTH_BASE_PATH}/{${Object.keys(routes).join(',')}}.` } });
+      return;
+    }
+    if (identityProvider && name !== 'redeem') {
+      sendJson(res, 404, { error: { code: 'USE_IDENTITY_PROVIDER', message: 'This deployment signs in through its identity provider; use its tokens.' } });
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `Use POST ${path} with a JSON body.` } });
+      return;
+    }
+    try {
+      const body = await jsonBody(req);
+      const result = await route(body, req);
+      if (result === undefined) {
+        res.writeHead(204).end();
+      } else {
+        res.setHeader('cache-control', 'no-store');
+        sendJson(res, 200, result);
+      }
+    } catch (error) {
+      if (error instanceof BadRequest) {
+        sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: error.message } });
+      } else if (error instanceof BodyTooLargeError) {
+        sendJson(res, 413, { error: { code: 'BODY_TOO_LARGE', message: error.message } });
+      } else if (isAccessRefusal(error)) {
+        const retryAfter = error.details?.['retryAfterSeconds'];
+        if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
+        logger.info({ route: name, code: error.code, status: error.status }, 'auth request refused');
+        sendJson(res, error.status, { error: { code: error.code, message: error.message, ...error.details } });
+      } else {
+        throw error;
+      }
+    }
+  };
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = await readBody(req, 16_384);
+  try {
+    const parsed: unknown = JSON.parse(raw || '{}');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // answered below
+  }
+  throw new BadRequest('Send a JSON object as the request body (content-type: application/json).');
+}
+
+function text(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || !value) throw new BadRequest(`Send "${field}" as a non-empty string.`);
+  return value;
+}
+
+function optionalText(body: Record<string, unknown>, field: string): string | null {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') throw new BadRequest(`"${field}" must be a string.`);
+  return value;
+}

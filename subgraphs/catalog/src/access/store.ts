@@ -1,0 +1,472 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { and, count, eq, gt, isNull, min, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
+import { invitations, memberships, partners, refreshTokens, sessions, signInAttempts, users } from '@redthread/schema';
+import { appendEvent, setTenant, type Db, type Identity, type Role, type Tx } from '@redthread/kit';
+import { createProduct } from '../services/products';
+import { proposeLink, type LinkSide } from '../services/links';
+import { hashInvitationSecret, invitationStatus } from '../services/members';
+import { knownRoles } from '../services/roles';
+import { UNKNOWN_USER_HASH, hashPassword, normaliseEmail, passwordProblem, verifyPassword } from './passwords';
+
+/**
+ * Sign-in, sessions, invitation redemption and membership lookups. Everything here runs on the
+ * `redthread_auth` connection (migration 0021): before sign-in there is no tenant, so these are
+ * the only functions that read users and memberships across partners. The gateway calls them;
+ * GraphQL never does.
+ */
+
+/** Why an access request was refused; `status` is the HTTP status the gateway answers with. */
+export class AccessError extends Error {
+  constructor(
+    readonly code: AccessErrorCode,
+    message: string,
+    readonly status: number,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AccessError';
+  }
+}
+
+export type AccessErrorCode =
+  | 'BAD_REQUEST'
+  | 'INVALID_CREDENTIALS'
+  | 'TOO_MANY_ATTEMPTS'
+  | 'NO_MEMBERSHIP'
+  | 'PARTNER_REQUIRED'
+  | 'INVALID_REFRESH_TOKEN'
+  | 'REFRESH_TOKEN_REUSED'
+  | 'SESSION_ENDED'
+  | 'INVITATION_INVALID'
+  | 'INVITATION_EXPIRED'
+  | 'INVITATION_USED'
+  | 'INVITATION_REVOKED'
+  | 'ALREADY_MEMBER'
+  | 'PARTNER_CODE_TAKEN';
+
+const badRequest = (field: string, message: string) => new AccessError('BAD_REQUEST', message, 400, { field });
+
+/** A partner a user may act for. */
+export interface PartnerChoice {
+  id: string;
+  code: string;
+  name: string;
+  roles: Role[];
+}
+
+/** A signed-in session: the gateway turns it into an access token plus this refresh token. */
+export interface SessionGrant {
+  userId: string;
+  sessionId: string;
+  partner: PartnerChoice;
+  /** Every partner the user belongs to (for a partner picker). */
+  partners: PartnerChoice[];
+  /** Shown once; only its hash is stored. Spent by the next refresh. */
+  refreshToken: string;
+}
+
+/** How long a session lasts at most, refreshes included. */
+export const SESSION_DAYS = 30;
+/** Failed password attempts per email allowed in {@link ATTEMPT_WINDOW_MINUTES} before sign-in is refused. */
+export const MAX_FAILED_ATTEMPTS = 5;
+export const ATTEMPT_WINDOW_MINUTES = 15;
+
+const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+async function partnersOf(executor: Db | Tx, userId: string): Promise<PartnerChoice[]> {
+  const rows = await executor
+    .select({ id: partners.id, code: partners.code, name: partners.name, roles: memberships.roles })
+    .from(memberships)
+    .innerJoin(partners, eq(partners.id, memberships.partnerId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(partners.code);
+  return rows.map((row) => ({ ...row, roles: knownRoles(row.roles) }));
+}
+
+/** Picks the partner a user acts for: the one asked for (id or code), or the only one. */
+function choosePartner(choices: PartnerChoice[], wanted: string | null | undefined): PartnerChoice {
+  if (choices.length === 0) {
+    throw new AccessError('NO_MEMBERSHIP', 'You are not a member of any partner. Ask a partner admin to invite you.', 403);
+  }
+  if (wanted) {
+    const chosen = choices.find((c) => c.id === wanted || c.code === wanted.trim().toUpperCase());
+    if (!chosen) {
+      throw new AccessError('NO_MEMBERSHIP', `You are not a member of ${wanted}.`, 403, { partners: choices.map((c) => c.code) });
+    }
+    return chosen;
+  }
+  if (choices.length > 1) {
+    throw new AccessError('PARTNER_REQUIRED', `You belong to several partners; say which one: ${choices.map((c) => c.code).join(', ')}.`, 400, {
+      partners: choices.map((c) => c.code),
+    });
+  }
+  return choices[0]!;
+}
+
+async function openSession(tx: Tx, userId: string, choices: PartnerChoice[], partner: PartnerChoice): Promise<SessionGrant> {
+  const [session] = await tx
+    .insert(sessions)
+    .values({ userId, partnerId: partner.id, expiresAt: sql`now() + make_interval(days => ${SESSION_DAYS})` })
+    .returning({ id: sessions.id });
+  const refreshToken = await issueRefreshToken(tx, session!.id);
+  return { userId, sessionId: session!.id, partner, partners: choices, refreshToken };
+}
+
+async function issueRefreshToken(tx: Tx, sessionId: string): Promise<string> {
+  const token = `rtr_${randomBytes(32).toString('base64url')}`;
+  await tx.insert(refreshTokens).values({ tokenHash: hashToken(token), sessionId });
+  return token;
+}
+
+/**
+ * Refuses when the email had {@link MAX_FAILED_ATTEMPTS} failures in the window, saying when to
+ * try again. Counts only failures since the last success.
+ */
+async function checkAttempts(tx: Tx, email: string): Promise<void> {
+  const [row] = await tx
+    .select({ failures: count(), oldest: min(signInAttempts.at) })
+    .from(signInAttempts)
+    .where(
+      and(
+        eq(signInAttempts.email, email),
+        eq(signInAttempts.succeeded, false),
+        gt(signInAttempts.at, sql`now() - make_interval(mins => ${ATTEMPT_WINDOW_MINUTES})`),
+        sql`${signInAttempts.at} > coalesce((select max(s.at) from catalog.sign_in_attempts s where s.email = ${email} and s.succeeded), '-infinity')`,
+      ),
+    );
+  if (row && row.failures >= MAX_FAILED_ATTEMPTS) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((new Date(row.oldest!).getTime() + ATTEMPT_WINDOW_MINUTES * 60_000 - Date.now()) / 1000));
+    throw new AccessError(
+      'TOO_MANY_ATTEMPTS',
+      `Too many failed sign-in attempts for this email. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s), or ask an admin to reset your password.`,
+      429,
+      { retryAfterSeconds },
+    );
+  }
+}
+
+/**
+ * Checks an email and password, rate-limited per email. Every attempt is recorded, also failed
+ * ones (which is why a failure is returned from the transaction and thrown after its commit).
+ */
+async function checkPassword(db: Db, emailInput: string, password: string): Promise<{ id: string; email: string }> {
+  const email = normaliseEmail(emailInput ?? '');
+  if (!email || typeof password !== 'string' || !password) throw badRequest('email', 'Send "email" and "password".');
+  const outcome = await db.transaction(async (tx) => {
+    await checkAttempts(tx, email);
+    const [user] = await tx.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, email));
+    const ok = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
+    await tx.insert(signInAttempts).values({ email, succeeded: ok });
+    return ok && user ? { id: user.id, email } : undefined;
+  });
+  if (!outcome) throw new AccessError('INVALID_CREDENTIALS', 'The email or password is wrong.', 401);
+  return outcome;
+}
+
+/** Email + password sign-in for one partner (`partner`: code or id; optional when the user has one). */
+export async function signIn(db: Db, input: { email: string; password: string; partner?: string | null }): Promise<SessionGrant> {
+  const user = await checkPassword(db, input.email, input.password);
+  return db.transaction(async (tx) => {
+    const choices = await partnersOf(tx, user.id);
+    return openSession(tx, user.id, choices, choosePartner(choices, input.partner));
+  });
+}
+
+/**
+ * Spends a refresh token and issues the next one of the same session (rotation). Presenting a
+ * token that was already spent means it leaked: the whole session is revoked.
+ */
+export async function refreshSession(db: Db, presented: string): Promise<SessionGrant> {
+  if (typeof presented !== 'string' || !presented) throw badRequest('refreshToken', 'Send "refreshToken".');
+  const result = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ token: refreshTokens, session: sessions })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(eq(refreshTokens.tokenHash, hashToken(presented)))
+      .for('update');
+    if (!row) return new AccessError('INVALID_REFRESH_TOKEN', 'This refresh token is not valid. Sign in again.', 401);
+    const { token, session } = row;
+    if (session.revokedAt) return new AccessError('SESSION_ENDED', 'This session has ended (signed out or password changed). Sign in again.', 401);
+    if (session.expiresAt <= new Date()) return new AccessError('SESSION_ENDED', `Sessions last ${SESSION_DAYS} days. Sign in again.`, 401);
+    if (token.spentAt) {
+      await revokeSessions(tx, eq(sessions.id, session.id), 'refresh token reused');
+      return new AccessError(
+        'REFRESH_TOKEN_REUSED',
+        'This refresh token was already used, so it may have leaked: the session has been ended. Sign in again.',
+        401,
+      );
+    }
+    const choices = await partnersOf(tx, session.userId);
+    const partner = choices.find((c) => c.id === session.partnerId);
+    if (!partner) {
+      await revokeSessions(tx, eq(sessions.id, session.id), 'membership removed');
+      return new AccessError('NO_MEMBERSHIP', 'You are no longer a member of this partner.', 403);
+    }
+    await tx.update(refreshTokens).set({ spentAt: sql`now()` }).where(eq(refreshTokens.tokenHash, token.tokenHash));
+    const refreshToken = await issueRefreshToken(tx, session.id);
+    return { userId: session.userId, sessionId: session.id, partner, partners: choices, refreshToken } satisfies SessionGrant;
+  });
+  if (result instanceof AccessError) throw result;
+  return result;
+}
+
+async function revokeSessions(tx: Tx, where: ReturnType<typeof eq>, reason: string): Promise<void> {
+  await tx.update(sessions).set({ revokedAt: sql`now()`, revokedReason: reason }).where(and(where, isNull(sessions.revokedAt)));
+}
+
+/** Ends the session a refresh token belongs to. Unknown tokens are ignored (signing out twice is fine). */
+export async function signOut(db: Db, presented: string): Promise<void> {
+  if (typeof presented !== 'string' || !presented) throw badRequest('refreshToken', 'Send "refreshToken".');
+  await db.transaction(async (tx) => {
+    const [row] = await tx.select({ sessionId: refreshTokens.sessionId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(presented)));
+    if (row) await revokeSessions(tx, eq(sessions.id, row.sessionId), 'signed out');
+  });
+}
+
+/** Changes a password (the current one is checked, rate-limited) and ends every session of the user. */
+export async function changePassword(db: Db, input: { email: string; currentPassword: string; newPassword: string }): Promise<void> {
+  const problem = typeof input.newPassword === 'string' ? passwordProblem(input.newPassword) : 'Send "newPassword".';
+  if (problem) throw badRequest('newPassword', problem);
+  const user = await checkPassword(db, input.email, input.currentPassword);
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, passwordChangedAt: sql`now()` }).where(eq(users.id, user.id));
+    await revokeSessions(tx, eq(sessions.userId, user.id), 'password changed');
+  });
+}
+
+/** What a request's credentials resolve to: the partner and the membership's roles. */
+export interface ResolvedAccess {
+  partnerId: string;
+  roles: Role[];
+}
+
+/**
+ * The partner and roles of a user for one request: the session (when given) must be live, and the
+ * roles come from the membership, never from the token. `partner` is an id or a code; without it
+ * the user must belong to exactly one partner.
+ */
+export async function resolveAccess(db: Db, request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess> {
+  if (request.sessionId) {
+    const [session] = await db
+      .select({ revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt })
+      .from(sessions)
+      .where(and(eq(sessions.id, request.sessionId), eq(sessions.userId, request.userId)));
+    if (!session || session.revokedAt || session.expiresAt <= new Date()) {
+      throw new AccessError('SESSION_ENDED', 'This session has ended (signed out or password changed). Sign in again.', 401);
+    }
+  }
+  const chosen = choosePartner(await partnersOf(db, request.userId), request.partner);
+  return { partnerId: chosen.id, roles: chosen.roles };
+}
+
+/** The user linked to an external identity provider's subject, if any. */
+export async function userIdForExternalSubject(db: Db, subject: string): Promise<string | undefined> {
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.externalSubject, subject));
+  return user?.id;
+}
+
+/**
+ * Calls `onChange(userId)` whenever a membership, session or external subject of a user changes
+ * (NOTIFY at commit, migration 0021), and `onChange(null)` after every (re)connection, when
+ * notifications may have been missed.
+ */
+export async function listenForAccessChanges(client: postgres.Sql, onChange: (userId: string | null) => void): Promise<() => Promise<void>> {
+  const { unlisten } = await client.listen(
+    'redthread_access',
+    (payload) => onChange(payload || null),
+    () => onChange(null),
+  );
+  return unlisten;
+}
+
+/** What a new partner is called and does. */
+export interface NewPartner {
+  code: string;
+  name: string;
+  kinds: ('CHANNEL' | 'TRADER' | 'SUPPLIER' | 'LOGISTICS')[];
+}
+
+/** Who redeems an invitation or becomes a partner's first admin. */
+export interface Redeemer {
+  /** For a new user: the password to sign in with. For an existing one: their current password. */
+  password?: string | null;
+  displayName?: string | null;
+  /** Set by the gateway from a verified identity-provider token instead of a password. */
+  externalSubject?: string | null;
+}
+
+/**
+ * Finds or creates the user with `email`. An existing user must prove it is them (password, or
+ * the same identity-provider subject); a new one needs a display name and an acceptable
+ * password (or an identity-provider subject).
+ */
+async function enrolUser(tx: Tx, email: string, who: Redeemer): Promise<{ id: string; created: boolean }> {
+  const [existing] = await tx.select().from(users).where(eq(users.email, email)).for('update');
+  if (existing) {
+    if (!who.externalSubject) await checkAttempts(tx, email);
+    const proven = who.externalSubject
+      ? existing.externalSubject === who.externalSubject
+      : Boolean(who.password && existing.passwordHash && (await verifyPassword(who.password, existing.passwordHash)));
+    if (!proven) {
+      throw new AccessError('INVALID_CREDENTIALS', `${email} already has a Redthread account: redeem with its current password.`, 401, { email });
+    }
+    return { id: existing.id, created: false };
+  }
+  const displayName = who.displayName?.trim();
+  if (!displayName || displayName.length > 200) throw badRequest('displayName', 'Send your name as "displayName" (1–200 characters).');
+  let passwordHash: string | null = null;
+  if (!who.externalSubject) {
+    const problem = typeof who.password === 'string' ? passwordProblem(who.password) : 'Choose a password ("password").';
+    if (problem) throw badRequest('password', problem);
+    passwordHash = await hashPassword(who.password!);
+  }
+  const [created] = await tx
+    .insert(users)
+    .values({ email, displayName, passwordHash, externalSubject: who.externalSubject ?? null })
+    .returning({ id: users.id });
+  return { id: created!.id, created: true };
+}
+
+/**
+ * Registers a partner with its first admin (`npm run partner:create`, and redeeming a partner
+ * invitation). Appends `partner.registered` and `access.member_added` for the new partner.
+ */
+export async function registerPartner(tx: Tx, partner: NewPartner, email: string, admin: Redeemer, by: string) {
+  const code = partner.code?.trim().toUpperCase() ?? '';
+  if (!/^[A-Z0-9][A-Z0-9-]{1,31}$/.test(code)) {
+    throw badRequest('partner.code', 'A partner code is 2–32 letters, digits or dashes, e.g. ACME-TEA; it is your public handle.');
+  }
+  const name = partner.name?.trim() ?? '';
+  if (!name || name.length > 200) throw badRequest('partner.name', 'The partner name must be 1–200 characters.');
+  if (partner.kinds.length === 0) throw badRequest('partner.kinds', 'Say what the partner is: CHANNEL, TRADER, SUPPLIER or LOGISTICS.');
+  const user = await enrolUser(tx, email, admin);
+  const [created] = await tx
+    .insert(partners)
+    .values({ code, name, kinds: [...new Set(partner.kinds)] })
+    .onConflictDoNothing({ target: partners.code })
+    .returning();
+  if (!created) throw new AccessError('PARTNER_CODE_TAKEN', `The partner code ${code} is taken. Choose another.`, 409, { field: 'partner.code' });
+  await tx.insert(memberships).values({ partnerId: created.id, userId: user.id, roles: ['admin'], createdBy: by });
+  const identity: Identity = { subject: `user:${user.id}`, partnerId: created.id, roles: ['admin'] };
+  await setTenant(tx, identity);
+  await appendEvent(tx, { topic: 'partner.registered', entityType: 'Partner', entityId: created.id, audience: [created.id], payload: { code, name, by } });
+  await appendEvent(tx, {
+    topic: 'access.member_added',
+    entityType: 'Member',
+    entityId: user.id,
+    audience: [created.id],
+    payload: { email, roles: ['admin'], by },
+  });
+  return { partner: created, userId: user.id, identity };
+}
+
+/** Input of {@link redeemInvitation}. */
+export interface RedeemInput extends Redeemer {
+  /** The invitation's secret. */
+  invitation: string;
+  /** Partner invitations: the new partner's code and name (the name defaults to the invitation's). */
+  partner?: { code: string; name?: string | null } | null;
+  /** Partner invitations with a link proposal: the invitee's product the proposal is made against. */
+  product?: { skuCode: string; name: string } | null;
+}
+
+/**
+ * Redeems an invitation in one transaction. A partner invitation registers the partner with the
+ * redeemer as first admin and, when a link proposal is attached, creates the redeemer's product
+ * and the issuer's proposal against it; a user invitation adds a membership to the issuer.
+ * Returns a session for the partner joined. Expired, used and revoked invitations are refused
+ * and change nothing.
+ */
+export async function redeemInvitation(db: Db, input: RedeemInput): Promise<SessionGrant> {
+  if (typeof input.invitation !== 'string' || !input.invitation) throw badRequest('invitation', 'Send the invitation secret as "invitation".');
+  try {
+    return await redeemInTransaction(db, input);
+  } catch (error) {
+    // A wrong password for an existing account counts against its sign-in attempts, like sign-in.
+    if (error instanceof AccessError && error.code === 'INVALID_CREDENTIALS' && typeof error.details['email'] === 'string') {
+      await db.insert(signInAttempts).values({ email: error.details['email'], succeeded: false });
+    }
+    throw error;
+  }
+}
+
+async function redeemInTransaction(db: Db, input: RedeemInput): Promise<SessionGrant> {
+  return db.transaction(async (tx) => {
+    const [invitation] = await tx.select().from(invitations).where(eq(invitations.tokenHash, hashInvitationSecret(input.invitation))).for('update');
+    if (!invitation) throw new AccessError('INVITATION_INVALID', 'This invitation is not valid. Check the link, or ask the partner who invited you for a new one.', 404);
+    const status = invitationStatus(invitation);
+    if (status === 'EXPIRED') throw new AccessError('INVITATION_EXPIRED', 'This invitation has expired. Ask the partner who invited you for a new one.', 410);
+    if (status === 'REDEEMED') throw new AccessError('INVITATION_USED', 'This invitation has already been used. Sign in instead, or ask for a new one.', 410);
+    if (status === 'REVOKED') throw new AccessError('INVITATION_REVOKED', 'This invitation was withdrawn by the partner who sent it.', 410);
+    const by = `invitation:${invitation.id}`;
+    let joined: { partnerId: string; userId: string };
+    if (invitation.kind === 'PARTNER') {
+      const registered = await registerPartner(
+        tx,
+        { code: input.partner?.code ?? '', name: input.partner?.name?.trim() || invitation.companyName || '', kinds: invitation.partnerKinds ?? [] },
+        invitation.email,
+        input,
+        by,
+      );
+      joined = { partnerId: registered.partner.id, userId: registered.userId };
+      if (invitation.proposalProductId) {
+        await attachProposal(tx, invitation, registered.identity, registered.partner.code, input.product);
+      }
+    } else {
+      const user = await enrolUser(tx, invitation.email, input);
+      const [added] = await tx
+        .insert(memberships)
+        .values({ partnerId: invitation.issuerPartnerId, userId: user.id, roles: invitation.roles ?? ['viewer'], createdBy: by })
+        .onConflictDoNothing()
+        .returning();
+      if (!added) throw new AccessError('ALREADY_MEMBER', `${invitation.email} is already a member of the inviting partner. Sign in instead.`, 409);
+      joined = { partnerId: invitation.issuerPartnerId, userId: user.id };
+    }
+    await tx
+      .update(invitations)
+      .set({ redeemedAt: sql`now()`, redeemedByUserId: joined.userId, redeemedPartnerId: joined.partnerId })
+      .where(eq(invitations.id, invitation.id));
+    await setTenant(tx, { subject: by, partnerId: invitation.issuerPartnerId, roles: ['admin'] });
+    await appendEvent(tx, {
+      topic: 'access.invitation_redeemed',
+      entityType: 'Invitation',
+      entityId: invitation.id,
+      audience: [invitation.issuerPartnerId],
+      payload: { kind: invitation.kind, email: invitation.email, partnerId: joined.partnerId },
+    });
+    if (invitation.kind === 'USER') {
+      await appendEvent(tx, {
+        topic: 'access.member_added',
+        entityType: 'Member',
+        entityId: joined.userId,
+        audience: [invitation.issuerPartnerId],
+        payload: { email: invitation.email, roles: invitation.roles, by },
+      });
+    }
+    const choices = await partnersOf(tx, joined.userId);
+    return openSession(tx, joined.userId, choices, choices.find((c) => c.id === joined.partnerId)!);
+  });
+}
+
+/** Creates the invitee's product and the issuer's link proposal against it (issuer's side as invited). */
+async function attachProposal(tx: Tx, invitation: typeof invitations.$inferSelect, invitee: Identity, inviteeCode: string, product: RedeemInput['product']) {
+  if (!product?.skuCode || !product.name) {
+    throw badRequest('product', 'This invitation proposes a product link: send the product you will link as "product": { "skuCode", "name" }.');
+  }
+  await setTenant(tx, invitee);
+  const created = await createProduct(tx, invitee, { skuCode: product.skuCode, name: product.name });
+  if ('errorCode' in created) throw badRequest('product', created.message);
+  const issuer: Identity = { subject: `invitation:${invitation.id}`, partnerId: invitation.issuerPartnerId, roles: ['admin'] };
+  await setTenant(tx, issuer);
+  const link = await proposeLink(tx, issuer, {
+    myProductId: invitation.proposalProductId!,
+    mySide: invitation.proposalSide as LinkSide,
+    counterpart: { partnerCode: inviteeCode, skuCode: created.skuCode },
+  });
+  if ('errorCode' in link) {
+    throw new AccessError('INVITATION_INVALID', `The link proposal attached to this invitation cannot be made: ${link.message} Ask the inviting partner for a new invitation.`, 409);
+  }
+}
