@@ -80,18 +80,21 @@ CREATE POLICY partners_auth_read ON catalog.partners FOR SELECT TO redthread_aut
 --> statement-breakpoint
 CREATE POLICY partners_auth_register ON catalog.partners FOR INSERT TO redthread_auth WITH CHECK (true);
 --> statement-breakpoint
--- The gateway caches resolved memberships for a few seconds; any change to a membership, a
+-- The gateway caches resolved memberships for a few seconds; any new, changed or removed membership, a
 -- session or a user's external subject tells it (at commit) to forget that user's entries.
 CREATE FUNCTION catalog.notify_access_changed() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
+  DECLARE
+    changed jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
   BEGIN
-    PERFORM pg_notify('redthread_access', CASE WHEN TG_TABLE_NAME = 'users' THEN OLD.id ELSE OLD.user_id END::text);
+    -- memberships and sessions name the user in user_id; users rows are the user.
+    PERFORM pg_notify('redthread_access', coalesce(changed ->> 'user_id', changed ->> 'id'));
     RETURN NULL;
   END
   $$;
 --> statement-breakpoint
-CREATE TRIGGER memberships_access_changed AFTER UPDATE OR DELETE ON catalog.memberships
+CREATE TRIGGER memberships_access_changed AFTER INSERT OR UPDATE OR DELETE ON catalog.memberships
   FOR EACH ROW EXECUTE FUNCTION catalog.notify_access_changed();
 --> statement-breakpoint
 CREATE TRIGGER sessions_access_changed AFTER UPDATE ON catalog.sessions

@@ -1,5 +1,6 @@
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, type Role } from '@redthread/kit';
 import type { OperationLimits } from '@redthread/gateway/limits';
+import type { ClientTokenConfig } from '@redthread/gateway/auth';
 import { DEFAULT_LIMITS, startPlatform, type RunningPlatform } from '../scripts/lib/platform';
 import { mintDevToken } from '../scripts/lib/tokens';
 import { demoPartnerId } from '../scripts/demo/world';
@@ -24,6 +25,8 @@ export interface TestPlatform {
   ): Promise<GraphQLResponse<Data>>;
   /** A client token for a demo partner. */
   tokenFor(code: string, roles?: Role[]): Promise<string>;
+  /** POSTs JSON to a sign-in endpoint (`/auth/sign-in`, ...) and returns the status and parsed body. */
+  auth<Body = Record<string, unknown>>(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Body; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,9 @@ export interface TestPlatformOptions {
   limits?: Partial<OperationLimits>;
   maxSubscriptionsPerConnection?: number;
   onQuery?: (query: string) => void;
+  /** Overrides of the client-token settings (a JWKS URL, dev tokens off). */
+  clientTokens?: Partial<ClientTokenConfig>;
+  accessCacheSeconds?: number;
 }
 
 /**
@@ -44,7 +50,8 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     workerDatabaseUrl: db.workerUrl,
     authDatabaseUrl: db.authUrl,
     port: 0,
-    clientTokens: { jwtSecret: DEV_JWT_SECRET },
+    clientTokens: { jwtSecret: DEV_JWT_SECRET, ...options.clientTokens },
+    ...(options.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: options.accessCacheSeconds }),
     internalSecret: DEV_INTERNAL_SECRET,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     maxBodyBytes: 100_000,
@@ -58,6 +65,15 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     gatewayUrl,
     query: (token, query, variables) => postGraphQL(gatewayUrl, token ? `Bearer ${token}` : undefined, query, variables),
     tokenFor: (code, roles) => mintDevToken({ partnerId: demoPartnerId(code), partnerCode: code, ...(roles ? { roles } : {}) }, DEV_JWT_SECRET),
+    auth: async (path, body, headers = {}) => {
+      const response = await fetch(`${platform.gateway.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : {}, headers: response.headers };
+    },
     close: () => platform.stop(),
   };
 }
