@@ -32,8 +32,10 @@ export interface ResolvedAccess {
 export interface AccessDirectory {
   signIn(input: { email: string; password: string; partner?: string | null }): Promise<SessionGrant>;
   refresh(refreshToken: string): Promise<SessionGrant>;
-  signOut(refreshToken: string): Promise<void>;
-  changePassword(input: { email: string; currentPassword: string; newPassword: string }): Promise<void>;
+  /** Returns the user whose session ended, if the token was known. */
+  signOut(refreshToken: string): Promise<string | undefined>;
+  /** Returns the user, every one of whose sessions ended. */
+  changePassword(input: { email: string; currentPassword: string; newPassword: string }): Promise<string>;
   redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null }): Promise<SessionGrant>;
   resolve(request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess>;
   userIdForExternalSubject(subject: string): Promise<string | undefined>;
@@ -47,6 +49,8 @@ export interface AccessRefusal {
   message: string;
   status: number;
   details?: Record<string, unknown>;
+  /** A user whose sessions the refusal ended (a replayed refresh token). */
+  endedSessionsOf?: string;
 }
 
 export function isAccessRefusal(error: unknown): error is AccessRefusal {

@@ -11,6 +11,13 @@ export const AUTH_BASE_PATH = '/auth';
 export interface AuthRouteOptions {
   directory: AccessDirectory;
   clientTokens: ClientTokenConfig;
+  /**
+   * Called when a request here changed a user's access (sign-out, password change, a replayed
+   * refresh token, a redeemed invitation), before answering: this gateway forgets the user's
+   * cached access at once, so the very next request sees the change. Other replicas learn it from
+   * the database's notification.
+   */
+  onAccessChanged: (userId: string) => void;
   logger: Logger;
 }
 
@@ -30,7 +37,7 @@ class BadRequest extends Error {}
  * Refusals answer `{ error: { code, message, ... } }` with 400, 401, 403, 404, 409, 410 or 429.
  */
 export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
-  const { directory, clientTokens, logger } = options;
+  const { directory, clientTokens, onAccessChanged, logger } = options;
   const identityProvider = clientTokens.jwksUrl ? createRemoteJWKSet(new URL(clientTokens.jwksUrl)) : undefined;
 
   const tokens = async (grant: SessionGrant) => ({
@@ -63,19 +70,26 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
     'sign-in': async (body) =>
       tokens(await directory.signIn({ email: text(body, 'email'), password: text(body, 'password'), partner: optionalText(body, 'partner') })),
     refresh: async (body) => tokens(await directory.refresh(text(body, 'refreshToken'))),
-    'sign-out': async (body) => directory.signOut(text(body, 'refreshToken')),
-    password: async (body) =>
-      directory.changePassword({
+    'sign-out': async (body) => {
+      const userId = await directory.signOut(text(body, 'refreshToken'));
+      if (userId) onAccessChanged(userId);
+    },
+    password: async (body) => {
+      const userId = await directory.changePassword({
         email: text(body, 'email'),
         currentPassword: text(body, 'currentPassword'),
         newPassword: text(body, 'newPassword'),
-      }),
+      });
+      onAccessChanged(userId);
+    },
     redeem: async (body, req) => {
-      if (identityProvider) {
-        const grant = await directory.redeem({ ...body, invitation: text(body, 'invitation'), password: null, externalSubject: await externalSubject(req) });
-        return { userId: grant.userId, partner: grant.partner, partners: grant.partners };
-      }
-      return tokens(await directory.redeem({ ...body, invitation: text(body, 'invitation'), externalSubject: null }));
+      const grant = await directory.redeem({
+        ...body,
+        invitation: text(body, 'invitation'),
+        ...(identityProvider ? { password: null, externalSubject: await externalSubject(req) } : { externalSubject: null }),
+      });
+      onAccessChanged(grant.userId);
+      return identityProvider ? { userId: grant.userId, partner: grant.partner, partners: grant.partners } : tokens(grant);
     },
   };
 
@@ -110,6 +124,7 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       } else if (error instanceof BodyTooLargeError) {
         sendJson(res, 413, { error: { code: 'BODY_TOO_LARGE', message: error.message } });
       } else if (isAccessRefusal(error)) {
+        if (error.endedSessionsOf) onAccessChanged(error.endedSessionsOf);
         const retryAfter = error.details?.['retryAfterSeconds'];
         if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
         logger.info({ route: name, code: error.code, status: error.status }, 'auth request refused');

@@ -24,7 +24,7 @@ import { AUTH_BASE_PATH, authRoutes } from './auth-routes';
 import { operationLimitsPlugin, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
 import { FederatedSubscriptions } from './subscriptions/federated';
-import { serveGatewaySubscriptions } from './subscriptions/server';
+import { serveGatewaySubscriptions, type GatewaySubscriptions } from './subscriptions/server';
 import { graphiqlRoutes, pageBundle, usesDevelopmentSecret, type GraphiQLOptions } from './graphiql';
 import { WAREHOUSE_BASE_PATH, warehouseRoutes } from './warehouse';
 
@@ -84,8 +84,19 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
     private readonly subgraphName: string,
     private readonly secret: Uint8Array,
+    private readonly onAccessChanged: (userId: string) => void,
   ) {
     super(config);
+  }
+
+  /**
+   * A committed mutation that changed members' access (`extensions.accessChanged`): forget their
+   * cached access before the client gets the answer, so its next request sees the change.
+   */
+  override async didReceiveResponse({ response }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
+    const changed = response.extensions?.['accessChanged'];
+    if (Array.isArray(changed)) for (const userId of changed) if (typeof userId === 'string') this.onAccessChanged(userId);
+    return response;
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -111,7 +122,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = options.logger ?? createLogger('gateway');
   const internalSecret = secretKey(options.internalSecret);
   const accessCache = new AccessCache((options.accessCacheSeconds ?? 30) * 1000);
-  const stopAccessListener = await options.access?.listen((userId) => accessCache.forget(userId));
+  let subscriptions: GatewaySubscriptions | undefined;
+  /** A user's access changed (or everyone's, `null`): forget what is cached, recheck live connections. */
+  const accessChanged = (userId: string | null) => {
+    accessCache.forget(userId);
+    if (userId) {
+      subscriptions?.revalidate(`user:${userId}`).catch((error: unknown) => log.error({ err: error }, 'rechecking subscriptions failed'));
+    }
+  };
+  const stopAccessListener = await options.access?.listen(accessChanged);
   const verifyBearerToken = clientTokenVerifier(
     options.clientTokens,
     options.access ? { directory: options.access, cache: accessCache } : undefined,
@@ -134,7 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const supergraphSdl = composeSupergraph(options.subgraphs);
   const dataSources = Object.fromEntries(
-    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret)]),
+    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret, (userId) => accessChanged(userId))]),
   );
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -174,7 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const serveWarehouse = warehouseRoutes({ files: pages, logger: log.child({ route: 'warehouse' }) });
   const serveAuth = options.access
-    ? authRoutes({ directory: options.access, clientTokens: options.clientTokens, logger: log.child({ route: 'auth' }) })
+    ? authRoutes({ directory: options.access, clientTokens: options.clientTokens, onAccessChanged: accessChanged, logger: log.child({ route: 'auth' }) })
     : undefined;
 
   const http = createServer((req, res) => {
@@ -229,7 +248,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       } else res.end();
     });
   });
-  const stopSubscriptions = serveGatewaySubscriptions(http, {
+  subscriptions = serveGatewaySubscriptions(http, {
     federated: new FederatedSubscriptions({
       supergraphSdl,
       subgraphUrls: Object.fromEntries(options.subgraphs.map(({ name, url }) => [name, url])),
@@ -249,7 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     graphqlUrl: `${running.url}/graphql`,
     graphiqlUrl: `${running.url}/graphiql`,
     close: async () => {
-      await stopSubscriptions();
+      await subscriptions.close();
       await stopAccessListener?.();
       await running.close();
       await server.stop();

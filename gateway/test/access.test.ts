@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { postGraphQL, startTestPlatform, type TestPlatform } from '../../test/platform';
 import { DEMO_PASSWORD } from '../../scripts/demo/world';
@@ -174,6 +176,31 @@ describe('users and roles, through the gateway', () => {
     const log = await gql<{ accessLog: { edges: { node: { topic: string; entityId: string } }[] } }>(admin.accessToken, '{ accessLog(first: 10) { edges { node { topic entityId actor } } } }');
     const topics = log.data!.accessLog.edges.filter((e) => e.node.entityId === clerk.userId).map((e) => e.node.topic);
     expect(topics).toEqual(['access.member_removed', 'access.member_roles_changed', 'access.member_added']);
+  });
+
+  it('closes a removed member’s live subscription with 4403', async () => {
+    const admin = await signIn('admin@shop-a.example');
+    const secret = await inviteUser(admin.accessToken, 'screen@shop-a.example', ['warehouse']);
+    const screen = (await api.auth<Tokens>('/auth/redeem', { invitation: secret, password: 'screen password', displayName: 'Screen' })).body;
+    const client = createClient({
+      url: api.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${screen.accessToken}` },
+    });
+    try {
+      const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+      const ended = new Promise<{ code?: number; reason?: string }>((resolve) =>
+        client.subscribe({ query: 'subscription { orderChanged { cursor } }' }, { next: () => {}, error: (e) => resolve(e as never), complete: () => resolve({}) }),
+      );
+      await connected;
+      await gql(admin.accessToken, `mutation($u: ID!) { removeMember(userId: $u) { __typename } }`, { u: screen.userId });
+      const closed = await ended;
+      expect(closed.code).toBe(4403);
+      expect(closed.reason).toMatch(/no longer a member|not a member/i);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('the last admin can neither be demoted nor removed', async () => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeJwt } from 'jose';
 import { ErrorCode, bearerToken, type Identity, type Logger } from '@redthread/kit';
 import { limitViolation, measureOperation, type OperationLimits } from '../limits';
@@ -23,6 +23,8 @@ export interface GatewaySubscriptionOptions {
 
 type ConnectionState = {
   identity?: Identity;
+  /** The credentials the connection was opened with, to check them again when access changes. */
+  credentials?: { authorization: string | undefined; partner: string | undefined };
   upstreams?: UpstreamPool;
   active?: Set<string>;
   expiry?: NodeJS.Timeout;
@@ -35,9 +37,11 @@ type ConnectionState = {
  * subscriptions; each operation passes the same limits as over HTTP; each subscription is executed
  * as a federated subscription under the subscriber's identity.
  */
-export function serveGatewaySubscriptions(http: Server, options: GatewaySubscriptionOptions): () => Promise<void> {
+export function serveGatewaySubscriptions(http: Server, options: GatewaySubscriptionOptions): GatewaySubscriptions {
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
   const log = options.logger.child({ component: 'gateway.subscriptions' });
+  /** Open connections by the subject they act for. */
+  const bySubject = new Map<string, Set<ConnectionState & { socket: WebSocket }>>();
   const server = useServer<Record<string, unknown>, ConnectionState>(
     {
       schema: options.federated.apiSchema,
@@ -46,9 +50,14 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
         // "Bearer <jwt>", "ApiKey <key>", or a bare JWT.
         const authorization = typeof raw === 'string' ? (/^\S+\s+\S/.test(raw.trim()) ? raw : `Bearer ${raw}`) : undefined;
         try {
-          const partner = ctx.connectionParams?.['partner'];
-          const identity = await options.verifyClientToken(authorization, typeof partner === 'string' ? partner : undefined);
+          const rawPartner = ctx.connectionParams?.['partner'];
+          const partner = typeof rawPartner === 'string' ? rawPartner : undefined;
+          const identity = await options.verifyClientToken(authorization, partner);
           ctx.extra.identity = identity;
+          ctx.extra.credentials = { authorization, partner };
+          let open = bySubject.get(identity.subject);
+          if (!open) bySubject.set(identity.subject, (open = new Set()));
+          open.add(ctx.extra);
           ctx.extra.upstreams = options.federated.upstreams(identity);
           ctx.extra.active = new Set();
           const jwt = bearerToken(authorization);
@@ -64,6 +73,11 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
       },
       onClose: async (ctx) => {
         clearTimeout(ctx.extra.expiry);
+        const subject = ctx.extra.identity?.subject;
+        if (subject) {
+          bySubject.get(subject)?.delete(ctx.extra);
+          if (bySubject.get(subject)?.size === 0) bySubject.delete(subject);
+        }
         await ctx.extra.upstreams?.dispose();
       },
       onSubscribe: (ctx, id, payload) => {
@@ -129,8 +143,39 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
     },
     wss,
   );
-  return async () => {
-    await server.dispose();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  return {
+    close: async () => {
+      await server.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+    revalidate: async (subject) => {
+      for (const connection of bySubject.get(subject) ?? []) {
+        const { authorization, partner } = connection.credentials!;
+        let reason: string | undefined;
+        try {
+          const now = await options.verifyClientToken(authorization, partner);
+          const before = connection.identity!;
+          if (now.partnerId !== before.partnerId || [...now.roles].sort().join() !== [...before.roles].sort().join()) {
+            reason = 'Your roles changed: reconnect to subscribe with them';
+          }
+        } catch (error) {
+          reason = error instanceof GraphQLError ? error.message : 'Your access has ended';
+        }
+        if (reason) {
+          log.info({ subject, reason }, 'closing a subscription connection whose access changed');
+          connection.socket.close(CLOSE_FORBIDDEN, reason.slice(0, 120));
+        }
+      }
+    },
   };
+}
+
+/** The running graphql-ws endpoint. */
+export interface GatewaySubscriptions {
+  close(): Promise<void>;
+  /**
+   * Checks the credentials of `subject`'s open connections again (after a role change, removal or
+   * sign-out) and closes those that are refused now, or would act with other roles, with 4403.
+   */
+  revalidate(subject: string): Promise<void>;
 }

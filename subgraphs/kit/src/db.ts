@@ -72,6 +72,12 @@ export async function inTenantTransaction<T>(db: Db, identity: Identity, work: (
  * commits or rolls it back once the response is known.
  */
 export class RequestTransaction {
+  /**
+   * Users whose access (roles, membership) this transaction changes. Once it has committed, the
+   * response tells the gateway in `extensions.accessChanged`, so that the gateway forgets their
+   * cached access before the caller can send another request.
+   */
+  readonly accessChangedFor = new Set<string>();
   #tx: Promise<Tx> | undefined;
   #settle: ((commit: boolean) => void) | undefined;
   #finished: Promise<unknown> | undefined;

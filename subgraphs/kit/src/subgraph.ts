@@ -159,6 +159,10 @@ function transactionPlugin(log: Logger): ApolloServerPlugin<RequestContext<unkno
           const clean = body.kind === 'single' && !body.singleResult.errors?.length;
           try {
             await contextValue.transaction.end(clean);
+            const accessChanged = [...contextValue.transaction.accessChangedFor];
+            if (clean && accessChanged.length && body.kind === 'single') {
+              body.singleResult.extensions = { ...body.singleResult.extensions, accessChanged };
+            }
           } catch (error) {
             log.error({ err: error, requestId: contextValue.requestId }, 'transaction commit failed');
             if (body.kind === 'single') {

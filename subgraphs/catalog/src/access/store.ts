@@ -23,6 +23,8 @@ export class AccessError extends Error {
     message: string,
     readonly status: number,
     readonly details: Record<string, unknown> = {},
+    /** A user whose sessions this refusal ended (the gateway forgets their cached access at once). */
+    readonly endedSessionsOf?: string,
   ) {
     super(message);
     this.name = 'AccessError';
@@ -196,13 +198,15 @@ export async function refreshSession(db: Db, presented: string): Promise<Session
         'REFRESH_TOKEN_REUSED',
         'This refresh token was already used, so it may have leaked: the session has been ended. Sign in again.',
         401,
+        {},
+        session.userId,
       );
     }
     const choices = await partnersOf(tx, session.userId);
     const partner = choices.find((c) => c.id === session.partnerId);
     if (!partner) {
       await revokeSessions(tx, eq(sessions.id, session.id), 'membership removed');
-      return new AccessError('NO_MEMBERSHIP', 'You are no longer a member of this partner.', 403);
+      return new AccessError('NO_MEMBERSHIP', 'You are no longer a member of this partner.', 403, {}, session.userId);
     }
     await tx.update(refreshTokens).set({ spentAt: sql`now()` }).where(eq(refreshTokens.tokenHash, token.tokenHash));
     const refreshToken = await issueRefreshToken(tx, session.id);
@@ -216,17 +220,25 @@ async function revokeSessions(tx: Tx, where: ReturnType<typeof eq>, reason: stri
   await tx.update(sessions).set({ revokedAt: sql`now()`, revokedReason: reason }).where(and(where, isNull(sessions.revokedAt)));
 }
 
-/** Ends the session a refresh token belongs to. Unknown tokens are ignored (signing out twice is fine). */
-export async function signOut(db: Db, presented: string): Promise<void> {
+/**
+ * Ends the session a refresh token belongs to and returns its user. Unknown tokens are ignored
+ * (signing out twice is fine).
+ */
+export async function signOut(db: Db, presented: string): Promise<string | undefined> {
   if (typeof presented !== 'string' || !presented) throw badRequest('refreshToken', 'Send "refreshToken".');
-  await db.transaction(async (tx) => {
-    const [row] = await tx.select({ sessionId: refreshTokens.sessionId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(presented)));
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ sessionId: refreshTokens.sessionId, userId: sessions.userId })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(eq(refreshTokens.tokenHash, hashToken(presented)));
     if (row) await revokeSessions(tx, eq(sessions.id, row.sessionId), 'signed out');
+    return row?.userId;
   });
 }
 
-/** Changes a password (the current one is checked, rate-limited) and ends every session of the user. */
-export async function changePassword(db: Db, input: { email: string; currentPassword: string; newPassword: string }): Promise<void> {
+/** Changes a password (the current one is checked, rate-limited), ends every session of the user and returns the user. */
+export async function changePassword(db: Db, input: { email: string; currentPassword: string; newPassword: string }): Promise<string> {
   const problem = typeof input.newPassword === 'string' ? passwordProblem(input.newPassword) : 'Send "newPassword".';
   if (problem) throw badRequest('newPassword', problem);
   const user = await checkPassword(db, input.email, input.currentPassword);
@@ -235,6 +247,7 @@ export async function changePassword(db: Db, input: { email: string; currentPass
     await tx.update(users).set({ passwordHash, passwordChangedAt: sql`now()` }).where(eq(users.id, user.id));
     await revokeSessions(tx, eq(sessions.userId, user.id), 'password changed');
   });
+  return user.id;
 }
 
 /** What a request's credentials resolve to: the partner and the membership's roles. */

@@ -18,6 +18,12 @@ import {
   type InviteUserInput,
 } from '../services/members';
 
+/** Notes a member whose access a mutation changed, so that the gateway forgets its cache of them on commit. */
+function accessChanged<Result extends object>(ctx: CatalogContext, result: Result): Result {
+  if ('userId' in result && typeof result.userId === 'string') ctx.transaction.accessChangedFor.add(result.userId);
+  return result;
+}
+
 const resultType = (success: string) => ({ __resolveType: (value: { __typename?: string }) => value.__typename ?? success });
 
 /** API keys, invitations, members and the access log (issue 9). Roles are in ../permissions. */
@@ -38,8 +44,9 @@ export const accessMutations = {
   inviteUser: async (_: unknown, a: { input: InviteUserInput }, ctx: CatalogContext) => inviteUser(await ctx.tx(), ctx.identity, a.input),
   revokeInvitation: async (_: unknown, a: { id: string }, ctx: CatalogContext) => revokeInvitation(await ctx.tx(), ctx.identity, a.id),
   changeMemberRoles: async (_: unknown, a: { userId: string; roles: string[] }, ctx: CatalogContext) =>
-    changeMemberRoles(await ctx.tx(), ctx.identity, a.userId, a.roles),
-  removeMember: async (_: unknown, a: { userId: string }, ctx: CatalogContext) => removeMember(await ctx.tx(), ctx.identity, a.userId),
+    accessChanged(ctx, await changeMemberRoles(await ctx.tx(), ctx.identity, a.userId, a.roles)),
+  removeMember: async (_: unknown, a: { userId: string }, ctx: CatalogContext) =>
+    accessChanged(ctx, await removeMember(await ctx.tx(), ctx.identity, a.userId)),
 };
 
 export const accessTypes = {
