@@ -74,6 +74,12 @@ ALTER TABLE catalog.sign_in_attempts FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
 CREATE POLICY sign_in_attempts_auth ON catalog.sign_in_attempts FOR ALL TO redthread_auth USING (true) WITH CHECK (true);
 --> statement-breakpoint
+-- A partner that registered through an invitation is visible to the invitation's issuer (id,
+-- code, name), like a linked partner, whether or not a link proposal was attached.
+CREATE POLICY partners_invited_read ON catalog.partners FOR SELECT TO redthread_app
+  USING (EXISTS (SELECT 1 FROM catalog.invitations i
+                 WHERE i.redeemed_partner_id = partners.id AND i.issuer_partner_id = app.current_partner_id()));
+--> statement-breakpoint
 -- Registering a partner (invitation redemption, `npm run partner:create`) and listing a user's
 -- partners at sign-in.
 CREATE POLICY partners_auth_read ON catalog.partners FOR SELECT TO redthread_auth USING (true);

@@ -126,6 +126,9 @@ async function issueRefreshToken(tx: Tx, sessionId: string): Promise<string> {
  * try again. Counts only failures since the last success.
  */
 async function checkAttempts(tx: Tx, email: string): Promise<void> {
+  // One password check per email at a time: guesses sent at once must not all pass the count
+  // before any of them has recorded its failure.
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sign-in:${email}`}))`);
   const [row] = await tx
     .select({ failures: count(), oldest: min(signInAttempts.at) })
     .from(signInAttempts)
@@ -448,7 +451,7 @@ async function redeemInTransaction(db: Db, input: RedeemInput): Promise<SessionG
       entityType: 'Invitation',
       entityId: invitation.id,
       audience: [invitation.issuerPartnerId],
-      payload: { kind: invitation.kind, email: invitation.email, partnerId: joined.partnerId },
+      payload: { kind: invitation.kind, email: invitation.email, partnerId: joined.partnerId, by: `user:${joined.userId}` },
     });
     if (invitation.kind === 'USER') {
       await appendEvent(tx, {
