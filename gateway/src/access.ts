@@ -1,27 +1,4 @@
-import type { Role } from '@redthread/kit';
-
-/** A partner a signed-in user may act for, with the membership's roles. */
-export interface PartnerChoice {
-  id: string;
-  code: string;
-  name: string;
-  roles: readonly Role[];
-}
-
-/** A new or refreshed session (see the catalog's access store). */
-export interface SessionGrant {
-  userId: string;
-  sessionId: string;
-  partner: PartnerChoice;
-  partners: PartnerChoice[];
-  refreshToken: string;
-}
-
-/** The partner and roles a request acts with, resolved from the user's membership. */
-export interface ResolvedAccess {
-  partnerId: string;
-  roles: readonly Role[];
-}
+import type { ResolvedAccess, SessionGrant } from '@redthread/kit';
 
 /**
  * Users, memberships and sessions, as the gateway needs them. Implemented over the database by

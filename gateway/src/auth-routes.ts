@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, bearerToken, readBody, sendJson, type Logger } from '@redthread/kit';
+import { BodyTooLargeError, bearerToken, readBody, sendJson, type Logger, type SessionGrant } from '@redthread/kit';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ACCESS_TOKEN_TTL_SECONDS, mintAccessToken, type ClientTokenConfig } from './auth';
-import { isAccessRefusal, type AccessDirectory, type SessionGrant } from './access';
+import { isAccessRefusal, type AccessDirectory } from './access';
 
 /** Where the sign-in endpoints live. */
 export const AUTH_BASE_PATH = '/auth';
@@ -40,15 +40,18 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
   const { directory, clientTokens, onAccessChanged, logger } = options;
   const identityProvider = clientTokens.jwksUrl ? createRemoteJWKSet(new URL(clientTokens.jwksUrl)) : undefined;
 
-  const tokens = async (grant: SessionGrant) => ({
-    accessToken: await mintAccessToken(grant, clientTokens.jwtSecret),
-    tokenType: 'Bearer',
-    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-    refreshToken: grant.refreshToken,
-    userId: grant.userId,
-    partner: grant.partner,
-    partners: grant.partners,
-  });
+  const tokens = async (grant: SessionGrant) => {
+    logger.info({ userId: grant.userId, partnerId: grant.partner.id, sessionId: grant.sessionId }, 'session tokens issued');
+    return {
+      accessToken: await mintAccessToken(grant, clientTokens.jwtSecret),
+      tokenType: 'Bearer',
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      refreshToken: grant.refreshToken,
+      userId: grant.userId,
+      partner: grant.partner,
+      partners: grant.partners,
+    };
+  };
 
   const externalSubject = async (req: IncomingMessage): Promise<string> => {
     const token = bearerToken(req.headers.authorization);

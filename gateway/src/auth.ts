@@ -1,7 +1,7 @@
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { ErrorCode, ROLES, requestError, bearerToken, secretKey, type Identity } from '@redthread/kit';
-import { AccessCache, isAccessRefusal, type AccessDirectory, type ResolvedAccess, type SessionGrant } from './access';
+import { ErrorCode, ROLES, requestError, bearerToken, secretKey, type Identity, type ResolvedAccess, type SessionGrant } from '@redthread/kit';
+import { AccessCache, isAccessRefusal, type AccessDirectory } from './access';
 
 /** How client tokens are verified: a shared HS256 secret, or a JWKS (RS256/ES256). */
 export interface ClientTokenConfig {

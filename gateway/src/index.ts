@@ -31,7 +31,7 @@ import { WAREHOUSE_BASE_PATH, warehouseRoutes } from './warehouse';
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
 export { loadGatewayEnv, SUBGRAPH_NAMES, type GatewayEnv } from './env';
 export type { DevToken, GraphiQLOptions } from './graphiql';
-export type { AccessDirectory, PartnerChoice, ResolvedAccess, SessionGrant } from './access';
+export type { AccessDirectory } from './access';
 
 /** What the gateway keeps per request. Never contains anything a client sent except the verified identity. */
 export interface GatewayContext {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { DEV_JWT_SECRET, connectDatabase, type Database } from '@redthread/kit';
+import { DEV_JWT_SECRET, connectDatabase, type Database, type SessionGrant } from '@redthread/kit';
 import { freshDatabase, type TestDatabase } from '../../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../../test/platform';
 import { mintDevToken } from '../../../scripts/lib/tokens';
@@ -17,7 +17,6 @@ import {
   signOut,
   type AccessErrorCode,
   type RedeemInput,
-  type SessionGrant,
 } from '../src/access/store';
 
 /**

@@ -7,6 +7,7 @@ export * from './env';
 export * from './logger';
 export * from './errors';
 export * from './identity';
+export * from './access';
 export * from './db';
 export * from './events';
 export * from './connection';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, count, eq, gt, isNull, min, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { invitations, memberships, partners, refreshTokens, sessions, signInAttempts, users } from '@redthread/schema';
-import { appendEvent, setTenant, type Db, type Identity, type Role, type Tx } from '@redthread/kit';
+import { appendEvent, setTenant, type Db, type Identity, type PartnerChoice, type ResolvedAccess, type SessionGrant, type Tx } from '@redthread/kit';
 import { createProduct } from '../services/products';
 import { proposeLink, type LinkSide } from '../services/links';
 import { hashInvitationSecret, invitationStatus } from '../services/members';
@@ -48,25 +48,6 @@ export type AccessErrorCode =
   | 'PARTNER_CODE_TAKEN';
 
 const badRequest = (field: string, message: string) => new AccessError('BAD_REQUEST', message, 400, { field });
-
-/** A partner a user may act for. */
-export interface PartnerChoice {
-  id: string;
-  code: string;
-  name: string;
-  roles: Role[];
-}
-
-/** A signed-in session: the gateway turns it into an access token plus this refresh token. */
-export interface SessionGrant {
-  userId: string;
-  sessionId: string;
-  partner: PartnerChoice;
-  /** Every partner the user belongs to (for a partner picker). */
-  partners: PartnerChoice[];
-  /** Shown once; only its hash is stored. Spent by the next refresh. */
-  refreshToken: string;
-}
 
 /** How long a session lasts at most, refreshes included. */
 export const SESSION_DAYS = 30;
@@ -251,12 +232,6 @@ export async function changePassword(db: Db, input: { email: string; currentPass
     await revokeSessions(tx, eq(sessions.userId, user.id), 'password changed');
   });
   return user.id;
-}
-
-/** What a request's credentials resolve to: the partner and the membership's roles. */
-export interface ResolvedAccess {
-  partnerId: string;
-  roles: Role[];
 }
 
 /**
