@@ -406,6 +406,13 @@ export class World {
   }
 
   /** The id of a demo product by owner and SKU code (setup only). */
+  /** The id of a demo partner's first own warehouse (where its purchase orders are delivered). */
+  async warehouseId(owner: Code): Promise<string> {
+    const [row] = await this.admin`select id from inventory.warehouses where owner_partner_id = ${PARTNER[owner]} and kind = 'OWN' order by priority, code limit 1`;
+    if (!row) throw new Error(`${owner} has no own warehouse in the demo world`);
+    return row['id'] as string;
+  }
+
   async productId(owner: Code, skuCode: string): Promise<string> {
     const key = `${owner}/${skuCode}`;
     let id = this.#productIds.get(key);

@@ -4,21 +4,24 @@ import { APPROVED_STATUSES, PARTNER, World, eur, lastEntry, ok, type Order } fro
 
 /**
  * Purchase orders (orders issue): createPurchaseOrder from a linked upstream supplier into one of
- * the buyer's warehouses (any UUID for now) → DRAFT; submitPurchaseOrder → PENDING_ACCEPTANCE;
+ * the buyer's own warehouses → DRAFT; submitPurchaseOrder → PENDING_ACCEPTANCE;
  * the supplier accepts (or rejects) and ships; the buyer confirms delivery.
  */
 
 let w: World;
-const WAREHOUSE: string = randomUUID();
+/** The buyers' own warehouses, where their purchase orders are delivered. */
+const WAREHOUSE = { 'TRADER-B': '', 'SHOP-A': '' };
 
 beforeAll(async () => {
   w = await World.start();
+  WAREHOUSE['TRADER-B'] = await w.warehouseId('TRADER-B');
+  WAREHOUSE['SHOP-A'] = await w.warehouseId('SHOP-A');
 });
 afterAll(async () => {
   await w?.close();
 });
 
-async function draft(as: 'TRADER-B' | 'SHOP-A', lines: [string, number][], warehouseId = WAREHOUSE) {
+async function draft(as: 'TRADER-B' | 'SHOP-A', lines: [string, number][], warehouseId = WAREHOUSE[as]) {
   const input = { warehouseId, lines: await Promise.all(lines.map(async ([sku, quantity]) => ({ productId: await w.productId(as, sku), quantity }))) };
   return w.mutate(as, 'createPurchaseOrder', { input });
 }
@@ -33,7 +36,7 @@ describe('a purchase from TRADER-B to SUPPLIER-C', () => {
       status: 'DRAFT',
       seller: { id: PARTNER['SUPPLIER-C'] },
       buyer: { id: PARTNER['TRADER-B'] },
-      warehouseId: WAREHOUSE,
+      warehouseId: WAREHOUSE['TRADER-B'],
       total: eur(10 * 300 + 4 * 500),
       customer: null,
       channel: null,
@@ -56,7 +59,7 @@ describe('a purchase from TRADER-B to SUPPLIER-C', () => {
     expect(await w.mutate('TRADER-B', 'submitPurchaseOrder', { id: po.id })).toMatchObject({ __typename: 'InvalidOrderTransition', from: 'PENDING_ACCEPTANCE' });
     expect(await w.mutate('SUPPLIER-C', 'submitPurchaseOrder', { id: po.id })).toMatchObject({ __typename: 'NotPermittedForRoleInOrder' });
     expect(await w.mutate('TRADER-B', 'acceptDistributionOrder', { id: po.id })).toMatchObject({ __typename: 'NotPermittedForRoleInOrder' });
-    expect(await w.visibleOrder('SUPPLIER-C', po.id)).toMatchObject({ status: 'PENDING_ACCEPTANCE', total: eur(5000), warehouseId: WAREHOUSE });
+    expect(await w.visibleOrder('SUPPLIER-C', po.id)).toMatchObject({ status: 'PENDING_ACCEPTANCE', total: eur(5000), warehouseId: WAREHOUSE['TRADER-B'] });
   });
 
   it('is accepted by the supplier, who ships it from its own stock; the buyer confirms delivery', async () => {
@@ -94,9 +97,12 @@ describe('drafting', () => {
       [draft('TRADER-B', [['B-TEA-GRN', 1], ['B-MUG-CER', 1]]), 'lines[1].productId'],
       [draft('TRADER-B', [['B-TEA-GRN', 0]]), 'lines[0].quantity'],
       [draft('TRADER-B', [['B-TEA-GRN', 1]], 'warehouse-1'), 'warehouseId'],
+      // Another partner's warehouse answers like one that does not exist.
+      [draft('TRADER-B', [['B-TEA-GRN', 1]], WAREHOUSE['SHOP-A']), 'warehouseId'],
+      [draft('TRADER-B', [['B-TEA-GRN', 1]], randomUUID()), 'warehouseId'],
       [draft('TRADER-B', []), 'lines'],
       // SUPPLIER-C's product, visible to TRADER-B through the link, is not TRADER-B's to buy.
-      [w.mutate('TRADER-B', 'createPurchaseOrder', { input: { warehouseId: WAREHOUSE, lines: [{ productId: await w.productId('SUPPLIER-C', 'C-GT-100'), quantity: 1 }] } }), 'lines[0].productId'],
+      [w.mutate('TRADER-B', 'createPurchaseOrder', { input: { warehouseId: WAREHOUSE['TRADER-B'], lines: [{ productId: await w.productId('SUPPLIER-C', 'C-GT-100'), quantity: 1 }] } }), 'lines[0].productId'],
     ];
     for (const [result, field] of cases) expect(await result, field).toMatchObject({ __typename: 'InvalidOrderInput', errorCode: 'INVALID_INPUT', field });
     expect((await w.listedOrders('TRADER-B', { kind: ['PURCHASE'], status: ['DRAFT'] }))).toHaveLength(0);
@@ -147,6 +153,6 @@ describe('a purchase from a trader whose product is linked further up', () => {
     expect(upstream).toMatchObject({ seller: { id: PARTNER['SUPPLIER-C'] }, buyer: { id: PARTNER['TRADER-B'] }, parentOrder: null, total: eur(6 * 300) });
     expect(upstream.lines.map((l) => [l.product.skuCode, l.quantity])).toEqual([['C-GT-100', 6]]);
     // SUPPLIER-C drop-ships to SHOP-A's warehouse: the order must say where that is.
-    expect(upstream.shipTo !== null || upstream.warehouseId === WAREHOUSE, `destination of ${JSON.stringify({ shipTo: upstream.shipTo, warehouseId: upstream.warehouseId })}`).toBe(true);
+    expect(upstream.shipTo !== null || upstream.warehouseId === WAREHOUSE['SHOP-A'], `destination of ${JSON.stringify({ shipTo: upstream.shipTo, warehouseId: upstream.warehouseId })}`).toBe(true);
   });
 });

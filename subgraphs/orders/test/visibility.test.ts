@@ -41,9 +41,9 @@ beforeAll(async () => {
   const accepted = ok(await w.mutate('TRADER-B', 'acceptDistributionOrder', { id: ids.DO1 }));
   ids.DO2 = accepted.childOrders[0]!.id;
   ids.SO2 = (await w.salesOrder('SHOP-A', { lines: [['A-GFT-001', 1, 990]] })).id;
-  const poAb = ok(await w.mutate('SHOP-A', 'createPurchaseOrder', { input: { warehouseId: randomUUID(), lines: [{ productId: await w.productId('SHOP-A', 'A-MUG-001'), quantity: 3 }] } }));
+  const poAb = ok(await w.mutate('SHOP-A', 'createPurchaseOrder', { input: { warehouseId: await w.warehouseId('SHOP-A'), lines: [{ productId: await w.productId('SHOP-A', 'A-MUG-001'), quantity: 3 }] } }));
   ids.POab = ok(await w.mutate('SHOP-A', 'submitPurchaseOrder', { id: poAb.id })).id;
-  const poBc = ok(await w.mutate('TRADER-B', 'createPurchaseOrder', { input: { warehouseId: randomUUID(), lines: [{ productId: await w.productId('TRADER-B', 'B-TEA-BLK'), quantity: 5 }] } }));
+  const poBc = ok(await w.mutate('TRADER-B', 'createPurchaseOrder', { input: { warehouseId: await w.warehouseId('TRADER-B'), lines: [{ productId: await w.productId('TRADER-B', 'B-TEA-BLK'), quantity: 5 }] } }));
   ids.PObc = ok(await w.mutate('TRADER-B', 'submitPurchaseOrder', { id: poBc.id })).id;
   ids.SOd = (await w.approvedOrder('SHOP-D', { lines: [['D-CUP-001', 1, 750]] })).id;
   // Let inventory's allocation of the own-fulfilment lines (SO1's teapot, SOd) settle first.

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { isUuid, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
@@ -19,6 +20,8 @@ export async function createPurchaseOrder(tx: Tx, identity: Identity, input: Cre
   if (!isUuid(input.warehouseId)) return invalidInput('warehouseId', 'Name one of your warehouses by id.');
   if (input.lines.length === 0) return invalidInput('lines', 'A purchase order needs at least one line.');
   if (input.lines.length > 500) return invalidInput('lines', 'A purchase order may have at most 500 lines.');
+  const [warehouse] = await tx.execute(sql`select 1 from inventory.warehouse_directory where warehouse_id = ${input.warehouseId}`);
+  if (!warehouse) return invalidInput('warehouseId', 'None of your warehouses has this id; purchase orders are delivered to one of your own.');
   const productIds = input.lines.map((l) => l.productId).filter(isUuid);
   const links = await activeSupplyLinks(tx, identity, productIds);
   const resolved: { link: SupplyLink; quantity: number }[] = [];
