@@ -234,6 +234,7 @@ async function shipThroughWarehouse(db: Db, seller: Identity, orderId: string): 
         scans: lines.map((l) => ({ code: l.skuCode, quantity: l.quantity })),
       });
       if ('errorCode' in inspected) return inspected;
+      if (!inspected.passed) throw new Error(`demo inspection of shipment ${shipment.id} failed: ${JSON.stringify(inspected.differences)}`);
       const dispatched = await dispatchShipment(
         tx,
         seller,

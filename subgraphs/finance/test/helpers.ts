@@ -506,8 +506,12 @@ export class FinanceWorld {
     const SHIPMENT = `__typename ... on Shipment { id status } ... on InventoryError { errorCode message }`;
     for (const shipment of shipments) {
       const scans = shipment.lines.map((l) => ({ code: l.skuCode, quantity: l.quantity }));
-      const inspected = await this.gql<{ result: Result }>(as, `mutation($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${SHIPMENT} } }`, { input: { shipmentId: shipment.id, scans } });
-      ok(inspected.result, 'Shipment');
+      const inspected = await this.gql<{ result: Result }>(
+        as,
+        `mutation($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { __typename ... on Inspection { passed } ... on InventoryError { errorCode message } } }`,
+        { input: { shipmentId: shipment.id, scans } },
+      );
+      expect(ok<{ passed: boolean }>(inspected.result, 'Inspection').passed).toBe(true);
       const dispatched = await this.gql<{ result: Result }>(
         as,
         `mutation($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { ${SHIPMENT} } }`,

@@ -7,7 +7,6 @@ export type InventoryFailure =
   | { __typename: 'InvalidInventoryInput'; errorCode: 'INVALID_INPUT'; message: string; field: string }
   | { __typename: 'InvalidInventoryTransition'; errorCode: 'INVALID_TRANSITION'; message: string; from: string }
   | { __typename: 'InsufficientStock'; errorCode: 'INSUFFICIENT_STOCK'; message: string; productId: string; requested: number; available: number }
-  | { __typename: 'InspectionMismatch'; errorCode: 'INSPECTION_MISMATCH'; message: string; differences: InspectionDifference[] }
   | { __typename: 'CodeTaken'; errorCode: 'CODE_TAKEN'; message: string };
 
 /** One difference found by outbound inspection. */
@@ -50,13 +49,6 @@ export const insufficientStock = (productId: string, requested: number, availabl
   requested,
   available,
   message: `Only ${available} unit(s) available where ${requested} are needed.`,
-});
-
-export const inspectionMismatch = (differences: InspectionDifference[]): InventoryFailure => ({
-  __typename: 'InspectionMismatch',
-  errorCode: 'INSPECTION_MISMATCH',
-  differences,
-  message: `The scans do not match the shipment (${differences.length} difference(s)); it stays blocked. Re-scan and inspect again.`,
 });
 
 export const codeTaken = (code: string): InventoryFailure => ({

@@ -39,7 +39,7 @@ export const permissions = {
       'StockChange', 'ShipmentQueueChange', 'Partner', 'Order', 'Product', 'Warehouse', 'Location', 'Batch', 'StockLevel', 'Movement', 'MovementConnection',
       'MovementEdge', 'PageInfo', 'Transfer', 'TransferLine', 'StockCount', 'StockCountLine', 'Shipment', 'ShipmentLine',
       'InspectionDifference', 'Receipt', 'InventoryNotFound', 'InvalidInventoryInput', 'InvalidInventoryTransition',
-      'InsufficientStock', 'InspectionMismatch', 'CodeTaken',
+      'InsufficientStock', 'Inspection', 'CodeTaken',
     ].map((type) => [type, allow]),
   ),
 };

@@ -106,7 +106,6 @@ const FAILURES = {
   InvalidInventoryInput: '... on InvalidInventoryInput { field }',
   InvalidInventoryTransition: '... on InvalidInventoryTransition { from }',
   InsufficientStock: '... on InsufficientStock { productId requested available }',
-  InspectionMismatch: '... on InspectionMismatch { differences { code expected scanned kind } }',
 } as const;
 
 /** The selection of a mutation result union: the object's fields, the error interface, and each failure's own fields. */
@@ -125,8 +124,12 @@ export const MUTATIONS = {
   openStockCount: `mutation($id: ID!) { result: openStockCount(warehouseId: $id) { ${resultSelection('StockCount', COUNT_FIELDS, ['InvalidInventoryInput', 'InvalidInventoryTransition', 'InsufficientStock'])} } }`,
   recordCount: `mutation($input: RecordCountInput!) { result: recordCount(input: $input) { ${resultSelection('StockCount', COUNT_FIELDS, ['InvalidInventoryInput', 'InvalidInventoryTransition', 'InsufficientStock'])} } }`,
   postStockCount: `mutation($id: ID!) { result: postStockCount(id: $id) { ${resultSelection('StockCount', COUNT_FIELDS, ['InvalidInventoryInput', 'InvalidInventoryTransition', 'InsufficientStock'])} } }`,
-  inspectShipment: `mutation($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${resultSelection('Shipment', SHIPMENT_FIELDS, ['InvalidInventoryInput', 'InvalidInventoryTransition', 'InspectionMismatch'])} } }`,
-  dispatchShipment: `mutation($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { ${resultSelection('Shipment', SHIPMENT_FIELDS, ['InvalidInventoryInput', 'InvalidInventoryTransition', 'InspectionMismatch'])} } }`,
+  inspectShipment: `mutation($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${resultSelection(
+    'Inspection',
+    `passed differences { code expected scanned kind } shipment { ${SHIPMENT_FIELDS} }`,
+    ['InvalidInventoryInput', 'InvalidInventoryTransition'],
+  )} } }`,
+  dispatchShipment: `mutation($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { ${resultSelection('Shipment', SHIPMENT_FIELDS, ['InvalidInventoryInput', 'InvalidInventoryTransition'])} } }`,
 } as const;
 export type InventoryMutation = keyof typeof MUTATIONS;
 
@@ -476,7 +479,7 @@ export class InventoryWorld {
   /** Inspects a shipment with exactly its pick list (by SKU code) and dispatches it; returns it DISPATCHED. */
   async inspectAndDispatch(as: Code | string, shipment: Shipment, trackingNumber = this.unique('TRK')): Promise<Shipment> {
     const scans = shipment.lines.map((l) => ({ code: l.skuCode, quantity: l.quantity }));
-    ok<Shipment>(await this.mutate(as, 'inspectShipment', { input: { shipmentId: shipment.id, scans } }), 'Shipment');
+    expect(ok<{ passed: boolean }>(await this.mutate(as, 'inspectShipment', { input: { shipmentId: shipment.id, scans } }), 'Inspection').passed).toBe(true);
     return ok<Shipment>(await this.mutate(as, 'dispatchShipment', { input: { shipmentId: shipment.id, carrier: 'DHL', trackingNumber } }), 'Shipment');
   }
 

@@ -53,14 +53,14 @@ describe('outbound inspection', () => {
     );
   });
 
-  it('a mismatch lists every missing, extra and unknown code and keeps the shipment TO_PICK', async () => {
+  it('a failed inspection lists every missing, extra and unknown code and keeps the shipment TO_PICK', async () => {
     const { teapot, cup, shipment } = await allocatedShipment();
     const result = await inspect(shipment.id, [
       { code: teapot.skuCode, quantity: 1 },
       { code: cup.skuCode, quantity: 2 },
       { code: 'NOT-IN-THIS-SHIPMENT', quantity: 1 },
     ]);
-    expect(result).toMatchObject({ __typename: 'InspectionMismatch', errorCode: 'INSPECTION_MISMATCH', message: expect.any(String) });
+    expect(result).toMatchObject({ __typename: 'Inspection', passed: false, shipment: { id: shipment.id, status: 'TO_PICK' } });
     const differences = result['differences'] as Shipment['lastMismatch'];
     const expected = [
       { code: teapot.skuCode, expected: 2, scanned: 1, kind: 'MISSING' },
@@ -81,7 +81,7 @@ describe('outbound inspection', () => {
   it('scanning nothing reports every line as missing', async () => {
     const { teapot, cup, shipment } = await allocatedShipment();
     const result = await inspect(shipment.id, []);
-    expect(result['__typename']).toBe('InspectionMismatch');
+    expect(result).toMatchObject({ __typename: 'Inspection', passed: false });
     expect(result['differences']).toEqual(
       expect.arrayContaining([
         { code: teapot.skuCode, expected: 2, scanned: 0, kind: 'MISSING' },
@@ -92,19 +92,19 @@ describe('outbound inspection', () => {
 
   it('a match makes it READY; barcode scans count like SKU codes, repeated scans add up', async () => {
     const { teapot, cup, shipment } = await allocatedShipment();
-    const ready = ok<Shipment>(
+    const inspection = ok<{ passed: boolean; differences: unknown[]; shipment: Shipment }>(
       await inspect(shipment.id, [
         { code: teapot.barcode! },
         { code: cup.skuCode, quantity: 1 },
         { code: teapot.skuCode, quantity: 1 },
       ]),
-      'Shipment',
+      'Inspection',
     );
-    expect(ready).toMatchObject({ id: shipment.id, status: 'READY', lastMismatch: null });
+    expect(inspection).toMatchObject({ passed: true, differences: [], shipment: { id: shipment.id, status: 'READY', lastMismatch: null } });
     // A barcode scanned twice for two teapots matches too (re-inspecting a READY shipment).
-    expect(await inspect(shipment.id, [{ code: teapot.barcode!, quantity: 2 }, { code: ` ${cup.skuCode} ` }])).toMatchObject({ __typename: 'Shipment', status: 'READY' });
+    expect(await inspect(shipment.id, [{ code: teapot.barcode!, quantity: 2 }, { code: ` ${cup.skuCode} ` }])).toMatchObject({ __typename: 'Inspection', passed: true, shipment: { status: 'READY' } });
     // A later failed inspection blocks it again.
-    expect(await inspect(shipment.id, [{ code: teapot.barcode!, quantity: 3 }, { code: cup.skuCode }])).toMatchObject({ __typename: 'InspectionMismatch' });
+    expect(await inspect(shipment.id, [{ code: teapot.barcode!, quantity: 3 }, { code: cup.skuCode }])).toMatchObject({ __typename: 'Inspection', passed: false, shipment: { status: 'TO_PICK' } });
     const [after] = await w.shipments('SHOP-A', { orderId: shipment.orderId });
     expect(after!.status).toBe('TO_PICK');
     expect(after!.lastMismatch).toEqual([{ code: teapot.skuCode, expected: 2, scanned: 3, kind: 'EXTRA' }]);
@@ -124,7 +124,7 @@ describe('dispatch', () => {
     expect(await dispatch(shipment.id)).toMatchObject({ __typename: 'InvalidInventoryTransition', errorCode: 'INVALID_TRANSITION', from: 'TO_PICK' });
     expect(await w.totals('SHOP-A', warehouse.id, teapot.id)).toEqual({ onHand: 10, reserved: 2, available: 8 });
 
-    ok(await inspect(shipment.id, [{ code: teapot.skuCode, quantity: 2 }, { code: cup.skuCode }]), 'Shipment');
+    expect(ok<{ passed: boolean }>(await inspect(shipment.id, [{ code: teapot.skuCode, quantity: 2 }, { code: cup.skuCode }]), 'Inspection').passed).toBe(true);
     expect(await dispatch(shipment.id, 'DHL', '  ')).toMatchObject({ __typename: 'InvalidInventoryInput', field: 'trackingNumber' });
     expect(await dispatch(shipment.id, '', 'JJD1')).toMatchObject({ __typename: 'InvalidInventoryInput', field: 'carrier' });
     const dispatched = ok<Shipment>(await dispatch(shipment.id, 'DHL', 'JJD000123'), 'Shipment');
@@ -173,7 +173,7 @@ describe('the end of the chain', () => {
 
     const [shipment] = await w.shipmentsOf('SHOP-A', placed.id);
     expect(shipment).toMatchObject({ status: 'TO_PICK', warehouse: { id: warehouse.id }, lines: [{ productId: product.id, quantity: 3 }] });
-    ok(await inspect(shipment!.id, [{ code: product.barcode!, quantity: 3 }]), 'Shipment');
+    expect(ok<{ passed: boolean }>(await inspect(shipment!.id, [{ code: product.barcode!, quantity: 3 }]), 'Inspection').passed).toBe(true);
     ok(await dispatch(shipment!.id, 'UPS', '1Z999AA10123456784'), 'Shipment');
 
     await expect.poll(() => w.orderStatus('SHOP-A', placed.id), POLL).toBe('SHIPPED');

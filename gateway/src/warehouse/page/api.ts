@@ -73,18 +73,21 @@ export interface ShipmentQueueChange {
   shipment: Shipment | null;
 }
 
-/** The result of `inspectShipment` / `dispatchShipment`: the shipment or a typed failure. */
-export type ShipmentResult =
-  | ({ __typename: 'Shipment' } & Shipment)
-  | { __typename: 'InspectionMismatch'; errorCode: string; message: string; differences: InspectionDifference[] }
+/** The result of `dispatchShipment`: the shipment or a typed failure. */
+export type ShipmentResult = ({ __typename: 'Shipment' } & Shipment) | { __typename: string; errorCode: string; message: string };
+
+/** The result of `inspectShipment`: the inspection (passed or not) or a typed failure. */
+export type InspectionResult =
+  | { __typename: 'Inspection'; passed: boolean; differences: InspectionDifference[]; shipment: Shipment }
   | { __typename: string; errorCode: string; message: string };
 
 const LEVEL_FIELDS = 'location { id code } productId product { name skuCode } batch { id lotNumber expiresOn } onHand reserved available';
 const SHIPMENT_FIELDS = `id status orderId createdAt carrier trackingNumber
   lines { productId skuCode barcode location { code } batch { lotNumber } quantity }
   lastMismatch { code expected scanned kind }`;
-const SHIPMENT_RESULT = `__typename ... on Shipment { ${SHIPMENT_FIELDS} } ... on InventoryError { errorCode message }
-  ... on InspectionMismatch { differences { code expected scanned kind } }`;
+const SHIPMENT_RESULT = `__typename ... on Shipment { ${SHIPMENT_FIELDS} } ... on InventoryError { errorCode message }`;
+const INSPECTION_RESULT = `__typename ... on Inspection { passed differences { code expected scanned kind } shipment { ${SHIPMENT_FIELDS} } }
+  ... on InventoryError { errorCode message }`;
 
 /** The documents the screen sends. */
 export const DOCUMENTS = {
@@ -95,7 +98,7 @@ export const DOCUMENTS = {
   }`,
   stockLevels: `query WarehouseStock($warehouseId: ID!) { stockLevels(filter: { warehouseId: $warehouseId }) { ${LEVEL_FIELDS} } }`,
   shipment: `query WarehouseShipment($id: ID!) { shipment(id: $id) { ${SHIPMENT_FIELDS} } }`,
-  inspect: `mutation InspectShipment($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${SHIPMENT_RESULT} } }`,
+  inspect: `mutation InspectShipment($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${INSPECTION_RESULT} } }`,
   dispatch: `mutation DispatchShipment($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { ${SHIPMENT_RESULT} } }`,
   stockChanged: `subscription WarehouseStockChanged($warehouseId: ID!, $after: String) {
     stockChanged(filter: { warehouseId: $warehouseId }, after: $after) { cursor kind delta productId level { ${LEVEL_FIELDS} } }

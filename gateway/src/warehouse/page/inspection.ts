@@ -4,7 +4,7 @@
  * line; once everything matches, `inspectShipment` confirms it on the server, and only a shipment
  * the server calls READY for exactly these scans can be dispatched.
  */
-import { DOCUMENTS, request, SignedOutError, type InspectionDifference, type Shipment, type ShipmentResult } from './api';
+import { DOCUMENTS, request, SignedOutError, type InspectionDifference, type Shipment, type InspectionResult, type ShipmentResult } from './api';
 import { h, replaceChildren, shortId } from './dom';
 import { checkScans, differencesOf, lastScanVerdict, scansForInspection, type ScanVerdict } from './inspection-check';
 import type { WarehouseStore } from './store';
@@ -242,15 +242,17 @@ export function mountInspection(container: HTMLElement, shipmentId: string, cont
     busy = true;
     draw();
     try {
-      const data = await request<{ result: ShipmentResult }>(context.token, DOCUMENTS.inspect, { input: { shipmentId: shipment.id, scans: scansForInspection(scans) } });
+      const data = await request<{ result: InspectionResult }>(context.token, DOCUMENTS.inspect, { input: { shipmentId: shipment.id, scans: scansForInspection(scans) } });
       const outcome = data.result;
-      if (outcome.__typename === 'Shipment') {
-        shipment = outcome as Shipment;
+      if ('passed' in outcome) {
+        shipment = outcome.shipment;
         context.store.putShipment(shipment);
-        server = shipment.status === 'READY' ? { kind: 'ready', scansVersion: version } : { kind: 'error', scansVersion: version, message: `The shipment is ${shipment.status}.` };
-      } else if ('differences' in outcome) {
-        server = { kind: 'mismatch', scansVersion: version, message: outcome.message, differences: outcome.differences };
-        if (shipment.status === 'READY') shipment = { ...shipment, status: 'TO_PICK' };
+        if (!outcome.passed) {
+          const message = `The scans do not match the shipment (${outcome.differences.length} difference(s)); it stays blocked. Re-scan and check again.`;
+          server = { kind: 'mismatch', scansVersion: version, message, differences: outcome.differences };
+        } else {
+          server = shipment.status === 'READY' ? { kind: 'ready', scansVersion: version } : { kind: 'error', scansVersion: version, message: `The shipment is ${shipment.status}.` };
+        }
       } else {
         server = { kind: 'error', scansVersion: version, message: (outcome as { message: string }).message };
       }

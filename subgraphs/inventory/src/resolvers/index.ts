@@ -151,5 +151,6 @@ export const resolvers = {
   TransferResult: resultType('Transfer'),
   StockCountResult: resultType('StockCount'),
   ShipmentResult: resultType('Shipment'),
+  InspectShipmentResult: resultType('Inspection'),
   InventoryError: { __resolveType: (v: { __typename: string }) => v.__typename },
 };

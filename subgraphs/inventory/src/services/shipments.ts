@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { allocations, locations, reservations, shipments, stock } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
-import { inspectionMismatch, invalidInput, invalidTransition, notFound, type InspectionDifference, type InventoryFailure } from '../errors';
+import { invalidInput, invalidTransition, notFound, type InspectionDifference, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
 import { ownerProducts, recordMovements } from './ledger';
 import { warehouseAudience, type WarehouseRow } from './warehouses';
@@ -55,17 +55,26 @@ export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]):
   return result;
 }
 
+/** The outcome of one outbound inspection (recorded whether it passed or not). */
+export interface Inspection {
+  __typename: 'Inspection';
+  shipment: ShipmentRow;
+  passed: boolean;
+  differences: InspectionDifference[];
+}
+
 /**
  * Outbound inspection: the scanned codes (SKU code or barcode) and quantities must match the
  * shipment exactly. A match makes the shipment READY to dispatch; any difference (missing, extra,
- * unknown code) is returned as InspectionMismatch listing each one, the shipment stays TO_PICK and
- * the differences are kept as its last inspection result.
+ * unknown code) puts it (back) to TO_PICK and is kept as its last inspection result. Either way
+ * the inspection happened and is recorded (`shipment.inspected` / `shipment.inspection_failed`);
+ * only bad input, an unknown shipment or a wrong status are failures that change nothing.
  */
 export async function inspectShipment(
   tx: Tx,
   identity: Identity,
   input: { shipmentId: string; scans: { code: string; quantity: number }[] },
-): Promise<ShipmentRow | InventoryFailure> {
+): Promise<Inspection | InventoryFailure> {
   const shipment = await lockShipment(tx, input.shipmentId);
   if (!shipment) return notFound('shipment');
   if (shipment.status !== 'TO_PICK' && shipment.status !== 'READY') {
@@ -109,7 +118,7 @@ export async function inspectShipment(
     audience: warehouseAudience(shipment),
     payload: { warehouseId: shipment.warehouseId, orderId: shipment.orderId, status, differences, by: identity.partnerId },
   });
-  return differences.length ? inspectionMismatch(differences) : updated!;
+  return { __typename: 'Inspection', shipment: updated!, passed: differences.length === 0, differences };
 }
 
 /**
