@@ -27,6 +27,9 @@ REVOKE ALL ON catalog.sessions, catalog.refresh_tokens, catalog.sign_in_attempts
 --> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE ON catalog.users, catalog.sessions, catalog.refresh_tokens, catalog.sign_in_attempts TO redthread_auth;
 --> statement-breakpoint
+-- Pruning: old sign-in attempts, and sessions long ended, with their refresh tokens.
+GRANT DELETE ON catalog.sessions, catalog.refresh_tokens, catalog.sign_in_attempts TO redthread_auth;
+--> statement-breakpoint
 GRANT INSERT ON catalog.memberships TO redthread_auth;
 --> statement-breakpoint
 ALTER TABLE catalog.users ENABLE ROW LEVEL SECURITY;

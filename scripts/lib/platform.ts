@@ -3,6 +3,7 @@ import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
 import {
   changePassword,
   listenForAccessChanges,
+  pruneAccessRecords,
   redeemInvitation,
   refreshSession,
   resolveAccess,
@@ -90,6 +91,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   });
   const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
   const authDatabase = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-auth' });
+  const pruning = pruneAccessPeriodically(authDatabase);
   const workflows = [
     startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
     startInventoryWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
@@ -136,6 +138,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       workerDatabase,
       authDatabase,
       stop: async () => {
+        clearInterval(pruning);
         await gateway.close();
         await Promise.all(subgraphs.map((s) => s.close()));
         await live.stop();
@@ -146,6 +149,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       },
     };
   } catch (error) {
+    clearInterval(pruning);
     await Promise.all(subgraphs.map((s) => s.close()));
     await live.stop();
     await Promise.all(workflows.map((workflow) => workflow.stop()));
@@ -169,4 +173,17 @@ export function accessDirectory(auth: Database): AccessDirectory {
     userIdForExternalSubject: (subject) => userIdForExternalSubject(db, subject),
     listen: (onChange) => listenForAccessChanges(auth.client, onChange),
   };
+}
+
+/** Prunes old sign-in attempts and long-ended sessions now and then every hour (see pruneAccessRecords). */
+function pruneAccessPeriodically(auth: Database): NodeJS.Timeout {
+  const log = createLogger('access');
+  const prune = () =>
+    pruneAccessRecords(auth.db)
+      .then((deleted) => {
+        if (deleted.signInAttempts || deleted.sessions) log.info(deleted, 'pruned old sign-in attempts and ended sessions');
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'pruning access records failed; it is retried in an hour'));
+  void prune();
+  return setInterval(prune, 60 * 60 * 1000).unref();
 }

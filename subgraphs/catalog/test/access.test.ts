@@ -15,6 +15,7 @@ import {
   resolveAccess,
   signIn,
   signOut,
+  pruneAccessRecords,
   type AccessErrorCode,
   type RedeemInput,
 } from '../src/access/store';
@@ -349,6 +350,25 @@ describe('sessions', () => {
     expect((await signIn(auth.db, { email, password: newPassword })).partner.code).toBe('SUPPLIER-C');
     await refusal(refreshSession(auth.db, refreshed.refreshToken), 'SESSION_ENDED', 401);
     await refusal(resolveAccess(auth.db, { userId: before.userId, sessionId: before.sessionId }), 'SESSION_ENDED');
+  });
+});
+
+describe('pruning', () => {
+  it('deletes week-old sign-in attempts and sessions ended a month ago, and keeps the rest', async () => {
+    const old = await newMember(shopA, ['viewer']);
+    const live = await newMember(shopA, ['viewer']);
+    await signOut(auth.db, old.refreshToken);
+    await admin`update catalog.sessions set revoked_at = now() - interval '31 days' where id = ${old.sessionId}`;
+    const email = uniqueEmail('pruned');
+    await admin`insert into catalog.sign_in_attempts (email, succeeded, at) values (${email}, false, now() - interval '8 days'), (${email}, false, now())`;
+
+    const deleted = await pruneAccessRecords(auth.db);
+    expect(deleted.sessions).toBeGreaterThanOrEqual(1);
+    expect(deleted.refreshTokens).toBeGreaterThanOrEqual(1);
+    expect(await countOf(admin`select count(*) as n from catalog.sessions where id = ${old.sessionId}`)).toBe(0);
+    expect(await countOf(admin`select count(*) as n from catalog.sign_in_attempts where email = ${email}`)).toBe(1);
+    // The live session and its refresh token are untouched.
+    expect((await refreshSession(auth.db, live.refreshToken)).sessionId).toBe(live.sessionId);
   });
 });
 

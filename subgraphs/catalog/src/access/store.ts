@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, count, eq, gt, isNull, min, sql } from 'drizzle-orm';
+import { and, count, eq, gt, inArray, isNull, min, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { invitations, memberships, partners, refreshTokens, sessions, signInAttempts, users } from '@redthread/schema';
 import { appendEvent, setTenant, type Db, type Identity, type PartnerChoice, type ResolvedAccess, type SessionGrant, type Tx } from '@redthread/kit';
@@ -251,6 +251,31 @@ export async function resolveAccess(db: Db, request: { userId: string; sessionId
   }
   const chosen = choosePartner(await partnersOf(db, request.userId), request.partner);
   return { partnerId: chosen.id, roles: chosen.roles };
+}
+
+/** How long ended sessions and sign-in attempts are kept (for support and forensics) before pruning. */
+export const KEEP_ENDED_SESSIONS_DAYS = 30;
+export const KEEP_SIGN_IN_ATTEMPTS_DAYS = 7;
+
+/**
+ * Deletes sign-in attempts older than {@link KEEP_SIGN_IN_ATTEMPTS_DAYS} (the rate limit looks at
+ * 15 minutes) and sessions that ended (expired or revoked) more than
+ * {@link KEEP_ENDED_SESSIONS_DAYS} ago, with their refresh tokens. Returns what it deleted.
+ */
+export async function pruneAccessRecords(db: Db): Promise<{ signInAttempts: number; sessions: number; refreshTokens: number }> {
+  return db.transaction(async (tx) => {
+    const attempts = await tx
+      .delete(signInAttempts)
+      .where(sql`${signInAttempts.at} < now() - make_interval(days => ${KEEP_SIGN_IN_ATTEMPTS_DAYS})`)
+      .returning({ id: signInAttempts.id });
+    const ended = tx
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(sql`least(${sessions.expiresAt}, coalesce(${sessions.revokedAt}, 'infinity')) < now() - make_interval(days => ${KEEP_ENDED_SESSIONS_DAYS})`);
+    const tokens = await tx.delete(refreshTokens).where(inArray(refreshTokens.sessionId, ended)).returning({ hash: refreshTokens.tokenHash });
+    const gone = await tx.delete(sessions).where(inArray(sessions.id, ended)).returning({ id: sessions.id });
+    return { signInAttempts: attempts.length, sessions: gone.length, refreshTokens: tokens.length };
+  });
 }
 
 /** The user linked to an external identity provider's subject, if any. */
