@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       acceptDevTokens: gatewayEnv.NODE_ENV !== 'production',
     },
     accessCacheSeconds: gatewayEnv.ACCESS_CACHE_SECONDS,
+    accessTokenSeconds: gatewayEnv.ACCESS_TOKEN_SECONDS,
     internalSecret: gatewayEnv.INTERNAL_JWT_SECRET,
     limits: {
       maxDepth: gatewayEnv.MAX_DEPTH,

@@ -38,6 +38,7 @@ export interface TestPlatformOptions {
   /** Overrides of the client-token settings (a JWKS URL, dev tokens off). */
   clientTokens?: Partial<ClientTokenConfig>;
   accessCacheSeconds?: number;
+  accessTokenSeconds?: number;
 }
 
 /**
@@ -52,6 +53,7 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     port: 0,
     clientTokens: { jwtSecret: DEV_JWT_SECRET, ...options.clientTokens },
     ...(options.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: options.accessCacheSeconds }),
+    ...(options.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: options.accessTokenSeconds }),
     internalSecret: DEV_INTERNAL_SECRET,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     maxBodyBytes: 100_000,

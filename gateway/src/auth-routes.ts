@@ -18,6 +18,8 @@ export interface AuthRouteOptions {
    * the database's notification.
    */
   onAccessChanged: (userId: string) => void;
+  /** Lifetime of the access tokens minted here. Default 15 minutes. */
+  accessTokenSeconds?: number;
   logger: Logger;
 }
 
@@ -38,14 +40,15 @@ class BadRequest extends Error {}
  */
 export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, clientTokens, onAccessChanged, logger } = options;
+  const accessTokenSeconds = options.accessTokenSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
   const identityProvider = clientTokens.jwksUrl ? createRemoteJWKSet(new URL(clientTokens.jwksUrl)) : undefined;
 
   const tokens = async (grant: SessionGrant) => {
     logger.info({ userId: grant.userId, partnerId: grant.partner.id, sessionId: grant.sessionId }, 'session tokens issued');
     return {
-      accessToken: await mintAccessToken(grant, clientTokens.jwtSecret),
+      accessToken: await mintAccessToken(grant, clientTokens.jwtSecret, accessTokenSeconds),
       tokenType: 'Bearer',
-      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      expiresIn: accessTokenSeconds,
       refreshToken: grant.refreshToken,
       userId: grant.userId,
       partner: grant.partner,

@@ -19,7 +19,7 @@ export interface ClientTokenConfig {
 
 /** Issuer of the access tokens Redthread's own sign-in mints. */
 export const ACCESS_TOKEN_ISSUER = 'redthread';
-/** Lifetime of an access token; refresh tokens renew it. */
+/** Default lifetime of an access token; refresh tokens renew it. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
 /** A signed-in user's access token: user (`sub`), partner (`pid`) and session (`sid`), no roles. */
@@ -31,14 +31,14 @@ const devClaims = z.object({
   roles: z.array(z.enum(ROLES)).default([]),
 });
 
-/** Mints the access token of a session: HS256 with the client secret, 15 minutes. */
-export async function mintAccessToken(grant: SessionGrant, jwtSecret: string): Promise<string> {
+/** Mints the access token of a session: HS256 with the client secret, 15 minutes unless told otherwise. */
+export async function mintAccessToken(grant: SessionGrant, jwtSecret: string, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): Promise<string> {
   return new SignJWT({ pid: grant.partner.id, sid: grant.sessionId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(grant.userId)
     .setIssuer(ACCESS_TOKEN_ISSUER)
     .setIssuedAt()
-    .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+    .setExpirationTime(`${ttlSeconds}s`)
     .sign(secretKey(jwtSecret));
 }
 

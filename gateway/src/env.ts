@@ -26,6 +26,8 @@ export const gatewayEnvSchema = sharedEnvSchema
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(20),
     /** Seconds a resolved membership is reused; role changes and removals invalidate it at once. 0 = no cache. */
     ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+    /** Lifetime of the access tokens Redthread's sign-in mints; refresh tokens renew them. */
+    ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(5).max(86_400).default(900),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWKS_URL && env.JWT_SECRET === DEV_JWT_SECRET) {

@@ -63,6 +63,8 @@ export interface GatewayOptions {
   access?: AccessDirectory;
   /** How long a resolved membership is reused (seconds; changes invalidate it at once). Default 30. */
   accessCacheSeconds?: number;
+  /** Lifetime of the access tokens `/auth/*` mints (seconds). Default 900. */
+  accessTokenSeconds?: number;
   /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
   graphiql?: GraphiQLOptions;
   logger?: Logger;
@@ -193,7 +195,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const serveWarehouse = warehouseRoutes({ files: pages, logger: log.child({ route: 'warehouse' }) });
   const serveAuth = options.access
-    ? authRoutes({ directory: options.access, clientTokens: options.clientTokens, onAccessChanged: accessChanged, logger: log.child({ route: 'auth' }) })
+    ? authRoutes({ directory: options.access, clientTokens: options.clientTokens, onAccessChanged: accessChanged,
+        ...(options.accessTokenSeconds ? { accessTokenSeconds: options.accessTokenSeconds } : {}),
+        logger: log.child({ route: 'auth' }),
+      })
     : undefined;
 
   const http = createServer((req, res) => {

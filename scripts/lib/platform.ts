@@ -57,6 +57,8 @@ export interface PlatformConfig {
   maxSubscriptionsPerConnection?: number;
   /** Seconds a resolved membership is reused (see the gateway). */
   accessCacheSeconds?: number;
+  /** Lifetime of sign-in access tokens in seconds (see the gateway). */
+  accessTokenSeconds?: number;
   /** Per-statement hook, for tests that count SQL statements. */
   onQuery?: ConnectOptions['onQuery'];
 }
@@ -129,6 +131,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       authenticateApiKey: (secret) => database.db.transaction((tx) => authenticateApiKey(tx, secret)),
       access: accessDirectory(authDatabase),
       ...(config.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: config.accessCacheSeconds }),
+      ...(config.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: config.accessTokenSeconds }),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
     return {

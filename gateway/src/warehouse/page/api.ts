@@ -170,3 +170,63 @@ export async function loadDevTokens(): Promise<DevToken[]> {
     return [];
   }
 }
+
+/**
+ * What the screen acts with: an access token and, after a password sign-in, the refresh token
+ * that renews it before it expires (`expiresAt`, ms since the epoch).
+ */
+export interface Credentials {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: number;
+}
+
+/** A refused sign-in; `partners` lists the choices when the user belongs to several partners. */
+export class SignInError extends Error {
+  override readonly name = 'SignInError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly partners: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+async function postAuth(path: string, body: Record<string, unknown>): Promise<Credentials> {
+  let response: Response;
+  try {
+    response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), cache: 'no-store' });
+  } catch {
+    throw new ApiError('The gateway cannot be reached. Check the network and try again.');
+  }
+  const answer = (await response.json().catch(() => ({}))) as {
+    accessToken?: string;
+    refreshToken?: string;
+    expiresIn?: number;
+    error?: { code: string; message: string; partners?: string[] };
+  };
+  if (!response.ok || !answer.accessToken) {
+    throw new SignInError(answer.error?.message ?? `Sign-in answered ${response.status}.`, answer.error?.code ?? 'UNKNOWN', answer.error?.partners ?? []);
+  }
+  return {
+    accessToken: answer.accessToken,
+    ...(answer.refreshToken ? { refreshToken: answer.refreshToken } : {}),
+    ...(answer.expiresIn ? { expiresAt: Date.now() + answer.expiresIn * 1000 } : {}),
+  };
+}
+
+/** Email and password sign-in (`POST /auth/sign-in`); `partner` when the user belongs to several. */
+export function passwordSignIn(email: string, password: string, partner?: string): Promise<Credentials> {
+  return postAuth('/auth/sign-in', { email, password, ...(partner ? { partner } : {}) });
+}
+
+/** Spends the refresh token for a new pair (`POST /auth/refresh`). */
+export function renewCredentials(refreshToken: string): Promise<Credentials> {
+  return postAuth('/auth/refresh', { refreshToken });
+}
+
+/** Ends the session behind a refresh token (`POST /auth/sign-out`); failures are ignored. */
+export async function endSession(refreshToken: string): Promise<void> {
+  await fetch('/auth/sign-out', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) }).catch(() => undefined);
+}

@@ -11,7 +11,8 @@ import type { WarehouseStore } from './store';
 
 /** What the inspection view needs from the screen. */
 export interface InspectionContext {
-  token: string;
+  /** The current access token (renewed by the screen). */
+  token: () => string;
   store: WarehouseStore;
   back(): void;
   signOut(reason: string): void;
@@ -242,7 +243,7 @@ export function mountInspection(container: HTMLElement, shipmentId: string, cont
     busy = true;
     draw();
     try {
-      const data = await request<{ result: InspectionResult }>(context.token, DOCUMENTS.inspect, { input: { shipmentId: shipment.id, scans: scansForInspection(scans) } });
+      const data = await request<{ result: InspectionResult }>(context.token(), DOCUMENTS.inspect, { input: { shipmentId: shipment.id, scans: scansForInspection(scans) } });
       const outcome = data.result;
       if ('passed' in outcome) {
         shipment = outcome.shipment;
@@ -269,7 +270,7 @@ export function mountInspection(container: HTMLElement, shipmentId: string, cont
     busy = true;
     draw();
     try {
-      const data = await request<{ result: ShipmentResult }>(context.token, DOCUMENTS.dispatch, {
+      const data = await request<{ result: ShipmentResult }>(context.token(), DOCUMENTS.dispatch, {
         input: { shipmentId: shipment.id, carrier: carrierInput.value.trim(), trackingNumber: trackingInput.value.trim() },
       });
       const outcome = data.result;
@@ -307,7 +308,7 @@ export function mountInspection(container: HTMLElement, shipmentId: string, cont
 
   draw();
   scanInput.focus();
-  request<{ shipment: Shipment | null }>(context.token, DOCUMENTS.shipment, { id: shipmentId })
+  request<{ shipment: Shipment | null }>(context.token(), DOCUMENTS.shipment, { id: shipmentId })
     .then((data) => {
       if (unmounted) return;
       if (!data.shipment) {

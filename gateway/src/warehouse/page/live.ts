@@ -55,10 +55,15 @@ export class LiveFeed {
     }
   };
 
+  /**
+   * `token` is asked for at every (re)connection. `renewable`: whether the screen renews its token
+   * itself; then a socket closed because the token it opened with expired is simply reopened.
+   */
   constructor(
-    private readonly token: string,
+    private readonly token: () => string,
     private readonly warehouseId: string,
     private readonly handlers: LiveFeedHandlers,
+    private readonly renewable: () => boolean = () => false,
   ) {}
 
   /** Opens the connection and both subscriptions. */
@@ -86,7 +91,7 @@ export class LiveFeed {
     let pongTimer: number | undefined;
     const client = createClient({
       url: url.href,
-      connectionParams: { authorization: `Bearer ${this.token}` },
+      connectionParams: () => ({ authorization: `Bearer ${this.token()}` }),
       lazy: true,
       retryAttempts: 0,
       keepAlive: KEEP_ALIVE_MS,
@@ -150,7 +155,7 @@ export class LiveFeed {
   #lost(client: Client, code: number | undefined, reason: string | undefined): void {
     if (client !== this.#client || this.#stopped) return;
     this.#teardown();
-    if (code === CLOSE_FORBIDDEN) {
+    if (code === CLOSE_FORBIDDEN && !(this.renewable() && /expired/i.test(reason ?? ''))) {
       this.#stopped = true;
       this.handlers.onState('signed-out', { resumed: false, attempt: this.#attempt, reason: reason || 'The token was refused or has expired.' });
       return;

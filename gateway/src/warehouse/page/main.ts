@@ -1,21 +1,51 @@
 /**
  * Redthread's warehouse screen, bundled by Vite with GraphiQL and served by the gateway at
- * /warehouse. Sign in with a token, pick a warehouse, and watch its stock and shipment queue live
+ * /warehouse. Sign in (email and password, or a token), pick a warehouse, and watch its stock and shipment queue live
  * (graphql-ws subscriptions, resumed from the last cursor after a reconnect); open a shipment to
  * inspect and dispatch it. Everything it loads comes from the gateway itself.
  *
  * The page's state lives in the URL (`?warehouse=<id>&shipment=<id>`), so a wall screen can be
- * bookmarked; the token lives in the tab's session storage.
+ * bookmarked; the credentials live in the tab's session storage, and a password sign-in's access
+ * token is renewed with its refresh token a minute before it expires, so a wall screen stays on.
  */
 import './page.css';
-import { ApiError, DOCUMENTS, loadDevTokens, request, SignedOutError, type Shipment, type StockLevel, type Warehouse } from './api';
+import {
+  ApiError,
+  DOCUMENTS,
+  endSession,
+  loadDevTokens,
+  passwordSignIn,
+  renewCredentials,
+  request,
+  SignedOutError,
+  SignInError,
+  type Credentials,
+  type Shipment,
+  type StockLevel,
+  type Warehouse,
+} from './api';
 import { mountBoard } from './board';
 import { clockTime, h, replaceChildren } from './dom';
 import { mountInspection } from './inspection';
 import { LiveFeed, type LinkState } from './live';
 import { WarehouseStore } from './store';
 
-const TOKEN_KEY = 'redthread.warehouse.token';
+const CREDENTIALS_KEY = 'redthread.warehouse.credentials';
+/** Renew an access token a minute before it expires (or after three quarters of a shorter life). */
+const RENEW_BEFORE_MS = 60_000;
+
+function renewalDelay(remainingMs: number): number {
+  return Math.max(1_000, remainingMs - Math.min(RENEW_BEFORE_MS, remainingMs / 4));
+}
+
+function storedCredentials(): Credentials | undefined {
+  try {
+    const parsed = JSON.parse(sessionStorage.getItem(CREDENTIALS_KEY) ?? 'null') as Credentials | null;
+    return parsed?.accessToken ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const LINK_LABEL: Record<LinkState, string> = {
   connecting: 'Connecting…',
@@ -62,7 +92,8 @@ interface WarehouseSession {
 const SUBSCRIPTION_SETUP_MS = 750;
 
 class WarehouseScreen {
-  #token = sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+  #credentials = storedCredentials();
+  #renewTimer: number | undefined;
   #partner: { code: string; name: string } | undefined;
   #warehouses: Warehouse[] | undefined;
   #session: WarehouseSession | undefined;
@@ -83,6 +114,35 @@ class WarehouseScreen {
       this.#content,
     );
     window.addEventListener('popstate', () => void this.render());
+    this.#scheduleRenewal();
+  }
+
+  /** The current access token. */
+  get #token(): string | undefined {
+    return this.#credentials?.accessToken;
+  }
+
+  /** Signs in with `credentials` (kept in the tab's session storage) and draws the screen. */
+  #useCredentials(credentials: Credentials): void {
+    sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify(credentials));
+    this.#credentials = credentials;
+    this.#signInMessage = undefined;
+    this.#scheduleRenewal();
+  }
+
+  /** Renews a password sign-in's access token a minute before it expires; a refused renewal signs out. */
+  #scheduleRenewal(): void {
+    window.clearTimeout(this.#renewTimer);
+    const { refreshToken, expiresAt } = this.#credentials ?? {};
+    if (!refreshToken || !expiresAt) return;
+    this.#renewTimer = window.setTimeout(() => {
+      renewCredentials(refreshToken)
+        .then((renewed) => this.#useCredentials(renewed))
+        .catch((error: unknown) => {
+          if (error instanceof SignInError) this.signOut(`Your session ended: ${error.message}`);
+          else this.#renewTimer = window.setTimeout(() => this.#scheduleRenewal(), 10_000);
+        });
+    }, renewalDelay(expiresAt - Date.now()));
   }
 
   /** Draws the view the URL and the session call for. */
@@ -109,7 +169,7 @@ class WarehouseScreen {
     this.#header(warehouse);
     if (route.shipmentId) {
       this.#unmountView = mountInspection(this.#content, route.shipmentId, {
-        token: this.#token,
+        token: () => this.#token ?? '',
         store: session.store,
         back: () => this.navigate({ warehouseId: warehouse.id }),
         signOut: (reason) => this.signOut(reason),
@@ -125,10 +185,12 @@ class WarehouseScreen {
     void this.render();
   }
 
-  /** Forgets the token and shows the sign-in form with `reason`. */
+  /** Forgets the credentials (ending a password session) and shows the sign-in form with `reason`. */
   signOut(reason?: string): void {
-    sessionStorage.removeItem(TOKEN_KEY);
-    this.#token = undefined;
+    sessionStorage.removeItem(CREDENTIALS_KEY);
+    window.clearTimeout(this.#renewTimer);
+    if (this.#credentials?.refreshToken) void endSession(this.#credentials.refreshToken);
+    this.#credentials = undefined;
     this.#warehouses = undefined;
     this.#partner = undefined;
     this.#signInMessage = reason;
@@ -172,25 +234,56 @@ class WarehouseScreen {
     const signIn = (token: string) => {
       const trimmed = token.trim().replace(/^Bearer\s+/i, '');
       if (!trimmed) return;
-      sessionStorage.setItem(TOKEN_KEY, trimmed);
-      this.#token = trimmed;
-      this.#signInMessage = undefined;
+      this.#useCredentials({ accessToken: trimmed });
       void this.render();
+    };
+    const emailInput = h('input', { id: 'wh-email', class: 'wh-input', type: 'email', autocomplete: 'username', placeholder: 'Email', 'aria-label': 'Email' });
+    const passwordInput = h('input', { id: 'wh-password', class: 'wh-input', type: 'password', autocomplete: 'current-password', placeholder: 'Password', 'aria-label': 'Password' });
+    const passwordMessage = h('div', { id: 'wh-password-message', role: 'alert' });
+    const signInWithPassword = async (partner?: string) => {
+      replaceChildren(passwordMessage);
+      try {
+        this.#useCredentials(await passwordSignIn(emailInput.value.trim(), passwordInput.value, partner));
+        void this.render();
+      } catch (error) {
+        if (error instanceof SignInError && error.code === 'PARTNER_REQUIRED') {
+          replaceChildren(
+            passwordMessage,
+            h('p', { class: 'wh-hint' }, 'You belong to several partners. Which one?'),
+            error.partners.map((code) => h('button', { type: 'button', class: 'wh-button', data: { partnerCode: code }, on: { click: () => void signInWithPassword(code) } }, code)),
+          );
+        } else {
+          replaceChildren(passwordMessage, h('p', { class: 'wh-error' }, error instanceof Error ? error.message : String(error)));
+        }
+      }
     };
     replaceChildren(
       this.#content,
       h(
-        'form',
-        { class: 'wh-panel wh-sign-in', id: 'wh-sign-in', on: { submit: (event) => (event.preventDefault(), signIn(tokenInput.value)) } },
+        'div',
+        { class: 'wh-panel wh-sign-in' },
         h('h2', {}, 'Sign in'),
-        h('p', {}, 'A token of a partner with the warehouse role (for example from ', h('code', {}, 'npm run token -- --partner SHOP-A'), ').'),
         this.#signInMessage ? h('p', { class: 'wh-error', role: 'alert' }, this.#signInMessage) : null,
-        tokenInput,
-        h('button', { type: 'submit', class: 'wh-button wh-primary' }, 'Sign in'),
+        h(
+          'form',
+          { id: 'wh-password-sign-in', on: { submit: (event) => (event.preventDefault(), void signInWithPassword()) } },
+          h('p', {}, 'With your Redthread account (a member with the warehouse role).'),
+          emailInput,
+          passwordInput,
+          h('button', { type: 'submit', class: 'wh-button wh-primary' }, 'Sign in'),
+          passwordMessage,
+        ),
+        h(
+          'form',
+          { id: 'wh-sign-in', on: { submit: (event) => (event.preventDefault(), signIn(tokenInput.value)) } },
+          h('p', {}, 'Or with a token (for example from ', h('code', {}, 'npm run token -- --partner SHOP-A'), ').'),
+          tokenInput,
+          h('button', { type: 'submit', class: 'wh-button' }, 'Use token'),
+        ),
         devTokens,
       ),
     );
-    tokenInput.focus();
+    emailInput.focus();
     void loadDevTokens().then((tokens) => {
       if (!tokens.length) return;
       replaceChildren(
@@ -239,12 +332,11 @@ class WarehouseScreen {
   #openSession(warehouse: Warehouse): WarehouseSession {
     if (this.#session?.warehouse.id === warehouse.id) return this.#session;
     this.#closeSession();
-    const token = this.#token!;
     const store = new WarehouseStore();
     const session: WarehouseSession = {
       warehouse,
       store,
-      feed: new LiveFeed(token, warehouse.id, {
+      feed: new LiveFeed(() => this.#token ?? '', warehouse.id, {
         onStockChange: (change) => {
           if (!store.applyStockChange(change)) this.#scheduleStockReload(session);
           this.#showLastChange(store);
@@ -262,7 +354,7 @@ class WarehouseScreen {
           // were being set up (they start "from now"): reload once they surely run.
           if (state === 'connected' && !resumed) this.#scheduleBoardReload(session, SUBSCRIPTION_SETUP_MS);
         },
-      }),
+      }, () => Boolean(this.#credentials?.refreshToken)),
     };
     this.#session = session;
     session.feed.start();
