@@ -19,7 +19,17 @@ GRANT redthread_app TO redthread_auth;
 -- role's alone.
 REVOKE INSERT, UPDATE, DELETE ON catalog.users FROM redthread_app;
 --> statement-breakpoint
+-- Of a member, a tenant sees the name and email, never the password hash or external subject.
+REVOKE SELECT ON catalog.users FROM redthread_app;
+--> statement-breakpoint
+GRANT SELECT (id, email, display_name, created_at) ON catalog.users TO redthread_app;
+--> statement-breakpoint
 REVOKE INSERT ON catalog.memberships FROM redthread_app;
+--> statement-breakpoint
+-- A tenant changes a membership's roles, never whose membership it is.
+REVOKE UPDATE ON catalog.memberships FROM redthread_app;
+--> statement-breakpoint
+GRANT UPDATE (roles, updated_at) ON catalog.memberships TO redthread_app;
 --> statement-breakpoint
 REVOKE DELETE ON catalog.invitations FROM redthread_app;
 --> statement-breakpoint
@@ -54,8 +64,12 @@ ALTER TABLE catalog.invitations ENABLE ROW LEVEL SECURITY;
 --> statement-breakpoint
 ALTER TABLE catalog.invitations FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
+-- Only redemption (the auth role) marks an invitation redeemed: a tenant cannot claim that some
+-- partner joined through it (which would make that partner visible, below).
 CREATE POLICY invitations_issuer ON catalog.invitations FOR ALL TO redthread_app
-  USING (issuer_partner_id = app.current_partner_id()) WITH CHECK (issuer_partner_id = app.current_partner_id());
+  USING (issuer_partner_id = app.current_partner_id())
+  WITH CHECK (issuer_partner_id = app.current_partner_id()
+              AND redeemed_at IS NULL AND redeemed_partner_id IS NULL AND redeemed_by_user_id IS NULL);
 --> statement-breakpoint
 CREATE POLICY invitations_auth ON catalog.invitations FOR ALL TO redthread_auth USING (true) WITH CHECK (true);
 --> statement-breakpoint

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EnvError, configureLogging, connectDatabase, createLogger } from '@redthread/kit';
-import { AccessError, registerPartner, type NewPartner } from '@redthread/catalog/access/store';
+import { AccessError, proveRedeemer, registerPartner, type NewPartner } from '@redthread/catalog/access/store';
 import { normaliseEmail } from '@redthread/catalog/access/passwords';
 import { loadToolingEnv } from './env';
 import { openPlatformDatabase } from './lib/database';
@@ -51,9 +51,13 @@ async function main(): Promise<void> {
   const auth = connectDatabase(database.authUrl, { max: 1, applicationName: 'redthread-partner-create' });
   try {
     const partner: NewPartner = { code: values.code!, name: values.name!, kinds: kinds as NewPartner['kinds'] };
-    const registered = await auth.db.transaction((tx) =>
-      registerPartner(tx, partner, email, { password: values.password ?? generated!, displayName: values['display-name'] ?? email }, 'partner:create'),
-    );
+    const admin = await proveRedeemer(auth.db, email, { password: values.password ?? generated!, displayName: values['display-name'] ?? email }).catch((error: unknown) => {
+      if (error instanceof AccessError && error.code === 'INVALID_CREDENTIALS') {
+        throw new UsageError(`${email} already has a Redthread account: pass its current password with --password to make it the admin of ${partner.code}.`);
+      }
+      throw error;
+    });
+    const registered = await auth.db.transaction((tx) => registerPartner(tx, partner, email, admin, 'partner:create'));
     process.stdout.write(
       [
         `Partner ${registered.partner.code} (${registered.partner.name}) registered: ${registered.partner.id}`,

@@ -8,6 +8,10 @@ import { openPlatformDatabase } from './lib/database';
 import { hasPartners, seedDemoWorld } from './demo/world';
 
 try {
+  if (process.env['NODE_ENV'] === 'production') {
+    process.stderr.write('The demo world (with demo users whose password is published) is never seeded in production. Create partners with `npm run partner:create`.\n');
+    process.exit(1);
+  }
   const env = loadToolingEnv();
   configureLogging('info');
   const log = createLogger('seed');

@@ -34,8 +34,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   if (env.SEED_DEMO && !(await hasPartners(database.adminUrl))) {
-    log.info('empty database: seeding the demo world');
-    await seedDemoWorld(database.adminUrl, database.appUrl, database.workerUrl);
+    if (gatewayEnv.NODE_ENV === 'production') {
+      // The demo users sign in with a published password: never in production.
+      log.warn('empty database: the demo world is not seeded in production; create the first partner with `npm run partner:create`');
+    } else {
+      log.info('empty database: seeding the demo world');
+      await seedDemoWorld(database.adminUrl, database.appUrl, database.workerUrl);
+    }
   }
 
   const mintDemoTokens = (): Promise<DevToken[]> =>

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { BodyTooLargeError, bearerToken, readBody, sendJson, type Logger, type SessionGrant } from '@redthread/kit';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { ACCESS_TOKEN_TTL_SECONDS, mintAccessToken, type ClientTokenConfig } from './auth';
+import { ACCESS_TOKEN_TTL_SECONDS, identityProviderVerifier, mintAccessToken, type ClientTokenConfig } from './auth';
 import { isAccessRefusal, type AccessDirectory } from './access';
 
 /** Where the sign-in endpoints live. */
@@ -25,6 +25,26 @@ export interface AuthRouteOptions {
 
 class BadRequest extends Error {}
 
+/** What `/auth/redeem` takes; anything else (a number for a name, an unknown field) is a 400. */
+const redeemBody = z
+  .object({
+    invitation: z.string().min(1),
+    password: z.string().optional(),
+    displayName: z.string().optional(),
+    partner: z.object({ code: z.string(), name: z.string().nullish() }).strict().nullish(),
+    product: z.object({ skuCode: z.string(), name: z.string() }).strict().nullish(),
+  })
+  .strict();
+
+function parseRedeem(body: Record<string, unknown>): z.infer<typeof redeemBody> {
+  const parsed = redeemBody.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new BadRequest(
+    `The redemption request is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}. ` +
+      'Send { invitation, password, displayName, partner?: { code, name? }, product?: { skuCode, name } }.',
+  );
+}
+
 /**
  * Redthread's own sign-in, as JSON over POST (DESIGN.md §2):
  *
@@ -41,7 +61,7 @@ class BadRequest extends Error {}
 export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, clientTokens, onAccessChanged, logger } = options;
   const accessTokenSeconds = options.accessTokenSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
-  const identityProvider = clientTokens.jwksUrl ? createRemoteJWKSet(new URL(clientTokens.jwksUrl)) : undefined;
+  const identityProvider = clientTokens.jwksUrl ? identityProviderVerifier({ ...clientTokens, jwksUrl: clientTokens.jwksUrl }) : undefined;
 
   const tokens = async (grant: SessionGrant) => {
     logger.info({ userId: grant.userId, partnerId: grant.partner.id, sessionId: grant.sessionId }, 'session tokens issued');
@@ -60,13 +80,7 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
     const token = bearerToken(req.headers.authorization);
     if (!token || !identityProvider) throw new BadRequest('Send your identity provider token as "Authorization: Bearer <token>" to redeem the invitation.');
     try {
-      const { payload } = await jwtVerify(token, identityProvider, {
-        algorithms: ['RS256', 'ES256'],
-        ...(clientTokens.issuer ? { issuer: clientTokens.issuer } : {}),
-        ...(clientTokens.audience ? { audience: clientTokens.audience } : {}),
-      });
-      if (typeof payload.sub !== 'string' || !payload.sub) throw new Error('no subject');
-      return payload.sub;
+      return (await identityProvider(token)).sub!;
     } catch {
       throw new BadRequest('Your identity provider token is not valid or has expired. Sign in with your provider again.');
     }
@@ -89,9 +103,9 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       onAccessChanged(userId);
     },
     redeem: async (body, req) => {
+      const input = parseRedeem(body);
       const grant = await directory.redeem({
-        ...body,
-        invitation: text(body, 'invitation'),
+        ...input,
         ...(identityProvider ? { password: null, externalSubject: await externalSubject(req) } : { externalSubject: null }),
       });
       onAccessChanged(grant.userId);

@@ -1,4 +1,4 @@
-import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { ErrorCode, ROLES, requestError, bearerToken, secretKey, type Identity, type ResolvedAccess, type SessionGrant } from '@redthread/kit';
 import { AccessCache, isAccessRefusal, type AccessDirectory } from './access';
@@ -42,6 +42,23 @@ export async function mintAccessToken(grant: SessionGrant, jwtSecret: string, tt
     .sign(secretKey(jwtSecret));
 }
 
+/**
+ * Verifies an identity provider's token against its JWKS (RS256/ES256): signature, expiry (required),
+ * a subject (required), and the configured issuer and audience.
+ */
+export function identityProviderVerifier(config: ClientTokenConfig & { jwksUrl: string }): (token: string) => Promise<JWTPayload> {
+  const keys = createRemoteJWKSet(new URL(config.jwksUrl));
+  return async (token) =>
+    (
+      await jwtVerify(token, keys, {
+        algorithms: ['RS256', 'ES256'],
+        requiredClaims: ['exp', 'sub'],
+        ...(config.issuer ? { issuer: config.issuer } : {}),
+        ...(config.audience ? { audience: config.audience } : {}),
+      })
+    ).payload;
+}
+
 /** What {@link clientTokenVerifier} needs to resolve users into partners and roles. */
 export interface MembershipResolution {
   directory: AccessDirectory;
@@ -66,21 +83,13 @@ const invalidToken = () =>
  * - Development tokens (HS256, subject `dev:<code>`) carry partner and roles, unless turned off.
  */
 export function clientTokenVerifier(config: ClientTokenConfig, access?: MembershipResolution): ClientTokenVerifier {
-  const key: Uint8Array | JWTVerifyGetKey = config.jwksUrl
-    ? createRemoteJWKSet(new URL(config.jwksUrl))
-    : secretKey(config.jwtSecret);
+  const secret = secretKey(config.jwtSecret);
+  const verifyWithProvider = config.jwksUrl ? identityProviderVerifier({ ...config, jwksUrl: config.jwksUrl }) : undefined;
   const acceptDevTokens = config.acceptDevTokens ?? true;
   const externalUsers = new Map<string, { userId: string; expires: number }>();
 
-  const verify = async (token: string): Promise<JWTPayload> => {
-    if (key instanceof Uint8Array) return (await jwtVerify(token, key, { algorithms: ['HS256'] })).payload;
-    const options = {
-      algorithms: ['RS256', 'ES256'],
-      ...(config.issuer ? { issuer: config.issuer } : {}),
-      ...(config.audience ? { audience: config.audience } : {}),
-    };
-    return (await jwtVerify(token, key, options)).payload;
-  };
+  const verify = async (token: string): Promise<JWTPayload> =>
+    verifyWithProvider ? verifyWithProvider(token) : (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
 
   const resolved = async (userId: string, cacheKey: string, request: Parameters<AccessDirectory['resolve']>[0]): Promise<Identity> => {
     if (!access) throw invalidToken();

@@ -30,6 +30,11 @@ export const gatewayEnvSchema = sharedEnvSchema
     ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(5).max(86_400).default(900),
   })
   .superRefine((env, ctx) => {
+    if (env.JWKS_URL && (!env.JWT_ISSUER || !env.JWT_AUDIENCE)) {
+      // Only the subject of a provider's token counts: without issuer and audience, a token the
+      // provider issued to any other application would be accepted.
+      ctx.addIssue({ code: 'custom', path: ['JWKS_URL'], message: 'with JWKS_URL, set JWT_ISSUER and JWT_AUDIENCE too (your identity provider and this API)' });
+    }
     if (env.NODE_ENV === 'production' && !env.JWKS_URL && env.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a real secret (or JWKS_URL) in production' });
     }

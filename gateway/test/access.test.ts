@@ -271,6 +271,11 @@ describe('sign-in sessions, through the gateway', () => {
     const get = await fetch(`${api.platform.gateway.url}/auth/sign-in`);
     expect(get.status).toBe(405);
     expect((await api.auth('/auth/nothing', {})).status).toBe(404);
+    expect(await api.auth('/auth/redeem', { invitation: 'rti_x', password: 'long enough password', displayName: 42 })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST', message: expect.stringContaining('displayName') } },
+    });
+    expect((await api.auth('/auth/redeem', { invitation: 'rti_x', pasword: 'typo' })).body).toMatchObject({ error: { code: 'BAD_REQUEST' } });
   });
 });
 
@@ -279,6 +284,7 @@ describe('identity-provider tokens (JWKS)', () => {
   let idp: TestPlatform;
   let privateKey: CryptoKey;
   const ISSUER = 'https://idp.test/';
+  const AUDIENCE = 'redthread-api';
 
   beforeAll(async () => {
     const keys = await generateKeyPair('ES256');
@@ -290,7 +296,7 @@ describe('identity-provider tokens (JWKS)', () => {
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     const port = (jwks.address() as AddressInfo).port;
-    idp = await startTestPlatform(db, { clientTokens: { jwksUrl: `http://127.0.0.1:${port}/jwks`, issuer: ISSUER } });
+    idp = await startTestPlatform(db, { clientTokens: { jwksUrl: `http://127.0.0.1:${port}/jwks`, issuer: ISSUER, audience: AUDIENCE } });
   });
   afterAll(async () => {
     await idp?.close();
@@ -298,7 +304,14 @@ describe('identity-provider tokens (JWKS)', () => {
   });
 
   const idpToken = (claims: Record<string, unknown>, subject: string) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'test-key' }).setSubject(subject).setIssuer(ISSUER).setIssuedAt().setExpirationTime('5m').sign(privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
+      .setSubject(subject)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
 
   it('links the provider subject at redemption, then takes only the subject from its tokens: partner and roles come from the membership', async () => {
     const admin = await signIn('admin@shop-a.example');
@@ -316,6 +329,21 @@ describe('identity-provider tokens (JWKS)', () => {
     const stranger = await idp.query(await idpToken({}, 'idp|stranger'), '{ me { code } }');
     expect(stranger.status).toBe(401);
     expect(stranger.errors?.[0]?.extensions?.['reason']).toBe('no_account');
+    // A token of the same provider for another application (audience) counts for nothing here.
+    const otherApp = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
+      .setSubject('idp|sso-user')
+      .setIssuer(ISSUER)
+      .setAudience('another-app')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect((await idp.query(otherApp, '{ me { code } }')).status).toBe(401);
+    // The same provider account cannot be linked to a second Redthread user.
+    const secondSecret = await inviteUser(admin.accessToken, 'sso-other@shop-a.example', ['viewer']);
+    expect(await idp.auth('/auth/redeem', { invitation: secondSecret, displayName: 'Other' }, { authorization: `Bearer ${token}` })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'SUBJECT_LINKED' } },
+    });
     // Redthread's own sign-in is off when an identity provider is configured.
     expect((await idp.auth('/auth/sign-in', { email: 'admin@shop-a.example', password: DEMO_PASSWORD })).body).toMatchObject({
       error: { code: 'USE_IDENTITY_PROVIDER' },
@@ -326,7 +354,7 @@ describe('identity-provider tokens (JWKS)', () => {
     const token = await idpToken({}, 'idp|sso-user');
     const trader = await signIn('admin@trader-b.example', DEMO_PASSWORD, 'TRADER-B');
     const secret = await inviteUser(trader.accessToken, 'sso-user@shop-a.example', ['sales']);
-    expect((await idp.auth('/auth/redeem', { invitation: secret }, { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await idp.auth('/auth/redeem', { invitation: secret, displayName: 'Single Sign-On' }, { authorization: `Bearer ${token}` })).status).toBe(200);
     const ambiguous = await idp.query(token, '{ me { code } }');
     expect(ambiguous.errors?.[0]?.extensions).toMatchObject({ reason: 'PARTNER_REQUIRED', partners: ['SHOP-A', 'TRADER-B'] });
     const chosen = await postGraphQL(idp.gatewayUrl, `Bearer ${token}`, '{ me { code } myRoles }');

@@ -93,6 +93,9 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   });
   const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
   const authDatabase = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-auth' });
+  // Membership lookups get their own pool: sign-ins hold a connection for a password hash (~100 ms),
+  // and a burst of them must not stall every request's role lookup.
+  const accessLookups = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-access-lookups' });
   const pruning = pruneAccessPeriodically(authDatabase);
   const workflows = [
     startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
@@ -129,7 +132,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       introspection: config.introspection,
       ...(config.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection } : {}),
       authenticateApiKey: (secret) => database.db.transaction((tx) => authenticateApiKey(tx, secret)),
-      access: accessDirectory(authDatabase),
+      access: accessDirectory(authDatabase, accessLookups),
       ...(config.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: config.accessCacheSeconds }),
       ...(config.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: config.accessTokenSeconds }),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
@@ -149,6 +152,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
         await database.close();
         await workerDatabase.close();
         await authDatabase.close();
+        await accessLookups.close();
       },
     };
   } catch (error) {
@@ -159,12 +163,16 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     await database.close();
     await workerDatabase.close();
     await authDatabase.close();
+    await accessLookups.close();
     throw error;
   }
 }
 
-/** The gateway's view of users, memberships and sessions, over the auth connection. */
-export function accessDirectory(auth: Database): AccessDirectory {
+/**
+ * The gateway's view of users, memberships and sessions, over the auth role: sign-in and the
+ * other `/auth/*` work on `auth`, per-request membership lookups on `lookups`.
+ */
+export function accessDirectory(auth: Database, lookups: Database): AccessDirectory {
   const { db } = auth;
   return {
     signIn: (input) => signIn(db, input),
@@ -172,8 +180,8 @@ export function accessDirectory(auth: Database): AccessDirectory {
     signOut: (token) => signOut(db, token),
     changePassword: (input) => changePassword(db, input),
     redeem: (input) => redeemInvitation(db, input as unknown as RedeemInput),
-    resolve: (request) => resolveAccess(db, request),
-    userIdForExternalSubject: (subject) => userIdForExternalSubject(db, subject),
+    resolve: (request) => resolveAccess(lookups.db, request),
+    userIdForExternalSubject: (subject) => userIdForExternalSubject(lookups.db, subject),
     listen: (onChange) => listenForAccessChanges(auth.client, onChange),
   };
 }

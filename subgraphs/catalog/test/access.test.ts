@@ -268,8 +268,10 @@ describe('redeeming invitations', () => {
     const email = 'admin@shop-d.example';
     const { secret } = await inviteUser(shopA, ['viewer'], email);
     await refusal(redeem(secret, { password: 'not the password' }), 'INVALID_CREDENTIALS', 401);
-    await refusal(redeem(secret, { password: null }), 'INVALID_CREDENTIALS', 401);
-    const grant = await redeem(secret, { password: DEMO_PASSWORD, displayName: null });
+    // Missing fields are refused before the account is looked up, exactly as for a new email.
+    await refusal(redeem(secret, { password: null }), 'BAD_REQUEST', 400);
+    await refusal(redeem(secret, { password: DEMO_PASSWORD, displayName: null }), 'BAD_REQUEST', 400);
+    const grant = await redeem(secret, { password: DEMO_PASSWORD });
     expect(grant.userId).toBe(demoId(`user:${email}`));
     expect(grant.partner).toMatchObject({ code: 'SHOP-A', roles: ['viewer'] });
     expect(grant.partners.map((p) => [p.code, p.roles])).toEqual([
@@ -312,6 +314,18 @@ describe('signing in', () => {
     const guesses = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => signIn(auth.db, { email, password: `parallel guess ${i}` })));
     const checked = guesses.filter((g) => g.status === 'rejected' && (g.reason as AccessError).code === 'INVALID_CREDENTIALS');
     expect(checked.length).toBeLessThanOrEqual(5);
+  });
+
+  it('wrong passwords given when redeeming count like sign-in attempts, also sent at once', async () => {
+    const member = await newMember(shopA, ['viewer']);
+    const [{ email }] = (await admin`select email from catalog.users where id = ${member.userId}`) as unknown as [{ email: string }];
+    const { secret } = await inviteUser(shopD, ['viewer'], email);
+    const guesses = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => redeem(secret, { password: `parallel guess ${i}` })));
+    const codes = guesses.map((g) => (g.status === 'rejected' ? (g.reason as AccessError).code : 'REDEEMED'));
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS').length).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 'TOO_MANY_ATTEMPTS').length).toBeGreaterThanOrEqual(7);
+    expect(codes).not.toContain('REDEEMED');
+    await refusal(redeem(secret, { password: PASSWORD }), 'TOO_MANY_ATTEMPTS', 429);
   });
 });
 
@@ -474,9 +488,31 @@ describe('row-level security on the app connection', () => {
     try {
       await expect(app`select * from catalog.sessions`).rejects.toThrow(/permission denied/);
       await expect(app`select * from catalog.refresh_tokens`).rejects.toThrow(/permission denied/);
-      expect(await app`select * from catalog.users`).toEqual([]);
+      expect(await app`select id, email, display_name from catalog.users`).toEqual([]);
+      await expect(app`select password_hash from catalog.users`).rejects.toThrow(/permission denied/);
       expect(await app`select * from catalog.memberships`).toEqual([]);
       expect(await app`select * from catalog.invitations`).toEqual([]);
+    } finally {
+      await app.end();
+    }
+  });
+
+  it('a tenant can neither mark an invitation redeemed by another partner nor move a membership to another user', async () => {
+    const app = postgres(db.appUrl, { max: 1, onnotice: () => {} });
+    const asShopD = <T>(work: (sql: postgres.TransactionSql) => Promise<T>) =>
+      app.begin(async (sql) => {
+        await sql`select set_config('app.partner_id', ${demoPartnerId('SHOP-D')}, true)`;
+        return work(sql);
+      });
+    try {
+      await expect(
+        asShopD((sql) => sql`insert into catalog.invitations (issuer_partner_id, kind, email, token_hash, expires_at, created_by, redeemed_partner_id)
+          values (${demoPartnerId('SHOP-D')}, 'USER', 'x@example.com', ${randomUUID()}, now() + interval '1 day', 'test', ${demoPartnerId('TRADER-B')})`),
+      ).rejects.toThrow(/row-level security/);
+      expect(await asShopD((sql) => sql`select id from catalog.partners where id = ${demoPartnerId('TRADER-B')}`)).toEqual([]);
+      await expect(
+        asShopD((sql) => sql`update catalog.memberships set user_id = ${demoId('user:admin@shop-a.example')} where partner_id = ${demoPartnerId('SHOP-D')}`),
+      ).rejects.toThrow(/permission denied/);
     } finally {
       await app.end();
     }

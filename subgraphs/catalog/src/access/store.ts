@@ -45,7 +45,9 @@ export type AccessErrorCode =
   | 'INVITATION_USED'
   | 'INVITATION_REVOKED'
   | 'ALREADY_MEMBER'
-  | 'PARTNER_CODE_TAKEN';
+  | 'PARTNER_CODE_TAKEN'
+  | 'SUBJECT_LINKED'
+  | 'RETRY';
 
 const badRequest = (field: string, message: string) => new AccessError('BAD_REQUEST', message, 400, { field });
 
@@ -125,7 +127,7 @@ async function checkAttempts(tx: Tx, email: string): Promise<void> {
     const retryAfterSeconds = Math.max(1, Math.ceil((new Date(row.oldest!).getTime() + ATTEMPT_WINDOW_MINUTES * 60_000 - Date.now()) / 1000));
     throw new AccessError(
       'TOO_MANY_ATTEMPTS',
-      `Too many failed sign-in attempts for this email. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s), or ask an admin to reset your password.`,
+      `Too many failed sign-in attempts for this email. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
       429,
       { retryAfterSeconds },
     );
@@ -312,6 +314,32 @@ export interface Redeemer {
   displayName?: string | null;
   /** Set by the gateway from a verified identity-provider token instead of a password. */
   externalSubject?: string | null;
+  /** Set by {@link proveRedeemer}: the existing account the password was checked against. */
+  provenUserId?: string;
+}
+
+/**
+ * Checks what a redeemer (or a new partner's first admin) sent, before anything is looked up, so
+ * the answer to bad input does not depend on whether the email has an account. When the email has
+ * one, the password is checked like a sign-in (rate-limited, every attempt recorded) and the
+ * account is remembered as proven; a new email gets its account inside the transaction.
+ */
+export async function proveRedeemer(db: Db, email: string, who: Redeemer): Promise<Redeemer> {
+  const displayName = typeof who.displayName === 'string' ? who.displayName.trim() : '';
+  if (!displayName || displayName.length > 200) throw badRequest('displayName', 'Send your name as "displayName" (1–200 characters).');
+  if (who.externalSubject) return { ...who, displayName };
+  const problem = typeof who.password === 'string' ? passwordProblem(who.password) : 'Choose a password ("password").';
+  if (problem) throw badRequest('password', problem);
+  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
+  if (!existing) return { ...who, displayName };
+  try {
+    return { ...who, displayName, provenUserId: (await checkPassword(db, email, who.password!)).id };
+  } catch (error) {
+    if (error instanceof AccessError && error.code === 'INVALID_CREDENTIALS') {
+      throw new AccessError('INVALID_CREDENTIALS', `${email} already has a Redthread account: send its current password.`, 401);
+    }
+    throw error;
+  }
 }
 
 /**
@@ -322,28 +350,30 @@ export interface Redeemer {
 async function enrolUser(tx: Tx, email: string, who: Redeemer): Promise<{ id: string; created: boolean }> {
   const [existing] = await tx.select().from(users).where(eq(users.email, email)).for('update');
   if (existing) {
-    if (!who.externalSubject) await checkAttempts(tx, email);
-    const proven = who.externalSubject
-      ? existing.externalSubject === who.externalSubject
-      : Boolean(who.password && existing.passwordHash && (await verifyPassword(who.password, existing.passwordHash)));
+    const proven = who.externalSubject ? existing.externalSubject === who.externalSubject : existing.id === who.provenUserId;
     if (!proven) {
-      throw new AccessError('INVALID_CREDENTIALS', `${email} already has a Redthread account: redeem with its current password.`, 401, { email });
+      throw new AccessError(
+        'INVALID_CREDENTIALS',
+        who.externalSubject
+          ? `${email} already has a Redthread account that is not linked to this identity-provider sign-in.`
+          : `${email} already has a Redthread account: send its current password.`,
+        401,
+      );
     }
     return { id: existing.id, created: false };
   }
-  const displayName = who.displayName?.trim();
-  if (!displayName || displayName.length > 200) throw badRequest('displayName', 'Send your name as "displayName" (1–200 characters).');
-  let passwordHash: string | null = null;
-  if (!who.externalSubject) {
-    const problem = typeof who.password === 'string' ? passwordProblem(who.password) : 'Choose a password ("password").';
-    if (problem) throw badRequest('password', problem);
-    passwordHash = await hashPassword(who.password!);
+  if (who.externalSubject) {
+    const [linked] = await tx.select({ id: users.id }).from(users).where(eq(users.externalSubject, who.externalSubject));
+    if (linked) throw new AccessError('SUBJECT_LINKED', 'This identity-provider sign-in is already linked to another Redthread account.', 409);
   }
+  const passwordHash = who.externalSubject ? null : await hashPassword(who.password!);
   const [created] = await tx
     .insert(users)
-    .values({ email, displayName, passwordHash, externalSubject: who.externalSubject ?? null })
+    .values({ email, displayName: who.displayName!, passwordHash, externalSubject: who.externalSubject ?? null })
+    .onConflictDoNothing()
     .returning({ id: users.id });
-  return { id: created!.id, created: true };
+  if (!created) throw new AccessError('RETRY', `An account for ${email} was created at this very moment; redeem again with its password.`, 409);
+  return { id: created.id, created: true };
 }
 
 /**
@@ -398,25 +428,13 @@ export interface RedeemInput extends Redeemer {
  */
 export async function redeemInvitation(db: Db, input: RedeemInput): Promise<SessionGrant> {
   if (typeof input.invitation !== 'string' || !input.invitation) throw badRequest('invitation', 'Send the invitation secret as "invitation".');
-  try {
-    return await redeemInTransaction(db, input);
-  } catch (error) {
-    // A wrong password for an existing account counts against its sign-in attempts, like sign-in.
-    if (error instanceof AccessError && error.code === 'INVALID_CREDENTIALS' && typeof error.details['email'] === 'string') {
-      await db.insert(signInAttempts).values({ email: error.details['email'], succeeded: false });
-    }
-    throw error;
-  }
-}
-
-async function redeemInTransaction(db: Db, input: RedeemInput): Promise<SessionGrant> {
+  const tokenHash = hashInvitationSecret(input.invitation);
+  // Checked before the password (which counts as a sign-in attempt), and again under the lock.
+  const [addressee] = await db.select().from(invitations).where(eq(invitations.tokenHash, tokenHash));
+  const redeemer = await proveRedeemer(db, redeemable(addressee).email, input);
   return db.transaction(async (tx) => {
-    const [invitation] = await tx.select().from(invitations).where(eq(invitations.tokenHash, hashInvitationSecret(input.invitation))).for('update');
-    if (!invitation) throw new AccessError('INVITATION_INVALID', 'This invitation is not valid. Check the link, or ask the partner who invited you for a new one.', 404);
-    const status = invitationStatus(invitation);
-    if (status === 'EXPIRED') throw new AccessError('INVITATION_EXPIRED', 'This invitation has expired. Ask the partner who invited you for a new one.', 410);
-    if (status === 'REDEEMED') throw new AccessError('INVITATION_USED', 'This invitation has already been used. Sign in instead, or ask for a new one.', 410);
-    if (status === 'REVOKED') throw new AccessError('INVITATION_REVOKED', 'This invitation was withdrawn by the partner who sent it.', 410);
+    const [locked] = await tx.select().from(invitations).where(eq(invitations.tokenHash, tokenHash)).for('update');
+    const invitation = redeemable(locked);
     const by = `invitation:${invitation.id}`;
     let joined: { partnerId: string; userId: string };
     if (invitation.kind === 'PARTNER') {
@@ -424,7 +442,7 @@ async function redeemInTransaction(db: Db, input: RedeemInput): Promise<SessionG
         tx,
         { code: input.partner?.code ?? '', name: input.partner?.name?.trim() || invitation.companyName || '', kinds: invitation.partnerKinds ?? [] },
         invitation.email,
-        input,
+        redeemer,
         by,
       );
       joined = { partnerId: registered.partner.id, userId: registered.userId };
@@ -432,7 +450,7 @@ async function redeemInTransaction(db: Db, input: RedeemInput): Promise<SessionG
         await attachProposal(tx, invitation, registered.identity, registered.partner.code, input.product);
       }
     } else {
-      const user = await enrolUser(tx, invitation.email, input);
+      const user = await enrolUser(tx, invitation.email, redeemer);
       const [added] = await tx
         .insert(memberships)
         .values({ partnerId: invitation.issuerPartnerId, userId: user.id, roles: invitation.roles ?? ['viewer'], createdBy: by })
@@ -465,6 +483,16 @@ async function redeemInTransaction(db: Db, input: RedeemInput): Promise<SessionG
     const choices = await partnersOf(tx, joined.userId);
     return openSession(tx, joined.userId, choices, choices.find((c) => c.id === joined.partnerId)!);
   });
+}
+
+/** The invitation if it can be redeemed now; otherwise the refusal that says why. */
+function redeemable(invitation: typeof invitations.$inferSelect | undefined): typeof invitations.$inferSelect {
+  if (!invitation) throw new AccessError('INVITATION_INVALID', 'This invitation is not valid. Check the link, or ask the partner who invited you for a new one.', 404);
+  const status = invitationStatus(invitation);
+  if (status === 'EXPIRED') throw new AccessError('INVITATION_EXPIRED', 'This invitation has expired. Ask the partner who invited you for a new one.', 410);
+  if (status === 'REDEEMED') throw new AccessError('INVITATION_USED', 'This invitation has already been used. Sign in instead, or ask for a new one.', 410);
+  if (status === 'REVOKED') throw new AccessError('INVITATION_REVOKED', 'This invitation was withdrawn by the partner who sent it.', 410);
+  return invitation;
 }
 
 /** Creates the invitee's product and the issuer's link proposal against it (issuer's side as invited). */
