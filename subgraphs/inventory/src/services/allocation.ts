@@ -119,52 +119,69 @@ async function reserveForLine(tx: Tx, line: LineToAllocate, needed: number): Pro
   for (const candidate of candidates) {
     if (remaining === 0) break;
     const take = Math.min(remaining, candidate.available);
-    const updated = await tx
-      .update(stock)
-      .set({ reserved: sql`${stock.reserved} + ${take}`, updatedAt: sql`now()` })
-      .where(and(eq(stock.id, candidate.stock_id), sql`${stock.onHand} - ${stock.reserved} >= ${take}`))
-      .returning({ id: stock.id });
-    if (updated.length === 0) continue;
-    await tx.insert(reservations).values({
-      orderLineId: line.lineId,
-      orderId: line.orderId,
-      stockId: candidate.stock_id,
-      warehouseId: candidate.warehouse_id,
-      ownerPartnerId: candidate.owner_partner_id,
-      operatorPartnerId: candidate.operator_partner_id,
-      quantity: take,
-    });
+    // One statement: reserve on the slot only if it still has `take` available, and record the
+    // reservation only if it did.
+    const reserved = await tx.execute(sql`
+      with taken as (
+        update inventory.stock set reserved = reserved + ${take}, updated_at = now()
+        where id = ${candidate.stock_id} and on_hand - reserved >= ${take}
+        returning id
+      )
+      insert into inventory.reservations (order_line_id, order_id, stock_id, warehouse_id, owner_partner_id, operator_partner_id, quantity)
+      select ${line.lineId}, ${line.orderId}, taken.id, ${candidate.warehouse_id}, ${candidate.owner_partner_id}, ${candidate.operator_partner_id}, ${take}
+      from taken
+      returning id`);
+    if ([...reserved].length === 0) continue;
     remaining -= take;
   }
   return needed - remaining;
 }
 
-/** Puts an order's unassigned reservations on its open (TO_PICK) shipment per warehouse, creating it. */
+/**
+ * Puts an order's unassigned reservations on its open (TO_PICK) shipment per warehouse, creating
+ * the shipments that are missing, in one statement; appends `shipment.queued` for each shipment
+ * that received reservations.
+ */
 async function attachToShipments(tx: Tx, orderId: string): Promise<void> {
-  const loose = await tx
-    .select()
-    .from(reservations)
-    .where(and(eq(reservations.orderId, orderId), sql`${reservations.shipmentId} is null`));
-  const byWarehouse = new Map<string, typeof loose>();
-  for (const r of loose) byWarehouse.set(r.warehouseId, [...(byWarehouse.get(r.warehouseId) ?? []), r]);
-  for (const [warehouseId, group] of byWarehouse) {
-    let [shipment] = await tx
-      .select()
-      .from(shipments)
-      .where(and(eq(shipments.orderId, orderId), eq(shipments.warehouseId, warehouseId), eq(shipments.status, 'TO_PICK')));
-    if (!shipment) {
-      [shipment] = await tx
-        .insert(shipments)
-        .values({ warehouseId, orderId, ownerPartnerId: group[0]!.ownerPartnerId, operatorPartnerId: group[0]!.operatorPartnerId })
-        .returning();
-    }
-    await tx.update(reservations).set({ shipmentId: shipment!.id }).where(inArray(reservations.id, group.map((r) => r.id)));
+  const queued = await tx.execute<{ id: string; warehouse_id: string; owner_partner_id: string; operator_partner_id: string | null }>(sql`
+    with loose as (
+      select r.id, r.warehouse_id, r.owner_partner_id, r.operator_partner_id
+      from inventory.reservations r
+      where r.order_id = ${orderId} and r.shipment_id is null
+    ),
+    wh as (
+      select distinct on (warehouse_id) warehouse_id, owner_partner_id, operator_partner_id from loose order by warehouse_id
+    ),
+    existing as (
+      select distinct on (s.warehouse_id) s.id, s.warehouse_id, s.owner_partner_id, s.operator_partner_id
+      from inventory.shipments s
+      join wh on wh.warehouse_id = s.warehouse_id
+      where s.order_id = ${orderId} and s.status = 'TO_PICK'
+      order by s.warehouse_id, s.created_at, s.id
+    ),
+    created as (
+      insert into inventory.shipments (warehouse_id, order_id, owner_partner_id, operator_partner_id)
+      select wh.warehouse_id, ${orderId}, wh.owner_partner_id, wh.operator_partner_id
+      from wh
+      where not exists (select 1 from existing e where e.warehouse_id = wh.warehouse_id)
+      returning id, warehouse_id, owner_partner_id, operator_partner_id
+    ),
+    target as (select * from existing union all select * from created),
+    attached as (
+      update inventory.reservations r set shipment_id = t.id
+      from loose l join target t on t.warehouse_id = l.warehouse_id
+      where r.id = l.id
+      returning t.id
+    )
+    select distinct t.id, t.warehouse_id, t.owner_partner_id, t.operator_partner_id
+    from target t join attached a on a.id = t.id`);
+  for (const shipment of queued) {
     await appendEvent(tx, {
       topic: 'shipment.queued',
       entityType: 'Shipment',
-      entityId: shipment!.id,
-      audience: warehouseAudience(shipment!),
-      payload: { warehouseId, orderId, status: 'TO_PICK' },
+      entityId: shipment.id,
+      audience: warehouseAudience({ ownerPartnerId: shipment.owner_partner_id, operatorPartnerId: shipment.operator_partner_id }),
+      payload: { warehouseId: shipment.warehouse_id, orderId, status: 'TO_PICK' },
     });
   }
 }
