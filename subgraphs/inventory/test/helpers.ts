@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import postgres from 'postgres';
-import type { Role } from '@redthread/kit';
-import { freshDatabase, type TestDatabase } from '../../../test/database';
-import { startTestPlatform, type GraphQLResponse, type TestPlatform } from '../../../test/platform';
 import { demoPartnerId } from '../../../scripts/demo/world';
+import { TestWorld } from '../../../test/world';
 
 /**
  * Shared fixtures of the inventory tests: a fresh demo database and the real platform per test
@@ -159,60 +155,12 @@ export interface SlotBalance {
 }
 
 /** A test world: a fresh demo database, the platform, tokens and factories. */
-export class InventoryWorld {
-  readonly tokens = {} as Record<Code, string>;
-  #sequence = 0;
+export class InventoryWorld extends TestWorld<Code> {
   #channels = new Map<Code, string>();
-
-  private constructor(
-    readonly db: TestDatabase,
-    readonly api: TestPlatform,
-    readonly admin: postgres.Sql,
-    /** A per-file tag so codes never collide with the demo world's. */
-    readonly tag: string,
-  ) {}
 
   /** Clones a fresh demo database and starts the platform on it. Call in `beforeAll`. */
   static async start(): Promise<InventoryWorld> {
-    const db = await freshDatabase();
-    const api = await startTestPlatform(db);
-    const admin = postgres(db.adminUrl, { max: 3, onnotice: () => {} });
-    const world = new InventoryWorld(db, api, admin, randomUUID().slice(0, 6).toUpperCase());
-    for (const code of CODES) world.tokens[code] = await api.tokenFor(code);
-    return world;
-  }
-
-  /** Stops everything. Call in `afterAll`. */
-  async close(): Promise<void> {
-    await this.admin.end();
-    await this.api.close();
-    await this.db.drop();
-  }
-
-  /** A unique code within this world (letters, digits and dashes). */
-  unique(prefix: string): string {
-    this.#sequence += 1;
-    return `${prefix}-${this.tag}-${this.#sequence}`;
-  }
-
-  tokenFor(code: Code, roles: Role[]): Promise<string> {
-    return this.api.tokenFor(code, roles);
-  }
-
-  #token(as: Code | string): string {
-    return (CODES as readonly string[]).includes(as) ? this.tokens[as as Code] : as;
-  }
-
-  /** Sends an operation as a partner (by code) or with a raw token. */
-  raw<Data = Record<string, unknown>>(as: Code | string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>> {
-    return this.api.query<Data>(this.#token(as), query, variables);
-  }
-
-  /** Sends an operation and expects it to succeed without GraphQL errors. */
-  async gql<Data = Record<string, unknown>>(as: Code | string, query: string, variables?: Record<string, unknown>): Promise<Data> {
-    const response = await this.raw<Data>(as, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
+    return new InventoryWorld(await TestWorld.boot(CODES));
   }
 
   /** Runs an inventory mutation and returns its result union. */
@@ -235,8 +183,7 @@ export class InventoryWorld {
 
   /** A fresh 13-digit barcode. */
   barcode(): string {
-    this.#sequence += 1;
-    return `40${String(Date.now() % 1e7).padStart(7, '0')}${String(this.#sequence).padStart(4, '0')}`;
+    return `40${String(Date.now() % 1e7).padStart(7, '0')}${String(this.next()).padStart(4, '0')}`;
   }
 
   /**

@@ -1,9 +1,7 @@
 import { expect, vi } from 'vitest';
-import postgres from 'postgres';
-import type { Role } from '@redthread/kit';
-import { freshDatabase, type TestDatabase } from '../../../test/database';
-import { startTestPlatform, type GraphQLResponse, type TestPlatform, type TestPlatformOptions } from '../../../test/platform';
+import type { TestPlatformOptions } from '../../../test/platform';
 import { demoPartnerId } from '../../../scripts/demo/world';
+import { TestWorld } from '../../../test/world';
 
 /**
  * Shared fixtures of the orders tests: a fresh database and platform per test file, GraphQL
@@ -218,59 +216,13 @@ export interface SalesOrderOptions {
 export const BERLIN: Address = { name: 'Erika Mustermann', line1: 'Unter den Linden 1', line2: null, city: 'Berlin', postalCode: '10117', regionCode: 'DE-BE', country: 'DE' };
 
 /** A test world: a fresh database, the platform, tokens and factories. */
-export class World {
-  readonly tokens = {} as Record<Code, string>;
-  #sequence = 0;
+export class World extends TestWorld<Code> {
   #defaults = new Map<Code, { channelId: string; customerId: string }>();
   #productIds = new Map<string, string>();
 
-  private constructor(
-    readonly db: TestDatabase,
-    readonly api: TestPlatform,
-    readonly admin: postgres.Sql,
-  ) {}
-
   /** Clones a fresh demo database and starts the platform on it. Call in `beforeAll`. */
   static async start(options: TestPlatformOptions = {}): Promise<World> {
-    const db = await freshDatabase();
-    const api = await startTestPlatform(db, options);
-    const admin = postgres(db.adminUrl, { max: 2, onnotice: () => {} });
-    const world = new World(db, api, admin);
-    for (const code of CODES) world.tokens[code] = await api.tokenFor(code);
-    return world;
-  }
-
-  /** Stops everything. Call in `afterAll`. */
-  async close(): Promise<void> {
-    await this.admin.end();
-    await this.api.close();
-    await this.db.drop();
-  }
-
-  /** A unique suffix for codes and external numbers within this world. */
-  unique(prefix: string): string {
-    this.#sequence += 1;
-    return `${prefix}-${this.#sequence}`;
-  }
-
-  tokenFor(code: Code, roles: Role[]): Promise<string> {
-    return this.api.tokenFor(code, roles);
-  }
-
-  #token(as: Code | string): string {
-    return (CODES as readonly string[]).includes(as) ? this.tokens[as as Code] : as;
-  }
-
-  /** Sends an operation as a partner (by code) or with a raw token. */
-  raw<Data = Record<string, unknown>>(as: Code | string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<Data>> {
-    return this.api.query<Data>(this.#token(as), query, variables);
-  }
-
-  /** Sends an operation and expects it to succeed without GraphQL errors. */
-  async gql<Data = Record<string, unknown>>(as: Code | string, query: string, variables?: Record<string, unknown>): Promise<Data> {
-    const response = await this.raw<Data>(as, query, variables);
-    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    return response.data!;
+    return new World(await TestWorld.boot(CODES, options));
   }
 
   /** Runs an orders mutation that returns `OrderResult`. */
