@@ -335,10 +335,35 @@ describe('sessions', () => {
     const second = await refreshSession(auth.db, first.refreshToken);
     expect(second).toMatchObject({ userId: first.userId, sessionId: first.sessionId, partner: { code: 'LOGI-E', roles: ['admin'] } });
     expect(second.refreshToken).not.toBe(first.refreshToken);
+    const third = await refreshSession(auth.db, second.refreshToken);
+    // `first` was spent and its successor used since: replaying it is theft.
     await refusal(refreshSession(auth.db, first.refreshToken), 'REFRESH_TOKEN_REUSED', 401);
-    await refusal(refreshSession(auth.db, second.refreshToken), 'SESSION_ENDED', 401);
+    await refusal(refreshSession(auth.db, third.refreshToken), 'SESSION_ENDED', 401);
     await refusal(resolveAccess(auth.db, { userId: first.userId, sessionId: first.sessionId }), 'SESSION_ENDED', 401);
     await refusal(refreshSession(auth.db, 'rtr_unknown'), 'INVALID_REFRESH_TOKEN', 401);
+  });
+
+  it('a refresh retried because its answer was lost rotates again; the lost token is spent, and a late replay ends the session', async () => {
+    const grant = await newMember(shopA, ['viewer']);
+    const lost = await refreshSession(auth.db, grant.refreshToken);
+    const retried = await refreshSession(auth.db, grant.refreshToken);
+    expect(retried).toMatchObject({ sessionId: grant.sessionId });
+    expect(new Set([grant.refreshToken, lost.refreshToken, retried.refreshToken]).size).toBe(3);
+    // A second retry works too (its successor, `retried`, is still unused)…
+    const again = await refreshSession(auth.db, grant.refreshToken);
+    // …and the answer that did arrive carries on.
+    const next = await refreshSession(auth.db, again.refreshToken);
+    expect(next.sessionId).toBe(grant.sessionId);
+    // The lost pair is worthless now; presenting it after its successor was used ends the session.
+    await refusal(refreshSession(auth.db, lost.refreshToken), 'REFRESH_TOKEN_REUSED', 401);
+    await refusal(refreshSession(auth.db, next.refreshToken), 'SESSION_ENDED', 401);
+  });
+
+  it('a spent token presented again after the retry window ends the session', async () => {
+    const grant = await newMember(shopA, ['viewer']);
+    await refreshSession(auth.db, grant.refreshToken);
+    await admin`update catalog.refresh_tokens set spent_at = spent_at - interval '31 seconds', created_at = created_at - interval '31 seconds' where session_id = ${grant.sessionId}`;
+    await refusal(refreshSession(auth.db, grant.refreshToken), 'REFRESH_TOKEN_REUSED', 401);
   });
 
   it('signing out ends the session, and signing out twice is fine', async () => {

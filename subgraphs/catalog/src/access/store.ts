@@ -163,7 +163,8 @@ export async function signIn(db: Db, input: { email: string; password: string; p
 
 /**
  * Spends a refresh token and issues the next one of the same session (rotation). Presenting a
- * token that was already spent means it leaked: the whole session is revoked.
+ * token that was already spent means it leaked, and the whole session is revoked — unless it is a
+ * retry of a refresh whose answer was lost (see {@link isRetry}), which rotates again.
  */
 export async function refreshSession(db: Db, presented: string): Promise<SessionGrant> {
   if (typeof presented !== 'string' || !presented) throw badRequest('refreshToken', 'Send "refreshToken".');
@@ -178,7 +179,8 @@ export async function refreshSession(db: Db, presented: string): Promise<Session
     const { token, session } = row;
     if (session.revokedAt) return new AccessError('SESSION_ENDED', 'This session has ended (signed out or password changed). Sign in again.', 401);
     if (session.expiresAt <= new Date()) return new AccessError('SESSION_ENDED', `Sessions last ${SESSION_DAYS} days. Sign in again.`, 401);
-    if (token.spentAt) {
+    const retried = token.spentAt !== null && (await isRetry(tx, token.tokenHash, token.spentAt));
+    if (token.spentAt && !retried) {
       await revokeSessions(tx, eq(sessions.id, session.id), 'refresh token reused');
       return new AccessError(
         'REFRESH_TOKEN_REUSED',
@@ -194,12 +196,34 @@ export async function refreshSession(db: Db, presented: string): Promise<Session
       await revokeSessions(tx, eq(sessions.id, session.id), 'membership removed');
       return new AccessError('NO_MEMBERSHIP', 'You are no longer a member of this partner.', 403, {}, session.userId);
     }
+    // A retry also spends the successor its lost answer carried. The presented token is (re)spent
+    // now, so that the token issued here is its successor.
+    if (retried) await tx.update(refreshTokens).set({ spentAt: sql`now()` }).where(and(eq(refreshTokens.sessionId, session.id), isNull(refreshTokens.spentAt)));
     await tx.update(refreshTokens).set({ spentAt: sql`now()` }).where(eq(refreshTokens.tokenHash, token.tokenHash));
     const refreshToken = await issueRefreshToken(tx, session.id);
     return { userId: session.userId, sessionId: session.id, partner, partners: choices, refreshToken } satisfies SessionGrant;
   });
   if (result instanceof AccessError) throw result;
   return result;
+}
+
+/** How long after a refresh the same refresh token may be presented again, as a retry. */
+export const REFRESH_RETRY_SECONDS = 30;
+
+/**
+ * Whether a spent refresh token presented again is a client retrying a refresh whose answer it
+ * never got (a dropped connection), not a leaked token being replayed: it was spent within
+ * {@link REFRESH_RETRY_SECONDS}, and its successor (issued in the same transaction, hence created
+ * at the very moment it was spent) was never used.
+ */
+async function isRetry(tx: Tx, tokenHash: string, spentAt: Date): Promise<boolean> {
+  if (spentAt.getTime() < Date.now() - REFRESH_RETRY_SECONDS * 1000) return false;
+  const rows = await tx.execute(sql`
+    select 1 from catalog.refresh_tokens presented
+    join catalog.refresh_tokens successor
+      on successor.session_id = presented.session_id and successor.created_at = presented.spent_at and successor.spent_at is null
+    where presented.token_hash = ${tokenHash}`);
+  return [...rows].length > 0;
 }
 
 async function revokeSessions(tx: Tx, where: ReturnType<typeof eq>, reason: string): Promise<void> {
