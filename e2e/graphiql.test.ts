@@ -106,6 +106,23 @@ describe('GraphiQL in a browser', () => {
     await context.close();
   });
 
+  it('signs in with email and password from the sidebar, asking which partner when there are several', async () => {
+    const { page, recording } = await openGraphiQL();
+    await page.locator('button[aria-label="Show Sign in"]').click();
+    await page.locator('#redthread-email').fill('admin@trader-b.example');
+    await page.locator('#redthread-password').fill('redthread-demo');
+    await page.locator('.redthread-sign-in form button[type="submit"]').click();
+    await page.locator('.redthread-sign-in button[data-partner-code="SUPPLIER-C"]').click();
+    await expect.poll(() => page.locator('.redthread-sign-in p[role="status"]').textContent()).toContain('Signed in for SUPPLIER-C (viewer)');
+    expect(await editorText(page, HEADERS_EDITOR)).toContain('"Authorization": "Bearer ey');
+    await saveScreenshot(page, 'graphiql-sign-in');
+    const response = await runAndReadResponse(page, '{ me { code } myRoles }');
+    expect(response).toContain('"code": "SUPPLIER-C"');
+    expect(response).toContain('"viewer"');
+    expect(foreignRequests(recording)).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows no token picker when the gateway offers no dev tokens', async () => {
     const { page } = await openGraphiQL();
     await page.locator('button[aria-label="Show History"]').waitFor();

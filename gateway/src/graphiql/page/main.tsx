@@ -14,6 +14,7 @@ import { GraphiQL, HISTORY_PLUGIN } from 'graphiql';
 import { tryParseJSONC, type GraphiQLPlugin } from '@graphiql/react';
 import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { devTokensPlugin, loadDevTokens } from './dev-tokens';
+import { signInPlugin } from './sign-in';
 
 /** Shown in the first tab of a fresh browser. */
 const DEFAULT_QUERY = `# Welcome to Redthread's GraphiQL.
@@ -22,8 +23,9 @@ const DEFAULT_QUERY = `# Welcome to Redthread's GraphiQL.
 #
 #   { "Authorization": "Bearer <token>" }
 #
-# In development, \`npm run token -- --partner SHOP-A\` prints one, and the
-# key button in the left sidebar offers the demo partners' tokens.
+# The person button in the left sidebar signs you in with email and password
+# and puts the token there. In development, \`npm run token -- --partner SHOP-A\`
+# prints one, and the key button offers the demo partners' tokens.
 # The Docs button opens the schema once a token is in place.
 
 {
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
   const container = document.getElementById('graphiql');
   if (!container) throw new Error('GraphiQL: the page has no #graphiql element');
   const devTokens = await loadDevTokens();
-  const plugins = devTokens.length ? [HISTORY_PLUGIN, devTokensPlugin(devTokens)] : [HISTORY_PLUGIN];
+  const plugins = devTokens.length ? [HISTORY_PLUGIN, signInPlugin, devTokensPlugin(devTokens)] : [HISTORY_PLUGIN, signInPlugin];
   createRoot(container).render(
     <StrictMode>
       <RedthreadGraphiQL plugins={plugins} />
