@@ -111,8 +111,10 @@ CREATE FUNCTION catalog.notify_access_changed() RETURNS trigger
   DECLARE
     changed jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
   BEGIN
-    -- memberships and sessions name the user in user_id; users rows are the user.
-    PERFORM pg_notify('redthread_access', coalesce(changed ->> 'user_id', changed ->> 'id'));
+    -- The payload names whose access changed: an API key as apikey:<id>; a user by id
+    -- (memberships and sessions name it in user_id; users rows are the user).
+    PERFORM pg_notify('redthread_access', CASE WHEN TG_TABLE_NAME = 'api_keys' THEN 'apikey:' || (changed ->> 'id')
+                                              ELSE coalesce(changed ->> 'user_id', changed ->> 'id') END);
     RETURN NULL;
   END
   $$;
@@ -121,6 +123,9 @@ CREATE TRIGGER memberships_access_changed AFTER INSERT OR UPDATE OR DELETE ON ca
   FOR EACH ROW EXECUTE FUNCTION catalog.notify_access_changed();
 --> statement-breakpoint
 CREATE TRIGGER sessions_access_changed AFTER UPDATE ON catalog.sessions
+  FOR EACH ROW WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at) EXECUTE FUNCTION catalog.notify_access_changed();
+--> statement-breakpoint
+CREATE TRIGGER api_keys_access_changed AFTER UPDATE ON catalog.api_keys
   FOR EACH ROW WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at) EXECUTE FUNCTION catalog.notify_access_changed();
 --> statement-breakpoint
 CREATE TRIGGER users_access_changed AFTER UPDATE ON catalog.users

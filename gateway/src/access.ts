@@ -16,7 +16,7 @@ export interface AccessDirectory {
   redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null }): Promise<SessionGrant>;
   resolve(request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess>;
   userIdForExternalSubject(subject: string): Promise<string | undefined>;
-  /** Calls `onChange(userId)` when a user's access changes, `onChange(null)` when everything may have. */
+  /** Calls `onChange(userId)` when a user's access changes, `onChange('apikey:<id>')` when a key is revoked, `onChange(null)` when everything may have. */
   listen(onChange: (userId: string | null) => void): Promise<() => Promise<void>>;
 }
 

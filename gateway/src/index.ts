@@ -92,7 +92,7 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * A committed mutation that changed members' access (`extensions.accessChanged`): forget their
+   * A committed mutation that changed someone's access (`extensions.accessChanged`): forget their
    * cached access before the client gets the answer, so its next request sees the change.
    */
   override async didReceiveResponse({ response }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
@@ -125,12 +125,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const internalSecret = secretKey(options.internalSecret);
   const accessCache = new AccessCache((options.accessCacheSeconds ?? 30) * 1000);
   let subscriptions: GatewaySubscriptions | undefined;
-  /** A user's access changed (or everyone's, `null`): forget what is cached, recheck live connections. */
-  const accessChanged = (userId: string | null) => {
-    accessCache.forget(userId);
-    if (userId) {
-      subscriptions?.revalidate(`user:${userId}`).catch((error: unknown) => log.error({ err: error }, 'rechecking subscriptions failed'));
-    }
+  /**
+   * Someone's access changed — a user (by id or `user:<id>`), an API key (`apikey:<id>`), or
+   * everyone's (`null`): forget what is cached about them and recheck their live connections.
+   */
+  const accessChanged = (changed: string | null) => {
+    if (changed === null) return accessCache.forget(null);
+    const subject = changed.includes(':') ? changed : `user:${changed}`;
+    if (subject.startsWith('user:')) accessCache.forget(subject.slice('user:'.length));
+    subscriptions?.revalidate(subject).catch((error: unknown) => log.error({ err: error }, 'rechecking subscriptions failed'));
   };
   const stopAccessListener = await options.access?.listen(accessChanged);
   const verifyBearerToken = clientTokenVerifier(
@@ -155,7 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const supergraphSdl = composeSupergraph(options.subgraphs);
   const dataSources = Object.fromEntries(
-    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret, (userId) => accessChanged(userId))]),
+    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret, accessChanged)]),
   );
   const gateway = new ApolloGateway({
     supergraphSdl,

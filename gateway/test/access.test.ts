@@ -203,6 +203,34 @@ describe('users and roles, through the gateway', () => {
     }
   });
 
+  it('closes the live subscription of a revoked API key with 4403', async () => {
+    const admin = await signIn('admin@shop-a.example');
+    const created = await gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
+      admin.accessToken,
+      `mutation { createApiKey(input: { name: "wall screen", roles: ["warehouse"] }) { ... on CreatedApiKey { secret apiKey { id } } } }`,
+    );
+    const { secret, apiKey } = created.data!.createApiKey;
+    const client = createClient({
+      url: api.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `ApiKey ${secret}` },
+    });
+    try {
+      const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+      const ended = new Promise<{ code?: number; reason?: string }>((resolve) =>
+        client.subscribe({ query: 'subscription { orderChanged { cursor } }' }, { next: () => {}, error: (e) => resolve(e as never), complete: () => resolve({}) }),
+      );
+      await connected;
+      await gql(admin.accessToken, `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id });
+      const closed = await ended;
+      expect(closed.code).toBe(4403);
+      expect(closed.reason).toMatch(/revoked/i);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('the last admin can neither be demoted nor removed', async () => {
     const admin = await signIn('admin@shop-d.example');
     const demote = await gql(admin.accessToken, `mutation($u: ID!) { changeMemberRoles(userId: $u, roles: ["sales"]) { __typename ... on LastAdmin { errorCode } } }`, {

@@ -73,9 +73,10 @@ export async function inTenantTransaction<T>(db: Db, identity: Identity, work: (
  */
 export class RequestTransaction {
   /**
-   * Users whose access (roles, membership) this transaction changes. Once it has committed, the
-   * response tells the gateway in `extensions.accessChanged`, so that the gateway forgets their
-   * cached access before the caller can send another request.
+   * Subjects (`user:<id>`, `apikey:<id>`) whose access this transaction changes (roles, membership,
+   * revocation). Once it has committed, the response tells the gateway in
+   * `extensions.accessChanged`, so that the gateway forgets their cached access and rechecks their
+   * live connections before the caller can send another request.
    */
   readonly accessChangedFor = new Set<string>();
   #tx: Promise<Tx> | undefined;

@@ -311,9 +311,9 @@ export async function userIdForExternalSubject(db: Db, subject: string): Promise
 }
 
 /**
- * Calls `onChange(userId)` whenever a membership, session or external subject of a user changes
- * (NOTIFY at commit, migration 0021), and `onChange(null)` after every (re)connection, when
- * notifications may have been missed.
+ * Calls `onChange(userId)` whenever a membership, session or external subject of a user changes,
+ * `onChange('apikey:<id>')` when an API key is revoked (NOTIFY at commit, migration 0021), and
+ * `onChange(null)` after every (re)connection, when notifications may have been missed.
  */
 export async function listenForAccessChanges(client: postgres.Sql, onChange: (userId: string | null) => void): Promise<() => Promise<void>> {
   const { unlisten } = await client.listen(

@@ -18,9 +18,13 @@ import {
   type InviteUserInput,
 } from '../services/members';
 
-/** Notes a member whose access a mutation changed, so that the gateway forgets its cache of them on commit. */
+/**
+ * Notes the member or API key whose access a mutation changed, so that the gateway forgets its
+ * cache of them and rechecks their live connections on commit.
+ */
 function accessChanged<Result extends object>(ctx: CatalogContext, result: Result): Result {
-  if ('userId' in result && typeof result.userId === 'string') ctx.transaction.accessChangedFor.add(result.userId);
+  if ('userId' in result && typeof result.userId === 'string') ctx.transaction.accessChangedFor.add(`user:${result.userId}`);
+  if ('keyHash' in result && 'id' in result && typeof result.id === 'string') ctx.transaction.accessChangedFor.add(`apikey:${result.id}`);
   return result;
 }
 
@@ -39,7 +43,7 @@ export const accessQueries = {
 export const accessMutations = {
   createApiKey: async (_: unknown, a: { input: { name: string; roles: string[] } }, ctx: CatalogContext) =>
     createApiKey(await ctx.tx(), ctx.identity, a.input),
-  revokeApiKey: async (_: unknown, a: { id: string }, ctx: CatalogContext) => revokeApiKey(await ctx.tx(), ctx.identity, a.id),
+  revokeApiKey: async (_: unknown, a: { id: string }, ctx: CatalogContext) => accessChanged(ctx, await revokeApiKey(await ctx.tx(), ctx.identity, a.id)),
   invitePartner: async (_: unknown, a: { input: InvitePartnerInput }, ctx: CatalogContext) => invitePartner(await ctx.tx(), ctx.identity, a.input),
   inviteUser: async (_: unknown, a: { input: InviteUserInput }, ctx: CatalogContext) => inviteUser(await ctx.tx(), ctx.identity, a.input),
   revokeInvitation: async (_: unknown, a: { id: string }, ctx: CatalogContext) => revokeInvitation(await ctx.tx(), ctx.identity, a.id),
