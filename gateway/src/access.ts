@@ -7,13 +7,14 @@ import type { ResolvedAccess, SessionGrant } from '@redthread/kit';
  * Refusals are thrown as errors with `code`, `status` (HTTP) and `details`.
  */
 export interface AccessDirectory {
-  signIn(input: { email: string; password: string; partner?: string | null }): Promise<SessionGrant>;
+  /** `client`: the caller's address; password checks are rate-limited per email and address. */
+  signIn(input: { email: string; password: string; partner?: string | null; client?: string }): Promise<SessionGrant>;
   refresh(refreshToken: string): Promise<SessionGrant>;
   /** Returns the user whose session ended, if the token was known. */
   signOut(refreshToken: string): Promise<string | undefined>;
   /** Returns the user, every one of whose sessions ended. */
-  changePassword(input: { email: string; currentPassword: string; newPassword: string }): Promise<string>;
-  redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null }): Promise<SessionGrant>;
+  changePassword(input: { email: string; currentPassword: string; newPassword: string; client?: string }): Promise<string>;
+  redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null; client?: string }): Promise<SessionGrant>;
   resolve(request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess>;
   userIdForExternalSubject(subject: string): Promise<string | undefined>;
   /** Calls `onChange(userId)` when a user's access changes, `onChange('apikey:<id>')` when a key is revoked, `onChange(null)` when everything may have. */

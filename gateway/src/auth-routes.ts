@@ -87,18 +87,21 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
   };
 
   const routes: Record<string, (body: Record<string, unknown>, req: IncomingMessage) => Promise<unknown>> = {
-    'sign-in': async (body) =>
-      tokens(await directory.signIn({ email: text(body, 'email'), password: text(body, 'password'), partner: optionalText(body, 'partner') })),
+    'sign-in': async (body, req) =>
+      tokens(
+        await directory.signIn({ email: text(body, 'email'), password: text(body, 'password'), partner: optionalText(body, 'partner'), client: clientOf(req) }),
+      ),
     refresh: async (body) => tokens(await directory.refresh(text(body, 'refreshToken'))),
     'sign-out': async (body) => {
       const userId = await directory.signOut(text(body, 'refreshToken'));
       if (userId) onAccessChanged(userId);
     },
-    password: async (body) => {
+    password: async (body, req) => {
       const userId = await directory.changePassword({
         email: text(body, 'email'),
         currentPassword: text(body, 'currentPassword'),
         newPassword: text(body, 'newPassword'),
+        client: clientOf(req),
       });
       onAccessChanged(userId);
     },
@@ -106,6 +109,7 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       const input = parseRedeem(body);
       const grant = await directory.redeem({
         ...input,
+        client: clientOf(req),
         ...(identityProvider ? { password: null, externalSubject: await externalSubject(req) } : { externalSubject: null }),
       });
       onAccessChanged(grant.userId);
@@ -154,6 +158,11 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       }
     }
   };
+}
+
+/** The client's address as this gateway sees it (the peer of the TCP connection). */
+function clientOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? '';
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -145,7 +145,7 @@ export const refreshTokens = catalogSchema.table(
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
 
-/** Password sign-in attempts by email, for rate limiting. */
+/** Password sign-in attempts by email and client address, for rate limiting. */
 export const signInAttempts = catalogSchema.table(
   'sign_in_attempts',
   {
@@ -153,6 +153,8 @@ export const signInAttempts = catalogSchema.table(
     email: text('email').notNull(),
     succeeded: boolean('succeeded').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** The client's address as the gateway saw it ('' when unknown). */
+    client: text('client').notNull().default(''),
   },
   (t) => [index('sign_in_attempts_email_idx').on(t.email, t.at)],
 );

@@ -316,6 +316,17 @@ describe('signing in', () => {
     expect(checked.length).toBeLessThanOrEqual(5);
   });
 
+  it('limits guesses per email and client address: guessing from elsewhere does not lock the user out', async () => {
+    const member = await newMember(shopA, ['viewer']);
+    const [{ email }] = (await admin`select email from catalog.users where id = ${member.userId}`) as unknown as [{ email: string }];
+    for (let i = 0; i < 5; i += 1) await refusal(signIn(auth.db, { email, password: `guess ${i}`, client: '203.0.113.7' }), 'INVALID_CREDENTIALS');
+    await refusal(signIn(auth.db, { email, password: PASSWORD, client: '203.0.113.7' }), 'TOO_MANY_ATTEMPTS', 429);
+    expect((await signIn(auth.db, { email, password: PASSWORD, client: '198.51.100.2' })).userId).toBe(member.userId);
+    // Many addresses together: fifty failures in the window lock the email everywhere.
+    await admin`insert into catalog.sign_in_attempts (email, succeeded, client) select ${email}, false, '192.0.2.' || n from generate_series(1, 50) n`;
+    await refusal(signIn(auth.db, { email, password: PASSWORD, client: '198.51.100.2' }), 'TOO_MANY_ATTEMPTS', 429);
+  });
+
   it('wrong passwords given when redeeming count like sign-in attempts, also sent at once', async () => {
     const member = await newMember(shopA, ['viewer']);
     const [{ email }] = (await admin`select email from catalog.users where id = ${member.userId}`) as unknown as [{ email: string }];

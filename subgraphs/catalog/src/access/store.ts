@@ -53,8 +53,13 @@ const badRequest = (field: string, message: string) => new AccessError('BAD_REQU
 
 /** How long a session lasts at most, refreshes included. */
 export const SESSION_DAYS = 30;
-/** Failed password attempts per email allowed in {@link ATTEMPT_WINDOW_MINUTES} before sign-in is refused. */
+/**
+ * Failed password attempts allowed in {@link ATTEMPT_WINDOW_MINUTES} for one email from one client
+ * address before sign-in from there is refused, and from all addresses together (distributed
+ * guessing). Someone guessing from elsewhere therefore cannot lock the user out.
+ */
 export const MAX_FAILED_ATTEMPTS = 5;
+export const MAX_FAILED_ATTEMPTS_ALL_CLIENTS = 50;
 export const ATTEMPT_WINDOW_MINUTES = 15;
 
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -108,12 +113,17 @@ async function issueRefreshToken(tx: Tx, sessionId: string): Promise<string> {
  * Refuses when the email had {@link MAX_FAILED_ATTEMPTS} failures in the window, saying when to
  * try again. Counts only failures since the last success.
  */
-async function checkAttempts(tx: Tx, email: string): Promise<void> {
+async function checkAttempts(tx: Tx, email: string, client: string): Promise<void> {
   // One password check per email at a time: guesses sent at once must not all pass the count
   // before any of them has recorded its failure.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sign-in:${email}`}))`);
   const [row] = await tx
-    .select({ failures: count(), oldest: min(signInAttempts.at) })
+    .select({
+      failures: count(),
+      oldest: min(signInAttempts.at),
+      fromClient: sql<number>`count(*) filter (where ${signInAttempts.client} = ${client})`.mapWith(Number),
+      oldestFromClient: sql<string | null>`min(${signInAttempts.at}) filter (where ${signInAttempts.client} = ${client})`,
+    })
     .from(signInAttempts)
     .where(
       and(
@@ -123,8 +133,9 @@ async function checkAttempts(tx: Tx, email: string): Promise<void> {
         sql`${signInAttempts.at} > coalesce((select max(s.at) from catalog.sign_in_attempts s where s.email = ${email} and s.succeeded), '-infinity')`,
       ),
     );
-  if (row && row.failures >= MAX_FAILED_ATTEMPTS) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((new Date(row.oldest!).getTime() + ATTEMPT_WINDOW_MINUTES * 60_000 - Date.now()) / 1000));
+  const limited = row && (row.fromClient >= MAX_FAILED_ATTEMPTS ? row.oldestFromClient : row.failures >= MAX_FAILED_ATTEMPTS_ALL_CLIENTS ? row.oldest : null);
+  if (limited) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((new Date(limited).getTime() + ATTEMPT_WINDOW_MINUTES * 60_000 - Date.now()) / 1000));
     throw new AccessError(
       'TOO_MANY_ATTEMPTS',
       `Too many failed sign-in attempts for this email. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
@@ -138,14 +149,14 @@ async function checkAttempts(tx: Tx, email: string): Promise<void> {
  * Checks an email and password, rate-limited per email. Every attempt is recorded, also failed
  * ones (which is why a failure is returned from the transaction and thrown after its commit).
  */
-async function checkPassword(db: Db, emailInput: string, password: string): Promise<{ id: string; email: string }> {
+async function checkPassword(db: Db, emailInput: string, password: string, client = ''): Promise<{ id: string; email: string }> {
   const email = normaliseEmail(emailInput ?? '');
   if (!email || typeof password !== 'string' || !password) throw badRequest('email', 'Send "email" and "password".');
   const outcome = await db.transaction(async (tx) => {
-    await checkAttempts(tx, email);
+    await checkAttempts(tx, email, client);
     const [user] = await tx.select({ id: users.id, passwordHash: users.passwordHash }).from(users).where(eq(users.email, email));
     const ok = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
-    await tx.insert(signInAttempts).values({ email, succeeded: ok });
+    await tx.insert(signInAttempts).values({ email, succeeded: ok, client });
     return ok && user ? { id: user.id, email } : undefined;
   });
   if (!outcome) throw new AccessError('INVALID_CREDENTIALS', 'The email or password is wrong.', 401);
@@ -153,8 +164,8 @@ async function checkPassword(db: Db, emailInput: string, password: string): Prom
 }
 
 /** Email + password sign-in for one partner (`partner`: code or id; optional when the user has one). */
-export async function signIn(db: Db, input: { email: string; password: string; partner?: string | null }): Promise<SessionGrant> {
-  const user = await checkPassword(db, input.email, input.password);
+export async function signIn(db: Db, input: { email: string; password: string; partner?: string | null; client?: string }): Promise<SessionGrant> {
+  const user = await checkPassword(db, input.email, input.password, input.client);
   return db.transaction(async (tx) => {
     const choices = await partnersOf(tx, user.id);
     return openSession(tx, user.id, choices, choosePartner(choices, input.partner));
@@ -248,10 +259,10 @@ export async function signOut(db: Db, presented: string): Promise<string | undef
 }
 
 /** Changes a password (the current one is checked, rate-limited), ends every session of the user and returns the user. */
-export async function changePassword(db: Db, input: { email: string; currentPassword: string; newPassword: string }): Promise<string> {
+export async function changePassword(db: Db, input: { email: string; currentPassword: string; newPassword: string; client?: string }): Promise<string> {
   const problem = typeof input.newPassword === 'string' ? passwordProblem(input.newPassword) : 'Send "newPassword".';
   if (problem) throw badRequest('newPassword', problem);
-  const user = await checkPassword(db, input.email, input.currentPassword);
+  const user = await checkPassword(db, input.email, input.currentPassword, input.client);
   const passwordHash = await hashPassword(input.newPassword);
   await db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, passwordChangedAt: sql`now()` }).where(eq(users.id, user.id));
@@ -340,6 +351,8 @@ export interface Redeemer {
   externalSubject?: string | null;
   /** Set by {@link proveRedeemer}: the existing account the password was checked against. */
   provenUserId?: string;
+  /** The client's address, for rate limiting password checks. */
+  client?: string;
 }
 
 /**
@@ -357,7 +370,7 @@ export async function proveRedeemer(db: Db, email: string, who: Redeemer): Promi
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, email));
   if (!existing) return { ...who, displayName };
   try {
-    return { ...who, displayName, provenUserId: (await checkPassword(db, email, who.password!)).id };
+    return { ...who, displayName, provenUserId: (await checkPassword(db, email, who.password!, who.client)).id };
   } catch (error) {
     if (error instanceof AccessError && error.code === 'INVALID_CREDENTIALS') {
       throw new AccessError('INVALID_CREDENTIALS', `${email} already has a Redthread account: send its current password.`, 401);

@@ -1,0 +1,1 @@
+ALTER TABLE "catalog"."sign_in_attempts" ADD COLUMN "client" text DEFAULT '' NOT NULL;
