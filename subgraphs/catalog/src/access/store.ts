@@ -110,8 +110,9 @@ async function issueRefreshToken(tx: Tx, sessionId: string): Promise<string> {
 }
 
 /**
- * Refuses when the email had {@link MAX_FAILED_ATTEMPTS} failures in the window, saying when to
- * try again. Counts only failures since the last success.
+ * Refuses, saying when to try again, when the email had {@link MAX_FAILED_ATTEMPTS} failures from
+ * this client address in the window, or {@link MAX_FAILED_ATTEMPTS_ALL_CLIENTS} from all of them.
+ * Counts only failures since the email's last success.
  */
 async function checkAttempts(tx: Tx, email: string, client: string): Promise<void> {
   // One password check per email at a time: guesses sent at once must not all pass the count
@@ -146,8 +147,9 @@ async function checkAttempts(tx: Tx, email: string, client: string): Promise<voi
 }
 
 /**
- * Checks an email and password, rate-limited per email. Every attempt is recorded, also failed
- * ones (which is why a failure is returned from the transaction and thrown after its commit).
+ * Checks an email and password, rate-limited per email and client address. Every attempt is
+ * recorded, also failed ones (which is why a failure is returned from the transaction and thrown
+ * after its commit).
  */
 async function checkPassword(db: Db, emailInput: string, password: string, client = ''): Promise<{ id: string; email: string }> {
   const email = normaliseEmail(emailInput ?? '');
