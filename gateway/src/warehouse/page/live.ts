@@ -155,7 +155,11 @@ export class LiveFeed {
   #lost(client: Client, code: number | undefined, reason: string | undefined): void {
     if (client !== this.#client || this.#stopped) return;
     this.#teardown();
-    if (code === CLOSE_FORBIDDEN && !(this.renewable() && /expired/i.test(reason ?? ''))) {
+    // 4403 signs out, unless the socket only has to be reopened: the token it was opened with
+    // expired while the screen renews its own, or the user's roles changed (the gateway then
+    // closes it so that the subscriptions run with the new roles).
+    const reopen = (this.renewable() && /expired/i.test(reason ?? '')) || /roles changed/i.test(reason ?? '');
+    if (code === CLOSE_FORBIDDEN && !reopen) {
       this.#stopped = true;
       this.handlers.onState('signed-out', { resumed: false, attempt: this.#attempt, reason: reason || 'The token was refused or has expired.' });
       return;
