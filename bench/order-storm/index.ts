@@ -211,10 +211,13 @@ Each order: place, review, finance-approve; allocation follows.
 | same services, direct (baseline) | ${d.ordersAllocatedPerSecond} | ${d.latencyMs.p50} / ${d.latencyMs.p99} | (same transaction chain) | ${d.invariants.allocatedUnits} / – | ${d.invariants.oversold ? 'YES' : 'no'} | 0 |
 
 Through the platform, intake (place, review, approve) took ${(p.intakeWallMs / 1000).toFixed(1)} s and everything was allocated after
-${(p.wallMs / 1000).toFixed(1)} s. Where the approval → allocation lag goes (p50 / p99 ms): approval → fulfilment requested
-${p.lagStagesMs.approvedToFulfilmentRequested.p50} / ${p.lagStagesMs.approvedToFulfilmentRequested.p99}; → allocated by inventory
-${p.lagStagesMs.fulfilmentRequestedToAllocated.p50} / ${p.lagStagesMs.fulfilmentRequestedToAllocated.p99}; → order status
-${p.lagStagesMs.allocatedToOrderStatus.p50} / ${p.lagStagesMs.allocatedToOrderStatus.p99}.
+${(p.wallMs / 1000).toFixed(1)} s. Where the approval → allocation lag goes (event times are their transactions' start):
+
+| stage | p50 ms | p99 ms |
+|---|---|---|
+| approval → fulfilment requested (orders, same transaction) | ${p.lagStagesMs.approvedToFulfilmentRequested.p50} | ${p.lagStagesMs.approvedToFulfilmentRequested.p99} |
+| → allocated (inventory allocation consumer) | ${p.lagStagesMs.fulfilmentRequestedToAllocated.p50} | ${p.lagStagesMs.fulfilmentRequestedToAllocated.p99} |
+| → order status ALLOCATED / BACKORDERED (orders chain consumer) | ${p.lagStagesMs.allocatedToOrderStatus.p50} | ${p.lagStagesMs.allocatedToOrderStatus.p99} |
 
 Ledger check: on-hand equals the sum of movements in every slot: ${p.invariants.ledgerBalanced && d.invariants.ledgerBalanced ? 'yes' : 'NO'}.
 `;
