@@ -41,6 +41,13 @@ async function openGraphiQL(
 
 async function runAndReadResponse(page: Page, query: string): Promise<string> {
   await replaceEditorText(page, QUERY_EDITOR, query);
+  // GraphiQL takes the editor's text into its state 100 ms after the last change (and stores it as
+  // `graphiql:query`); running before that would run the previous operation.
+  await page.waitForFunction(
+    (expected) => (localStorage.getItem('graphiql:query') ?? '').replace(/\s+/g, ' ').trim() === expected,
+    query.replace(/\s+/g, ' ').trim(),
+    { timeout: 5_000 },
+  );
   await page.locator('.graphiql-execute-button').click();
   await page.waitForFunction(
     (selector) => /"data"|"errors"/.test(document.querySelector(selector)?.textContent ?? ''),
@@ -171,6 +178,7 @@ describe('GraphiQL in a browser', () => {
     const { page } = await openGraphiQL();
     await replaceEditorText(page, HEADERS_EDITOR, `{ "Authorization": "Bearer ${await api.tokenFor('SHOP-A')}" }`);
     await runAndReadResponse(page, 'query WhoAmI { me { code } }');
+    expect(await editorText(page, QUERY_EDITOR)).toContain('WhoAmI');
     // GraphiQL records history after the response; open the pane (again, if it was open before the
     // entry landed) until the operation is listed.
     await expect
