@@ -5,6 +5,18 @@ import type { Role } from '@redthread/kit';
 import { freshDatabase, type TestDatabase } from './database';
 import { startTestPlatform, type GraphQLResponse, type TestPlatform, type TestPlatformOptions } from './platform';
 
+/** A mutation result union as a test sees it: the object with `__typename`, or a typed failure. */
+export type Result = { __typename: string; errorCode?: string; message?: string; field?: string; status?: string; [field: string]: unknown };
+
+/** Narrows a mutation result to the object, failing the test with the failure otherwise. */
+export function ok<T>(result: Result, typename: string): T {
+  expect(result, `expected a ${typename}, got ${JSON.stringify(result)}`).toMatchObject({ __typename: typename });
+  const { __typename: _typename, ...object } = result;
+  return object as T;
+}
+
+const LINK_RESULT = `__typename ... on ProductLink { id status } ... on CatalogError { errorCode message }`;
+
 /** What a test world is made of, created once per test file by {@link TestWorld.boot}. */
 export interface WorldParts<Code extends string> {
   db: TestDatabase;
@@ -80,4 +92,39 @@ export class TestWorld<Code extends string> {
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     return response.data!;
   }
+}
+
+/**
+ * Links a downstream product to an upstream one: proposed by the downstream party, accepted and
+ * priced (EUR, in force now) by the upstream party, so orders and purchase orders can use it.
+ * Returns the link id.
+ */
+export async function linkProducts<Code extends string>(
+  world: TestWorld<Code>,
+  downstream: Code,
+  downstreamProductId: string,
+  upstream: Code,
+  upstreamSku: string,
+  priceMinor: number,
+): Promise<string> {
+  const proposed = await world.gql<{ proposeLink: Result }>(
+    downstream,
+    `mutation($input: ProposeLinkInput!) { proposeLink(input: $input) { ${LINK_RESULT} } }`,
+    { input: { myProductId: downstreamProductId, mySide: 'DOWNSTREAM', counterpart: { partnerCode: upstream, skuCode: upstreamSku } } },
+  );
+  const linkId = ok<{ id: string }>(proposed.proposeLink, 'ProductLink').id;
+  const accepted = await world.gql<{ acceptLink: Result }>(upstream, `mutation($id: ID!) { acceptLink(id: $id) { ${LINK_RESULT} } }`, { id: linkId });
+  expect(ok<{ status: string }>(accepted.acceptLink, 'ProductLink').status).toBe('ACTIVE');
+  await setSupplyPrice(world, upstream, linkId, priceMinor);
+  return linkId;
+}
+
+/** Sets the supply price of a link (EUR, in force from now), as its upstream party. */
+export async function setSupplyPrice<Code extends string>(world: TestWorld<Code>, upstream: Code, linkId: string, priceMinor: number): Promise<void> {
+  const priced = await world.gql<{ setSupplyPrice: Result }>(
+    upstream,
+    `mutation($input: SetSupplyPriceInput!) { setSupplyPrice(input: $input) { ${LINK_RESULT} } }`,
+    { input: { linkId, amountMinor: priceMinor, currency: 'EUR' } },
+  );
+  ok(priced.setSupplyPrice, 'ProductLink');
 }

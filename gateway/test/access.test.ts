@@ -147,6 +147,25 @@ describe('onboarding a supplier by invitation, through the gateway', () => {
   });
 });
 
+/**
+ * Opens a live subscription with `authorization`, runs `change` once it is connected, and resolves
+ * with how the gateway closed the socket.
+ */
+async function closedAfter(authorization: string, change: () => Promise<unknown>): Promise<{ code?: number; reason?: string }> {
+  const client = createClient({ url: api.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization } });
+  try {
+    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    const ended = new Promise<{ code?: number; reason?: string }>((resolve) =>
+      client.subscribe({ query: 'subscription { orderChanged { cursor } }' }, { next: () => {}, error: (e) => resolve(e as never), complete: () => resolve({}) }),
+    );
+    await connected;
+    await change();
+    return await ended;
+  } finally {
+    await client.dispose();
+  }
+}
+
 describe('users and roles, through the gateway', () => {
   it('a role change takes effect on the next request, and a removed member loses access on the next request', async () => {
     const admin = await signIn('admin@shop-a.example');
@@ -182,25 +201,11 @@ describe('users and roles, through the gateway', () => {
     const admin = await signIn('admin@shop-a.example');
     const secret = await inviteUser(admin.accessToken, 'screen@shop-a.example', ['warehouse']);
     const screen = (await api.auth<Tokens>('/auth/redeem', { invitation: secret, password: 'screen password', displayName: 'Screen' })).body;
-    const client = createClient({
-      url: api.gatewayUrl.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${screen.accessToken}` },
-    });
-    try {
-      const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
-      const ended = new Promise<{ code?: number; reason?: string }>((resolve) =>
-        client.subscribe({ query: 'subscription { orderChanged { cursor } }' }, { next: () => {}, error: (e) => resolve(e as never), complete: () => resolve({}) }),
-      );
-      await connected;
-      await gql(admin.accessToken, `mutation($u: ID!) { removeMember(userId: $u) { __typename } }`, { u: screen.userId });
-      const closed = await ended;
-      expect(closed.code).toBe(4403);
-      expect(closed.reason).toMatch(/no longer a member|not a member/i);
-    } finally {
-      await client.dispose();
-    }
+    const closed = await closedAfter(`Bearer ${screen.accessToken}`, () =>
+      gql(admin.accessToken, `mutation($u: ID!) { removeMember(userId: $u) { __typename } }`, { u: screen.userId }),
+    );
+    expect(closed.code).toBe(4403);
+    expect(closed.reason).toMatch(/no longer a member|not a member/i);
   });
 
   it('closes the live subscription of a revoked API key with 4403', async () => {
@@ -210,25 +215,9 @@ describe('users and roles, through the gateway', () => {
       `mutation { createApiKey(input: { name: "wall screen", roles: ["warehouse"] }) { ... on CreatedApiKey { secret apiKey { id } } } }`,
     );
     const { secret, apiKey } = created.data!.createApiKey;
-    const client = createClient({
-      url: api.gatewayUrl.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      connectionParams: { authorization: `ApiKey ${secret}` },
-    });
-    try {
-      const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
-      const ended = new Promise<{ code?: number; reason?: string }>((resolve) =>
-        client.subscribe({ query: 'subscription { orderChanged { cursor } }' }, { next: () => {}, error: (e) => resolve(e as never), complete: () => resolve({}) }),
-      );
-      await connected;
-      await gql(admin.accessToken, `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id });
-      const closed = await ended;
-      expect(closed.code).toBe(4403);
-      expect(closed.reason).toMatch(/revoked/i);
-    } finally {
-      await client.dispose();
-    }
+    const closed = await closedAfter(`ApiKey ${secret}`, () => gql(admin.accessToken, `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: apiKey.id }));
+    expect(closed.code).toBe(4403);
+    expect(closed.reason).toMatch(/revoked/i);
   });
 
   it('the last admin can neither be demoted nor removed', async () => {

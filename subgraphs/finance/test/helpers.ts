@@ -1,6 +1,8 @@
 import { expect, vi } from 'vitest';
 import { demoPartnerId } from '../../../scripts/demo/world';
-import { TestWorld } from '../../../test/world';
+import { TestWorld, linkProducts, ok, setSupplyPrice, type Result } from '../../../test/world';
+
+export { ok, type Result } from '../../../test/world';
 
 /**
  * Shared fixtures of the finance tests: a fresh demo database and the real platform per test
@@ -174,15 +176,6 @@ export const FINANCE_MUTATIONS = {
 export type FinanceMutation = keyof typeof FINANCE_MUTATIONS;
 
 /** A mutation result as the test sees it: the object with `__typename`, or a typed failure. */
-export type Result = { __typename: string; errorCode?: string; message?: string; field?: string; status?: string; [field: string]: unknown };
-
-/** Narrows a mutation result to the object, failing the test with the failure otherwise. */
-export function ok<T>(result: Result, typename: string): T {
-  expect(result, `expected a ${typename}, got ${JSON.stringify(result)}`).toMatchObject({ __typename: typename });
-  const { __typename: _typename, ...object } = result;
-  return object as T;
-}
-
 /** The signed effect of a ledger entry on what the debtor owes the creditor. */
 export function signed(entry: Pick<LedgerEntry, 'kind' | 'amount'>): number {
   const amount = Math.abs(entry.amount.amountMinor);
@@ -372,32 +365,14 @@ export class FinanceWorld extends TestWorld<Code> {
     return ok<TestProduct>(data.createProduct, 'Product');
   }
 
-  /**
-   * Links a downstream product to an upstream one: proposed by the downstream party, accepted and
-   * priced (EUR, in force now) by the upstream party. Returns the link id.
-   */
-  async link(downstream: Code, downstreamProductId: string, upstream: Code, upstreamSku: string, priceMinor: number): Promise<string> {
-    const LINK = `__typename ... on ProductLink { id status } ... on CatalogError { errorCode message }`;
-    const proposed = await this.gql<{ proposeLink: Result }>(
-      downstream,
-      `mutation($input: ProposeLinkInput!) { proposeLink(input: $input) { ${LINK} } }`,
-      { input: { myProductId: downstreamProductId, mySide: 'DOWNSTREAM', counterpart: { partnerCode: upstream, skuCode: upstreamSku } } },
-    );
-    const linkId = ok<{ id: string }>(proposed.proposeLink, 'ProductLink').id;
-    const accepted = await this.gql<{ acceptLink: Result }>(upstream, `mutation($id: ID!) { acceptLink(id: $id) { ${LINK} } }`, { id: linkId });
-    expect(ok<{ status: string }>(accepted.acceptLink, 'ProductLink').status).toBe('ACTIVE');
-    await this.setSupplyPrice(upstream, linkId, priceMinor);
-    return linkId;
+  /** Links two products, priced (see linkProducts in test/world.ts). Returns the link id. */
+  link(downstream: Code, downstreamProductId: string, upstream: Code, upstreamSku: string, priceMinor: number): Promise<string> {
+    return linkProducts(this, downstream, downstreamProductId, upstream, upstreamSku, priceMinor);
   }
 
   /** Sets the supply price of a link (in force from now). */
-  async setSupplyPrice(upstream: Code, linkId: string, priceMinor: number): Promise<void> {
-    const priced = await this.gql<{ setSupplyPrice: Result }>(
-      upstream,
-      `mutation($input: SetSupplyPriceInput!) { setSupplyPrice(input: $input) { __typename ... on ProductLink { id } ... on CatalogError { errorCode message } } }`,
-      { input: { linkId, amountMinor: priceMinor, currency: 'EUR' } },
-    );
-    ok(priced.setSupplyPrice, 'ProductLink');
+  setSupplyPrice(upstream: Code, linkId: string, priceMinor: number): Promise<void> {
+    return setSupplyPrice(this, upstream, linkId, priceMinor);
   }
 
   /** Suspends a link: orders stop flowing through it (so the downstream party fulfils itself). */

@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import { demoPartnerId } from '../../../scripts/demo/world';
-import { TestWorld } from '../../../test/world';
+import { TestWorld, linkProducts, ok, type Result } from '../../../test/world';
+
+export { ok, type Result } from '../../../test/world';
 
 /**
  * Shared fixtures of the inventory tests: a fresh demo database and the real platform per test
@@ -130,15 +132,6 @@ export const MUTATIONS = {
 export type InventoryMutation = keyof typeof MUTATIONS;
 
 /** A mutation result as the test sees it: the object with `__typename`, or a typed failure. */
-export type Result = { __typename: string; errorCode?: string; message?: string; [field: string]: unknown };
-
-/** Narrows a mutation result to the object, failing the test with the failure otherwise. */
-export function ok<T>(result: Result, typename: string): T {
-  expect(result, `expected a ${typename}, got ${JSON.stringify(result)}`).toMatchObject({ __typename: typename });
-  const { __typename: _typename, ...object } = result;
-  return object as T;
-}
-
 /** The address of a region (only the region code matters to allocation). */
 export function addressIn(regionCode: string): Record<string, unknown> {
   return { name: 'Test Customer', line1: 'Teststraße 1', city: 'Teststadt', postalCode: '10000', regionCode, country: regionCode.slice(0, 2) };
@@ -186,27 +179,9 @@ export class InventoryWorld extends TestWorld<Code> {
     return `40${String(Date.now() % 1e7).padStart(7, '0')}${String(this.next()).padStart(4, '0')}`;
   }
 
-  /**
-   * Links a downstream product to an upstream one: proposed by the downstream party, accepted by
-   * the upstream party, and priced (so purchase orders can use it). Returns the link id.
-   */
-  async link(downstream: Code, downstreamProductId: string, upstream: Code, upstreamSku: string, priceMinor = 500): Promise<string> {
-    const LINK = `__typename ... on ProductLink { id status } ... on CatalogError { errorCode message }`;
-    const proposed = await this.gql<{ proposeLink: Result }>(
-      downstream,
-      `mutation($input: ProposeLinkInput!) { proposeLink(input: $input) { ${LINK} } }`,
-      { input: { myProductId: downstreamProductId, mySide: 'DOWNSTREAM', counterpart: { partnerCode: upstream, skuCode: upstreamSku } } },
-    );
-    const linkId = ok<{ id: string }>(proposed.proposeLink, 'ProductLink').id;
-    const accepted = await this.gql<{ acceptLink: Result }>(upstream, `mutation($id: ID!) { acceptLink(id: $id) { ${LINK} } }`, { id: linkId });
-    expect(ok<{ status: string }>(accepted.acceptLink, 'ProductLink').status).toBe('ACTIVE');
-    const priced = await this.gql<{ setSupplyPrice: Result }>(
-      upstream,
-      `mutation($input: SetSupplyPriceInput!) { setSupplyPrice(input: $input) { ${LINK} } }`,
-      { input: { linkId, amountMinor: priceMinor, currency: 'EUR' } },
-    );
-    ok(priced.setSupplyPrice, 'ProductLink');
-    return linkId;
+  /** Links two products, priced (see linkProducts in test/world.ts). Returns the link id. */
+  link(downstream: Code, downstreamProductId: string, upstream: Code, upstreamSku: string, priceMinor = 500): Promise<string> {
+    return linkProducts(this, downstream, downstreamProductId, upstream, upstreamSku, priceMinor);
   }
 
   // ---- inventory -----------------------------------------------------------------------------
