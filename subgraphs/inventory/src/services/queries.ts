@@ -119,12 +119,13 @@ export async function sellableQuantities(tx: Tx, partnerId: string, productIds: 
 
 
 
-/** The current row of one stock slot (null when the caller cannot see it). */
+/** The current row of one stock slot (null when the caller cannot see it); `lock` takes it FOR UPDATE. */
 export async function stockSlot(
   tx: Tx,
   slot: { warehouseId: string; locationId: string; productId: string; batchId: string | null },
+  options: { lock?: boolean } = {},
 ): Promise<StockRow | null> {
-  const [row] = await tx
+  const query = tx
     .select()
     .from(stock)
     .where(
@@ -135,5 +136,6 @@ export async function stockSlot(
         slot.batchId ? eq(stock.batchId, slot.batchId) : sql`${stock.batchId} is null`,
       ),
     );
+  const [row] = options.lock ? await query.for('update') : await query;
   return row ?? null;
 }

@@ -1,9 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { batches, locations, stock, transferLines, transfers } from '@redthread/schema';
+import { batches, locations, transferLines, transfers } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
 import { ownerProducts, recordMovements } from './ledger';
+import { stockSlot } from './queries';
 import { locationByCode, visibleWarehouse, type WarehouseRow } from './warehouses';
 
 export type TransferRow = typeof transfers.$inferSelect;
@@ -69,18 +70,11 @@ export async function shipTransfer(tx: Tx, identity: Identity, transferId: strin
   const lines = await tx.select().from(transferLines).where(eq(transferLines.transferId, transfer.id));
   const movements = [];
   for (const line of lines) {
-    const [slot] = await tx
-      .select()
-      .from(stock)
-      .where(
-        and(
-          eq(stock.warehouseId, from.id),
-          eq(stock.locationId, line.fromLocationId),
-          eq(stock.productId, line.productId),
-          line.batchId ? eq(stock.batchId, line.batchId) : sql`${stock.batchId} is null`,
-        ),
-      )
-      .for('update');
+    const slot = await stockSlot(
+      tx,
+      { warehouseId: from.id, locationId: line.fromLocationId, productId: line.productId, batchId: line.batchId },
+      { lock: true },
+    );
     const available = slot ? slot.onHand - slot.reserved : 0;
     if (available < line.quantity) return insufficientStock(line.productId, line.quantity, available);
     const location = (await locationRow(tx, from, line.fromLocationId))!;
