@@ -156,13 +156,13 @@ export async function listInvitations(tx: Tx, status?: InvitationStatus | null):
   return status ? rows.filter((row) => invitationStatus(row, now) === status) : rows;
 }
 
-/** The members of the caller's partner, by email. */
-export async function listMembers(tx: Tx, identity: Identity): Promise<MemberRow[]> {
+/** The members of the caller's partner, by email (or just the one with `userId`). */
+export async function listMembers(tx: Tx, identity: Identity, userId?: string): Promise<MemberRow[]> {
   const rows = await tx
     .select({ userId: users.id, email: users.email, displayName: users.displayName, roles: memberships.roles, since: memberships.createdAt })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(eq(memberships.partnerId, identity.partnerId))
+    .where(and(eq(memberships.partnerId, identity.partnerId), userId ? eq(memberships.userId, userId) : undefined))
     .orderBy(asc(users.email));
   return rows.map((row) => ({ ...row, roles: knownRoles(row.roles) }));
 }
@@ -189,7 +189,7 @@ async function isLastAdmin(tx: Tx, identity: Identity, userId: string): Promise<
 
 async function memberOf(tx: Tx, identity: Identity, userId: string): Promise<MemberRow | undefined> {
   if (!isUuid(userId)) return undefined;
-  return (await listMembers(tx, identity)).find((member) => member.userId === userId);
+  return (await listMembers(tx, identity, userId))[0];
 }
 
 /** Replaces a member's roles. Taking `admin` from the last admin is refused. Takes effect on the member's next request. */
