@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       maxAliases: gatewayEnv.MAX_ALIASES,
       maxRootFields: gatewayEnv.MAX_ROOT_FIELDS,
       maxCost: gatewayEnv.MAX_COST,
+      maxDirectives: gatewayEnv.MAX_DIRECTIVES,
+      maxTokens: gatewayEnv.MAX_TOKENS,
     },
     maxBodyBytes: gatewayEnv.MAX_BODY_BYTES,
     maxSubscriptionsPerConnection: gatewayEnv.MAX_SUBSCRIPTIONS_PER_CONNECTION,

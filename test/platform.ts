@@ -39,6 +39,10 @@ export interface TestPlatformOptions {
   clientTokens?: Partial<ClientTokenConfig>;
   accessCacheSeconds?: number;
   accessTokenSeconds?: number;
+  /** Default true; false is production's setting (no introspection, no schema hints in errors). */
+  introspection?: boolean;
+  /** Largest request body. Default 100,000 bytes, the gateway's default. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -56,8 +60,8 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     ...(options.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: options.accessTokenSeconds }),
     internalSecret: DEV_INTERNAL_SECRET,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    maxBodyBytes: 100_000,
-    introspection: true,
+    maxBodyBytes: options.maxBodyBytes ?? 100_000,
+    introspection: options.introspection ?? true,
     ...(options.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection } : {}),
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });

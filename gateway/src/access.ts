@@ -17,6 +17,8 @@ export interface AccessDirectory {
   redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null; client?: string }): Promise<SessionGrant>;
   resolve(request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess>;
   userIdForExternalSubject(subject: string): Promise<string | undefined>;
+  /** Whether a partner is registered: development tokens name their partner themselves. */
+  partnerExists(partnerId: string): Promise<boolean>;
   /** Calls `onChange(userId)` when a user's access changes, `onChange('apikey:<id>')` when a key is revoked, `onChange(null)` when everything may have. */
   listen(onChange: (userId: string | null) => void): Promise<() => Promise<void>>;
 }

@@ -118,6 +118,19 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
     return userId;
   };
 
+  /** Partners known to exist, with when to ask again (a partner is never deleted, but a token can be minted for any id). */
+  const knownPartners = new Map<string, number>();
+  const assertPartnerExists = async (partnerId: string) => {
+    if (!access || (knownPartners.get(partnerId) ?? 0) > Date.now()) return;
+    if (!(await access.directory.partnerExists(partnerId))) {
+      throw requestError(ErrorCode.UNAUTHENTICATED, 'This token names a partner that does not exist. Mint a token for a registered partner, or sign in.', {
+        reason: 'unknown_partner',
+      });
+    }
+    if (knownPartners.size > 50_000) knownPartners.clear();
+    knownPartners.set(partnerId, Date.now() + 60_000);
+  };
+
   return async (authorization, partner) => {
     const token = bearerToken(authorization);
     if (!token) {
@@ -147,7 +160,10 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
       return resolved(userId, `session:${sid}`, { userId, sessionId: sid, partner: pid });
     }
     const dev = devClaims.safeParse(payload);
-    if (dev.success && acceptDevTokens) return { subject: dev.data.sub, partnerId: dev.data.pid, roles: dev.data.roles };
+    if (dev.success && acceptDevTokens) {
+      await assertPartnerExists(dev.data.pid);
+      return { subject: dev.data.sub, partnerId: dev.data.pid, roles: dev.data.roles };
+    }
     throw invalidToken();
   };
 }

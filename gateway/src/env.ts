@@ -22,6 +22,8 @@ export const gatewayEnvSchema = sharedEnvSchema
     MAX_ALIASES: positiveInt(30),
     MAX_ROOT_FIELDS: positiveInt(10),
     MAX_COST: positiveInt(20_000),
+    MAX_DIRECTIVES: positiveInt(50),
+    MAX_TOKENS: positiveInt(5_000),
     MAX_BODY_BYTES: positiveInt(100_000),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(20),
     /** Seconds a resolved membership is reused; role changes and removals invalidate it at once. 0 = no cache. */

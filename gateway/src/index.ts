@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   ErrorCode,
@@ -11,6 +12,7 @@ import {
   graphqlRequestHandler,
   listen,
   maskUnexpectedError,
+  publicErrorCode,
   secretKey,
   sendJson,
   signInternalIdentity,
@@ -21,7 +23,7 @@ import {
 import { clientTokenVerifier, type ClientTokenConfig, type ClientTokenVerifier } from './auth';
 import { AccessCache, type AccessDirectory } from './access';
 import { AUTH_BASE_PATH, authRoutes } from './auth-routes';
-import { operationLimitsPlugin, type OperationLimits } from './limits';
+import { OperationGuard, httpOperationCheck, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
 import { FederatedSubscriptions } from './subscriptions/federated';
 import { serveGatewaySubscriptions, type GatewaySubscriptions } from './subscriptions/server';
@@ -101,6 +103,21 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     return response;
   }
 
+  /**
+   * A subgraph that refused a fetch as a whole (a non-2xx answer) says why in its body, with a
+   * code from the closed list: pass that on instead of Apollo's generic "400: Bad Request", which
+   * would reach the client as an internal error.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource<GatewayContext>['errorFromResponse']>[0]) {
+    const fallback = await super.errorFromResponse(response);
+    const body = (fallback.extensions['response'] as { body?: unknown } | undefined)?.body;
+    const first = typeof body === 'object' && body !== null ? (body as { errors?: { message?: unknown; extensions?: Record<string, unknown> }[] }).errors?.[0] : undefined;
+    const code = publicErrorCode(first?.extensions?.['code']);
+    if (!first || !code || code === ErrorCode.INTERNAL_SERVER_ERROR || typeof first.message !== 'string') return fallback;
+    const { http: _http, ...extensions } = first.extensions ?? {};
+    return new GraphQLError(first.message, { extensions: { ...extensions, code } });
+  }
+
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
     if (!headers || !context?.identity) return;
@@ -170,18 +187,36 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       error: (message) => log.error(message),
     },
   });
+  const federated = new FederatedSubscriptions({
+    supergraphSdl,
+    subgraphUrls: Object.fromEntries(options.subgraphs.map(({ name, url }) => [name, url])),
+    dataSources,
+    internalSecret: options.internalSecret,
+    logger: log,
+  });
+  const guard = new OperationGuard(options.limits);
+  const formatError = (formatted: GraphQLFormattedError, error: unknown) => maskUnexpectedError(formatted, error, log, { hideSchemaHints: !options.introspection });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection,
     allowBatchedHttpRequests: false,
+    persistedQueries: false,
+    // The guard has parsed with the same limit already; this holds should a document ever skip it.
+    parseOptions: { maxTokens: options.limits.maxTokens },
+    // GET is for queries only (Apollo refuses mutations over GET). A browser cannot send any of these
+    // headers cross-site without a CORS preflight, so their presence proves the request is not forged.
+    csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     includeStacktraceInErrorResponses: false,
-    plugins: [operationLimitsPlugin(options.limits), ApolloServerPluginLandingPageDisabled()],
-    formatError: (formatted, error) => maskUnexpectedError(formatted, error, log),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError,
   });
   await server.start();
 
   const handleGraphQL = graphqlRequestHandler(server, {
     maxBodyBytes: options.maxBodyBytes,
+    logger: log,
+    precheck: httpOperationCheck(guard, federated.apiSchema),
+    formatError,
     context: async (req: IncomingMessage) => ({
       identity: await verifyClientToken(req.headers.authorization, headerValue(req.headers['x-redthread-partner'])),
       requestId: randomUUID(),
@@ -257,15 +292,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
   subscriptions = serveGatewaySubscriptions(http, {
-    federated: new FederatedSubscriptions({
-      supergraphSdl,
-      subgraphUrls: Object.fromEntries(options.subgraphs.map(({ name, url }) => [name, url])),
-      dataSources,
-      internalSecret: options.internalSecret,
-      logger: log,
-    }),
+    federated,
     verifyClientToken,
     limits: options.limits,
+    guard,
+    maxMessageBytes: options.maxBodyBytes,
+    hideSchemaHints: !options.introspection,
     maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection ?? 20,
     logger: log,
   });

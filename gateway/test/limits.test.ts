@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
-import { measureOperation } from '../src/limits';
+import { measureCost } from '../src/limits';
 
 let db: TestDatabase;
 let api: TestPlatform;
@@ -66,29 +66,35 @@ describe('operation limits', () => {
   });
 });
 
-describe('measureOperation', () => {
+describe('measureCost', () => {
   function measure(source: string, variables: Record<string, unknown> = {}) {
     const document = parse(source);
-    const fragments: Record<string, FragmentDefinitionNode> = {};
+    const fragments = new Map<string, FragmentDefinitionNode>();
     let operation: OperationDefinitionNode | undefined;
     for (const d of document.definitions) {
-      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+      if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
       if (d.kind === Kind.OPERATION_DEFINITION) operation = d;
     }
-    return measureOperation(operation!, fragments, variables);
+    return measureCost(operation!, fragments, variables);
   }
 
-  it('expands fragments, counts aliases and multiplies lists by first', () => {
+  it('expands fragments and multiplies lists by first, from a literal or a variable', () => {
     expect(measure(`query($n: Int) { x: products(first: $n) { edges { node { ...F } } } me { code } }
-      fragment F on Product { id y: name }`, { n: 10 })).toEqual({ depth: 4, aliases: 2, rootFields: 2, cost: 1 + 10 * (1 + 1 + 2) + 2 });
+      fragment F on Product { id y: name }`, { n: 10 })).toEqual({ rootFields: 2, cost: 1 + 10 * (1 + 1 + 2) + 2, dependsOnVariables: true });
+    expect(measure(`{ products(first: 5) { edges { node { id } } } }`)).toEqual({ rootFields: 1, cost: 1 + 5 * 3, dependsOnVariables: false });
   });
 
-  it('ignores introspection fields', () => {
-    expect(measure(`{ __schema { types { name fields { name type { ofType { ofType { ofType { name } } } } } } } }`)).toEqual({
-      depth: 0,
-      aliases: 0,
-      rootFields: 0,
-      cost: 0,
-    });
+  it('measures each fragment once, so doubling fragments cost linear time however deep', () => {
+    const levels = 60;
+    const fragments = Array.from({ length: levels }, (_, i) => `fragment F${i} on Partner { ${i + 1 < levels ? `...F${i + 1} ...F${i + 1}` : 'code'} }`).join('\n');
+    const started = performance.now();
+    const result = measure(`{ me { ...F0 } } ${fragments}`);
+    expect(performance.now() - started).toBeLessThan(1_000); // exponential expansion would never finish
+    expect(result.cost).toBe(1 + 2 ** (levels - 1));
+  });
+
+  it('ignores introspection fields and survives a fragment that spreads itself', () => {
+    expect(measure(`{ __schema { types { name fields { name } } } }`)).toMatchObject({ rootFields: 1, cost: 0 });
+    expect(measure(`{ me { ...A } } fragment A on Partner { code ...A }`)).toMatchObject({ cost: 2 });
   });
 });

@@ -10,6 +10,7 @@ import {
   signIn,
   signOut,
   userIdForExternalSubject,
+  partnerExists,
   type RedeemInput,
 } from '@redthread/catalog/access/store';
 import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
@@ -76,7 +77,7 @@ export interface RunningPlatform {
 }
 
 /** Default operation limits (the gateway's env defaults). */
-export const DEFAULT_LIMITS: OperationLimits = { maxDepth: 12, maxAliases: 30, maxRootFields: 10, maxCost: 20_000 };
+export { DEFAULT_LIMITS } from '@redthread/gateway/limits';
 
 /**
  * Starts every subgraph and then the gateway in this process. Used by `npm start` and by the
@@ -182,6 +183,7 @@ export function accessDirectory(auth: Database, lookups: Database): AccessDirect
     redeem: (input) => redeemInvitation(db, input as unknown as RedeemInput),
     resolve: (request) => resolveAccess(lookups.db, request),
     userIdForExternalSubject: (subject) => userIdForExternalSubject(lookups.db, subject),
+    partnerExists: (partnerId) => partnerExists(lookups.db, partnerId),
     listen: (onChange) => listenForAccessChanges(auth.client, onChange),
   };
 }

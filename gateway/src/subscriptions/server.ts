@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionArgs, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeJwt } from 'jose';
-import { ErrorCode, bearerToken, type Identity, type Logger } from '@redthread/kit';
-import { limitViolation, measureOperation, type OperationLimits } from '../limits';
+import { ErrorCode, bearerToken, maskUnexpectedError, type Identity, type Logger } from '@redthread/kit';
+import type { OperationGuard, OperationLimits } from '../limits';
 import type { FederatedSubscriptions, UpstreamPool } from './federated';
 
 /** Close code for refused or expired credentials (graphql-ws Forbidden). */
@@ -16,6 +16,12 @@ export interface GatewaySubscriptionOptions {
   /** `partner`: the `partner` connection parameter, for users who belong to several partners. */
   verifyClientToken: (authorization: string | undefined, partner?: string) => Promise<Identity>;
   limits: OperationLimits;
+  /** The same guard HTTP requests pass. */
+  guard: OperationGuard;
+  /** Largest WebSocket message accepted (bytes); the same as the HTTP body limit. */
+  maxMessageBytes: number;
+  /** Strip "Did you mean …" from validation errors (introspection off). */
+  hideSchemaHints: boolean;
   /** Most concurrent subscriptions per connection. */
   maxSubscriptionsPerConnection: number;
   logger: Logger;
@@ -38,7 +44,17 @@ type ConnectionState = {
  * as a federated subscription under the subscriber's identity.
  */
 export function serveGatewaySubscriptions(http: Server, options: GatewaySubscriptionOptions): GatewaySubscriptions {
-  const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  /** A refused subscribe message, formatted like an HTTP refusal (code from the closed list, no schema hints when hidden). */
+  const refusal = (error: GraphQLError, code?: ErrorCode): GraphQLError => {
+    const formatted = maskUnexpectedError(
+      { message: error.message, extensions: { ...error.extensions, ...(code ? { code } : {}) } },
+      error,
+      options.logger,
+      { hideSchemaHints: options.hideSchemaHints },
+    );
+    return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
+  };
+  const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: options.maxMessageBytes });
   const log = options.logger.child({ component: 'gateway.subscriptions' });
   /** Open connections by the subject they act for. */
   const bySubject = new Map<string, Set<ConnectionState & { socket: WebSocket }>>();
@@ -89,25 +105,20 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
             }),
           ];
         }
+        const schema = options.federated.apiSchema;
+        const verdict = options.guard.inspect(schema, payload.query, payload.operationName, payload.variables ?? undefined);
+        if ('error' in verdict) return [refusal(verdict.error)];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: options.limits.maxTokens });
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('The operation could not be parsed.')];
+          return [refusal(error instanceof GraphQLError ? error : new GraphQLError('The operation could not be parsed.'), ErrorCode.INVALID_OPERATION)];
         }
-        const errors = validate(options.federated.apiSchema, document);
-        if (errors.length) return errors;
-        const operation = document.definitions.find(
-          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (!payload.operationName || d.name?.value === payload.operationName),
-        );
-        if (!operation || operation.operation !== 'subscription') {
-          return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP.', { extensions: { code: ErrorCode.BAD_USER_INPUT } })];
+        const errors = validate(schema, document);
+        if (errors.length) return errors.map((error) => refusal(error, ErrorCode.INVALID_OPERATION));
+        if (verdict.kind !== 'subscription') {
+          return [refusal(new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST to /graphql.'), ErrorCode.BAD_REQUEST)];
         }
-        const fragments = Object.fromEntries(
-          document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-        );
-        const violation = limitViolation(measureOperation(operation, fragments, payload.variables ?? {}), options.limits);
-        if (violation) return [violation];
         active.add(id);
         return {
           schema: options.federated.apiSchema,

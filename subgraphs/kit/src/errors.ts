@@ -1,17 +1,23 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The closed list of codes carried in `extensions.code` of GraphQL errors across Redthread.
- * Expected business failures are not errors: they are typed members of mutation result unions.
+ * The closed list of codes carried in `extensions.code` of GraphQL errors across Redthread — the
+ * README's "Errors" table is this list (a test holds them together). Expected business failures
+ * are not errors: they are typed members of mutation result unions. Apollo's own codes never reach
+ * a client: {@link publicErrorCode} maps them onto this list.
  */
 export const ErrorCode = {
-  /** No credentials, or credentials that could not be verified (missing, forged, expired). */
+  /** No credentials, or credentials that could not be verified (missing, forged, expired, unknown partner). */
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** Verified caller without the role the operation needs. */
   FORBIDDEN: 'FORBIDDEN',
-  /** Arguments that are syntactically valid GraphQL but not acceptable (bad cursor, bad id). */
+  /** A value the operation carries is not acceptable: a bad argument, variable, cursor, id or text. */
   BAD_USER_INPUT: 'BAD_USER_INPUT',
-  /** The operation exceeds a gateway limit (depth, aliases, root fields, cost, body size). */
+  /** The document does not parse, does not validate against the schema, or names no operation to run. */
+  INVALID_OPERATION: 'INVALID_OPERATION',
+  /** The HTTP request is not a GraphQL request the server takes (method, body, batching, CSRF, a subscription over HTTP). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** The operation exceeds a gateway limit (tokens, depth, aliases, root fields, directives, cost, body size). */
   OPERATION_LIMIT_EXCEEDED: 'OPERATION_LIMIT_EXCEEDED',
   /** A live subscriber fell too far behind and was closed: resubscribe with `after` = the last cursor. */
   SLOW_CONSUMER: 'SLOW_CONSUMER',
@@ -23,14 +29,45 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** HTTP status of a response whose request was refused as a whole. */
-const httpStatusOf: Partial<Record<ErrorCode, number>> = {
+/**
+ * HTTP status of a response refused as a whole with each code. Errors inside execution (a field's
+ * resolver) answer 200 beside the data. Under `Accept: application/json`, document and variable
+ * failures (INVALID_OPERATION, BAD_USER_INPUT) answer 200 as well, as the GraphQL-over-HTTP spec
+ * asks; `application/graphql-response+json` gets the status here. A body over the size limit
+ * answers 413, a method other than GET or POST 405. SLOW_CONSUMER only closes subscriptions.
+ */
+export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   BAD_USER_INPUT: 400,
+  INVALID_OPERATION: 400,
+  BAD_REQUEST: 400,
   OPERATION_LIMIT_EXCEEDED: 400,
+  SLOW_CONSUMER: 400,
   SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
 };
+
+/** Apollo Server's own codes, each mapped onto the closed list. */
+const APOLLO_CODES: Readonly<Record<string, ErrorCode>> = {
+  GRAPHQL_PARSE_FAILED: ErrorCode.INVALID_OPERATION,
+  GRAPHQL_VALIDATION_FAILED: ErrorCode.INVALID_OPERATION,
+  OPERATION_RESOLUTION_FAILURE: ErrorCode.INVALID_OPERATION,
+  PERSISTED_QUERY_NOT_FOUND: ErrorCode.BAD_REQUEST,
+  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_REQUEST,
+};
+
+const CLOSED_LIST = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * The code a client may see for an error's `extensions.code`: the code itself when it is on the
+ * closed list, Apollo's own codes mapped onto it, undefined for anything else (which is answered
+ * as INTERNAL_SERVER_ERROR and logged).
+ */
+export function publicErrorCode(code: unknown): ErrorCode | undefined {
+  if (typeof code !== 'string') return undefined;
+  return CLOSED_LIST.has(code) ? (code as ErrorCode) : APOLLO_CODES[code];
+}
 
 /**
  * Builds a GraphQLError with a code from the closed list, for an error inside execution (a
@@ -46,9 +83,8 @@ export function apiError(code: ErrorCode, message: string, fields: Record<string
  * operation limits): also sets the HTTP status the response carries (401, 400, ...).
  */
 export function requestError(code: ErrorCode, message: string, fields: Record<string, unknown> = {}): GraphQLError {
-  const status = httpStatusOf[code];
   return new GraphQLError(message, {
-    extensions: { code, ...fields, ...(status ? { http: { status } } : {}) },
+    extensions: { code, ...fields, http: { status: ERROR_HTTP_STATUS[code] } },
   });
 }
 

@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import Negotiator from 'negotiator';
+import { ErrorCode } from './errors';
+import type { Logger } from './logger';
 
 /** Raised when a request body exceeds the configured limit (answered with 413). */
 export class BodyTooLargeError extends Error {
@@ -9,13 +13,37 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a request body up to `maxBytes`, rejecting (without buffering the rest) beyond it. */
+/** Raised when the client goes away before its request body arrived: nobody is left to answer. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('The client closed the connection before sending the whole request body.');
+  }
+}
+
+/** How long a client that sent too much may go on sending (discarded) before its connection is cut. */
+const OVERSIZED_BODY_GRACE_MS = 1_000;
+
+/**
+ * Reads a request body up to `maxBytes`. Beyond it (declared by `content-length` or found while
+ * streaming) it rejects with {@link BodyTooLargeError} at once, buffering nothing more: the rest is
+ * discarded so that the 413 still reaches the client, and the connection is cut if the client keeps
+ * sending for more than a second after the answer. A client that disconnects mid-body rejects with
+ * {@link ClientGoneError}.
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => {
+      req.removeAllListeners('data');
+      req.resume();
+      req.socket.setTimeout(0);
+      const cut = setTimeout(() => req.destroy(), OVERSIZED_BODY_GRACE_MS);
+      cut.unref();
+      req.once('end', () => clearTimeout(cut));
+      reject(new BodyTooLargeError(maxBytes));
+    };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBytes) {
-      reject(new BodyTooLargeError(maxBytes));
-      req.resume();
+      tooLarge();
       return;
     }
     const chunks: Buffer[] = [];
@@ -23,27 +51,91 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new BodyTooLargeError(maxBytes));
-        req.destroy();
+        chunks.length = 0;
+        tooLarge();
         return;
       }
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('aborted', () => reject(new ClientGoneError()));
+    req.on('error', (error: NodeJS.ErrnoException) => reject(req.destroyed || error.code === 'ECONNRESET' ? new ClientGoneError() : error));
   });
 }
 
 /** Writes a JSON response. */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 /** A GraphQL-shaped error response for failures before execution (body too large, bad JSON). */
-export function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+export function sendGraphQLError(res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
+}
+
+/** Codes of document and variable failures: 200 under `Accept: application/json` (GraphQL over HTTP). */
+const DOCUMENT_FAILURES = new Set<string>([ErrorCode.INVALID_OPERATION, ErrorCode.BAD_USER_INPUT]);
+
+const APPLICATION_JSON = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
+
+/** The media type of a refusal, negotiated as Apollo does for its own answers (application/json unless the client prefers the GraphQL one). */
+function refusalMediaType(accept: string | undefined): string {
+  if (!accept) return APPLICATION_JSON;
+  const preferred = new Negotiator({ headers: { accept } }).mediaType(['application/json', 'application/graphql-response+json']);
+  return preferred === 'application/graphql-response+json' ? GRAPHQL_RESPONSE_JSON : APPLICATION_JSON;
+}
+
+/**
+ * The status a refused request answers with. The GraphQL-over-HTTP spec wants 200 for a
+ * well-formed request whose document does not parse or validate, or whose variables do not
+ * coerce, when the client takes `application/json` (it reads the errors), and 4xx under
+ * `application/graphql-response+json`, which is what Apollo answers for both.
+ */
+function statusForMediaType(status: number, contentType: string | undefined, codes: readonly unknown[]): number {
+  if (status !== 400 || !contentType?.startsWith('application/json')) return status;
+  return codes.length > 0 && codes.every((code) => DOCUMENT_FAILURES.has(String(code))) ? 200 : status;
+}
+
+/** {@link statusForMediaType} for one of Apollo's finished answers: only a 400 is read. */
+function statusOfAnswer(status: number, contentType: string | undefined, body: string): number {
+  if (status !== 400 || !contentType?.startsWith('application/json')) return status;
+  try {
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+    if (parsed.data !== undefined || !Array.isArray(parsed.errors)) return status;
+    return statusForMediaType(status, contentType, parsed.errors.map((error) => error.extensions?.code));
+  } catch {
+    return status;
+  }
+}
+
+/** The GraphQL parameters of a request, as far as they are well-formed (otherwise Apollo refuses the request itself). */
+export interface GraphQLRequestParams {
+  query: string;
+  operationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
+}
+
+function requestParams(method: string, search: URLSearchParams, body: unknown): GraphQLRequestParams | undefined {
+  let raw: { query?: unknown; operationName?: unknown; variables?: unknown } | undefined;
+  if (method === 'GET') {
+    let variables: unknown;
+    try {
+      variables = search.has('variables') ? JSON.parse(search.get('variables')!) : undefined;
+    } catch {
+      return undefined;
+    }
+    raw = { query: search.get('query') ?? undefined, operationName: search.get('operationName') ?? undefined, variables };
+  } else if (method === 'POST' && typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    raw = body;
+  }
+  if (!raw || typeof raw.query !== 'string' || !raw.query) return undefined;
+  const { operationName, variables } = raw;
+  if (operationName != null && typeof operationName !== 'string') return undefined;
+  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return undefined;
+  return { query: raw.query, operationName: operationName ?? undefined, variables: (variables ?? undefined) as Record<string, unknown> | undefined };
 }
 
 /** Options for {@link graphqlRequestHandler}. */
@@ -52,6 +144,15 @@ export interface GraphQLHandlerOptions<Context extends BaseContext> {
   context: (req: IncomingMessage) => Promise<Context>;
   /** Largest accepted body. */
   maxBodyBytes: number;
+  /** Where clients that went away mid-request are noted (at debug level). */
+  logger?: Logger;
+  /**
+   * Looks at a well-formed request before Apollo parses or validates it (the gateway's operation
+   * limits); an error refuses it with the error's `extensions.http.status`.
+   */
+  precheck?: (params: GraphQLRequestParams) => GraphQLError | undefined;
+  /** Formats a precheck's refusal as Apollo's `formatError` would. */
+  formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
 /**
@@ -69,7 +170,11 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       raw = await readBody(req, options.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        sendGraphQLError(res, 413, 'OPERATION_LIMIT_EXCEEDED', `${error.message} Send a smaller operation.`);
+        sendGraphQLError(res, 413, ErrorCode.OPERATION_LIMIT_EXCEEDED, `${error.message} Send a smaller operation.`, { connection: 'close' });
+        return;
+      }
+      if (error instanceof ClientGoneError) {
+        options.logger?.debug({ method: req.method, url: req.url }, error.message);
         return;
       }
       throw error;
@@ -83,18 +188,31 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       try {
         body = JSON.parse(raw);
       } catch {
-        sendGraphQLError(res, 400, 'BAD_USER_INPUT', 'The request body is not valid JSON.');
+        sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON. Send {"query": "…", "variables": {…}} as application/json.');
         return;
       }
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const params = options.precheck ? requestParams(method, url.searchParams, body) : undefined;
+    const refusal = params && options.precheck?.(params);
+    if (refusal) {
+      const formatted = options.formatError ? options.formatError(refusal.toJSON(), refusal) : refusal.toJSON();
+      const mediaType = refusalMediaType(headers.get('accept'));
+      const declared = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 400;
+      const text = JSON.stringify({ errors: [formatted] });
+      res.writeHead(statusForMediaType(declared, mediaType, [formatted.extensions?.['code']]), { 'content-type': mediaType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+      httpGraphQLRequest: { method, headers, search: url.search, body },
       context: () => options.context(req),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
+      res.statusCode = statusOfAnswer(res.statusCode, response.headers.get('content-type'), response.body.string);
       res.end(response.body.string);
       return;
     }

@@ -16,6 +16,7 @@ export * from './permissions';
 export * from './http';
 export * from './subgraph';
 export * from './scalars';
+export * from './input-text';
 export * from './loaders';
 export * from './ids';
 export * from './live';

@@ -8,11 +8,12 @@ import type { IRules } from 'graphql-shield';
 import { sql } from 'drizzle-orm';
 import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
-import { ErrorCode, apiError } from './errors';
+import { ErrorCode, publicErrorCode } from './errors';
 import { createServer, graphqlRequestHandler, listen, sendJson, type RunningHttpServer } from './http';
 import { verifyInternalIdentity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { applyPermissions } from './permissions';
+import { refuseHostileText } from './input-text';
 import type { EventHub } from './live';
 import { serveSubgraphSubscriptions } from './subscriptions';
 
@@ -50,17 +51,6 @@ export interface RunningSubgraph extends RunningHttpServer {
   readonly graphqlUrl: string;
 }
 
-/** Error codes Apollo itself produces that are safe to show clients as they are. */
-const PUBLIC_CODES = new Set<string>([
-  ...Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR),
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
-
 /**
  * Builds the subgraph schema, wraps it with the permission rules and serves it over HTTP at
  * `/graphql` (plus `/healthz`, which checks the database). Every GraphQL request, `_service` and
@@ -72,13 +62,13 @@ export async function startSubgraph<Loaders>(
   runtime: SubgraphRuntime,
 ): Promise<RunningSubgraph> {
   const log = runtime.logger ?? createLogger(definition.name);
-  const schema = applyPermissions(
-    buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }),
-    definition.permissions,
+  const schema = refuseHostileText(
+    applyPermissions(buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }), definition.permissions),
   );
   const server = new ApolloServer<RequestContext<Loaders>>({
     schema,
     allowBatchedHttpRequests: false,
+    persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     plugins: [transactionPlugin(log), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, log),
@@ -87,6 +77,7 @@ export async function startSubgraph<Loaders>(
 
   const handleGraphQL = graphqlRequestHandler(server, {
     maxBodyBytes: runtime.maxBodyBytes ?? 1024 * 1024,
+    logger: log,
     context: async (req) => {
       const identity = await verifyInternalIdentity(req.headers.authorization, definition.name, runtime.internalSecret);
       const header = req.headers['x-request-id'];
@@ -180,15 +171,45 @@ function transactionPlugin(log: Logger): ApolloServerPlugin<RequestContext<unkno
   };
 }
 
+/** What {@link maskUnexpectedError} may leave out. */
+export interface ErrorMaskOptions {
+  /**
+   * Strip graphql-js's "Did you mean …?" suggestions, which name schema fields, types and enum
+   * values. On wherever introspection is off: the schema is not for everyone to read.
+   */
+  hideSchemaHints?: boolean;
+}
+
+/** graphql-js's suggestion suffixes: `Did you mean "code" or "id"?`, `Did you mean the enum value "X"?`. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
 /**
- * Apollo `formatError`: keeps errors whose code is public as they are (minus transport details)
- * and replaces anything unexpected with a generic INTERNAL_SERVER_ERROR, logging the original.
+ * Apollo `formatError`: keeps errors whose code is on the closed list (Apollo's own codes mapped
+ * onto it; see publicErrorCode) minus transport details, and replaces anything else with a generic
+ * INTERNAL_SERVER_ERROR, logging the original.
  */
-export function maskUnexpectedError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
-  const code = formatted.extensions?.['code'];
-  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+export function maskUnexpectedError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: Logger,
+  options: ErrorMaskOptions = {},
+): GraphQLFormattedError {
+  let code = publicErrorCode(formatted.extensions?.['code']);
+  if (code) {
     const { http: _http, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    let message = formatted.message;
+    if (code === ErrorCode.INVALID_OPERATION) {
+      // A literal a scalar refused (`DateTime` "2026-02-30…") is bad input, not a bad document.
+      if (causeCode(error) === ErrorCode.BAD_USER_INPUT) code = ErrorCode.BAD_USER_INPUT;
+      // graphql-js gives up on fields repeated past its budget with no reason at all.
+      if (message === 'Validation aborted.') {
+        message = 'The operation repeats the same fields too often to be checked (validation aborted). Ask for each field once.';
+      }
+      if (options.hideSchemaHints) message = message.replace(SUGGESTION, '');
+    } else if (options.hideSchemaHints && code === ErrorCode.BAD_USER_INPUT) {
+      message = message.replace(SUGGESTION, '');
+    }
+    return { ...formatted, message, extensions: { ...extensions, code } };
   }
   log.error({ err: error, path: formatted.path }, 'unexpected error');
   return {
@@ -198,3 +219,14 @@ export function maskUnexpectedError(formatted: GraphQLFormattedError, error: unk
   };
 }
 
+/** The public code of the innermost error an error wraps (Apollo wraps graphql-js, which wraps a scalar's). */
+function causeCode(error: unknown): ErrorCode | undefined {
+  let found: ErrorCode | undefined;
+  let current: unknown = error;
+  for (let hops = 0; current instanceof Error && hops < 5; hops += 1) {
+    const code = current instanceof GraphQLError ? publicErrorCode(current.extensions['code']) : undefined;
+    if (code && hops > 0) found = code;
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  return found;
+}

@@ -323,6 +323,12 @@ export async function userIdForExternalSubject(db: Db, subject: string): Promise
   return user?.id;
 }
 
+/** Whether a partner with this id is registered (development tokens name theirs themselves). */
+export async function partnerExists(db: Db, partnerId: string): Promise<boolean> {
+  const [partner] = await db.select({ id: partners.id }).from(partners).where(eq(partners.id, partnerId));
+  return partner !== undefined;
+}
+
 /**
  * Calls `onChange(userId)` whenever a membership, session or external subject of a user changes,
  * `onChange('apikey:<id>')` when an API key is revoked (NOTIFY at commit, migration 0021), and
