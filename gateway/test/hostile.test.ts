@@ -8,6 +8,8 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { ErrorCode } from '@redthread/kit';
 import { mintDevToken } from '../../scripts/lib/tokens';
@@ -338,6 +340,39 @@ describe('bad domain values', () => {
     const unknown = await api.query(shopD, `query($id: ID!) { product(id: $id) { id name } }`, { id: '00000000-0000-4000-8000-000000000000' });
     expect(foreign).toEqual(unknown);
     expect(foreign.data).toEqual({ product: null });
+  });
+});
+
+describe('over WebSocket', () => {
+  /** Subscribes once and returns the errors the gateway answers with. */
+  async function refusalOverWebSocket(query: string): Promise<{ message: string; extensions?: { code?: string; limit?: string } }[]> {
+    const client = createClient({
+      url: api.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
+    try {
+      return await new Promise((resolve, reject) => {
+        client.subscribe({ query }, { next: () => reject(new Error('expected a refusal, got data')), error: (errors) => resolve(errors as never), complete: () => reject(new Error('completed without a refusal')) });
+      });
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  it('applies the same guard as HTTP', async () => {
+    const nested = await refusalOverWebSocket(`subscription { orderChanged { ${'order { lines { order '.repeat(2_000)} } }`);
+    expect(nested[0]?.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'nesting' });
+    const aliases = await refusalOverWebSocket(`subscription { orderChanged { cursor ${Array.from({ length: 40 }, (_, i) => `t${i}: __typename`).join(' ')} } }`);
+    expect(aliases[0]?.extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'aliases' });
+    const query = await refusalOverWebSocket('{ me { code } }');
+    expect(query[0]?.extensions?.code).toBe('BAD_REQUEST');
+    const invalid = await refusalOverWebSocket('subscription { orderChanged { cursr } }');
+    expect(invalid[0]?.extensions?.code).toBe('INVALID_OPERATION');
+    expect(JSON.stringify(invalid)).not.toMatch(/Did you mean/);
+    const syntax = await refusalOverWebSocket('subscription { orderChanged { cursor }');
+    expect(syntax[0]?.extensions?.code).toBe('INVALID_OPERATION');
   });
 });
 

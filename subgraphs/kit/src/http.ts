@@ -75,8 +75,15 @@ export function sendGraphQLError(res: ServerResponse, status: number, code: Erro
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, headers);
 }
 
-/** Codes of document and variable failures: 200 under `Accept: application/json` (GraphQL over HTTP). */
-const DOCUMENT_FAILURES = new Set<string>([ErrorCode.INVALID_OPERATION, ErrorCode.BAD_USER_INPUT]);
+/**
+ * Document and variable failures: 200 under `Accept: application/json` (GraphQL over HTTP). A
+ * variable-coercion failure is graphql-js's `Variable "$x" …`; other BAD_USER_INPUT refusals of a
+ * whole request (a partner to choose, say) keep their 400.
+ */
+function isDocumentFailure(error: { message?: unknown; extensions?: { code?: unknown } }): boolean {
+  const code = error.extensions?.code;
+  return code === ErrorCode.INVALID_OPERATION || (code === ErrorCode.BAD_USER_INPUT && typeof error.message === 'string' && error.message.startsWith('Variable "$'));
+}
 
 const APPLICATION_JSON = 'application/json; charset=utf-8';
 const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
@@ -94,18 +101,18 @@ function refusalMediaType(accept: string | undefined): string {
  * coerce, when the client takes `application/json` (it reads the errors), and 4xx under
  * `application/graphql-response+json`, which is what Apollo answers for both.
  */
-function statusForMediaType(status: number, contentType: string | undefined, codes: readonly unknown[]): number {
+function statusForMediaType(status: number, contentType: string | undefined, errors: readonly { message?: unknown; extensions?: { code?: unknown } }[]): number {
   if (status !== 400 || !contentType?.startsWith('application/json')) return status;
-  return codes.length > 0 && codes.every((code) => DOCUMENT_FAILURES.has(String(code))) ? 200 : status;
+  return errors.length > 0 && errors.every(isDocumentFailure) ? 200 : status;
 }
 
 /** {@link statusForMediaType} for one of Apollo's finished answers: only a 400 is read. */
 function statusOfAnswer(status: number, contentType: string | undefined, body: string): number {
   if (status !== 400 || !contentType?.startsWith('application/json')) return status;
   try {
-    const parsed = JSON.parse(body) as { data?: unknown; errors?: { extensions?: { code?: unknown } }[] };
+    const parsed = JSON.parse(body) as { data?: unknown; errors?: { message?: unknown; extensions?: { code?: unknown } }[] };
     if (parsed.data !== undefined || !Array.isArray(parsed.errors)) return status;
-    return statusForMediaType(status, contentType, parsed.errors.map((error) => error.extensions?.code));
+    return statusForMediaType(status, contentType, parsed.errors);
   } catch {
     return status;
   }
@@ -201,7 +208,7 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       const mediaType = refusalMediaType(headers.get('accept'));
       const declared = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 400;
       const text = JSON.stringify({ errors: [formatted] });
-      res.writeHead(statusForMediaType(declared, mediaType, [formatted.extensions?.['code']]), { 'content-type': mediaType, 'content-length': Buffer.byteLength(text) });
+      res.writeHead(statusForMediaType(declared, mediaType, [formatted]), { 'content-type': mediaType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
       return;
     }
