@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyTooLargeError, bearerToken, readBody, sendJson, type Logger, type SessionGrant } from '@redthread/kit';
+import { BodyTooLargeError, ClientGoneError, bearerToken, readBody, sendJson, unacceptableText, type Logger, type SessionGrant } from '@redthread/kit';
 import { ACCESS_TOKEN_TTL_SECONDS, identityProviderVerifier, mintAccessToken, type ClientTokenConfig } from './auth';
 import { isAccessRefusal, type AccessDirectory } from './access';
 
@@ -146,7 +146,9 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       if (error instanceof BadRequest) {
         sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: error.message } });
       } else if (error instanceof BodyTooLargeError) {
-        sendJson(res, 413, { error: { code: 'BODY_TOO_LARGE', message: error.message } });
+        sendJson(res, 413, { error: { code: 'BODY_TOO_LARGE', message: error.message } }, { connection: 'close' });
+      } else if (error instanceof ClientGoneError) {
+        logger.debug({ route: name }, error.message);
       } else if (isAccessRefusal(error)) {
         if (error.endedSessionsOf) onAccessChanged(error.endedSessionsOf);
         const retryAfter = error.details?.['retryAfterSeconds'];
@@ -167,13 +169,19 @@ function clientOf(req: IncomingMessage): string {
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const raw = await readBody(req, 16_384);
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw || '{}');
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    parsed = JSON.parse(raw || '{}');
   } catch {
     // answered below
   }
-  throw new BadRequest('Send a JSON object as the request body (content-type: application/json).');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new BadRequest('Send a JSON object as the request body (content-type: application/json).');
+  }
+  // The same rule as every subgraph's arguments: no NUL (which PostgreSQL refuses) or other control characters.
+  const problem = unacceptableText(parsed as Record<string, unknown>);
+  if (problem) throw new BadRequest(problem.message);
+  return parsed as Record<string, unknown>;
 }
 
 function text(body: Record<string, unknown>, field: string): string {

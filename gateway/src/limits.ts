@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   GraphQLError,
   Kind,
@@ -164,7 +163,8 @@ function armorRules(limits: OperationLimits, refused: (error: GraphQLError) => v
 }
 
 /**
- * How deep brackets (`{`, `(`, `[`) may nest in a document. graphql-js parses recursively, so a
+ * How deep brackets (`{`, `(`, `[`) may nest in a document, and how long a chain of fragments
+ * spreading each other may be. graphql-js parses recursively, so a
  * document nested thousands deep overflows the stack before any limit could look at it; the
  * lexer pass below refuses it first. Far above any real operation (its fields nest at most
  * `maxDepth`, input values a few levels).
@@ -195,6 +195,50 @@ function readTokens(source: string, maxTokens: number): 'ok' | { kind: 'refused'
   return 'ok';
 }
 
+/**
+ * The longest chain of fragments spreading one another (`F0` spreads `F1`, which spreads `F2` …),
+ * found without recursion. Brackets cannot nest deeper than {@link MAX_NESTING}, but a chain of
+ * flat fragments can be as long as the token limit allows, and every walker that expands
+ * fragments (ours, Armor's, graphql-js's validation) recurses once per link. A spread of an
+ * unknown fragment or a cycle counts nothing here: validation refuses both.
+ */
+function longestFragmentChain(fragments: ReadonlyMap<string, FragmentDefinitionNode>): number {
+  const spreadsOf = (set: SelectionSetNode, into: string[]): string[] => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) into.push(selection.name.value);
+      else if (selection.selectionSet) spreadsOf(selection.selectionSet, into); // brackets nest ≤ MAX_NESTING
+    }
+    return into;
+  };
+  const spreads = new Map([...fragments].map(([name, fragment]) => [name, spreadsOf(fragment.selectionSet, [])]));
+  const chain = new Map<string, number>();
+  let longest = 0;
+  for (const start of fragments.keys()) {
+    if (chain.has(start)) continue;
+    const stack: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    const open = new Set([start]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const children = spreads.get(top.name) ?? [];
+      if (top.next < children.length) {
+        const child = children[top.next++]!;
+        if (spreads.has(child) && !chain.has(child) && !open.has(child)) {
+          stack.push({ name: child, next: 0 });
+          open.add(child);
+        }
+        continue;
+      }
+      let length = 1;
+      for (const child of children) length = Math.max(length, 1 + (chain.get(child) ?? 0));
+      chain.set(top.name, length);
+      longest = Math.max(longest, length);
+      open.delete(top.name);
+      stack.pop();
+    }
+  }
+  return longest;
+}
+
 /** What the guard found of one operation of a document. */
 interface OperationOutcome {
   kind: OperationDefinitionNode['operation'] | undefined;
@@ -218,6 +262,13 @@ type DocumentVerdict =
 
 /** Tokens of parsed documents the guard keeps at most (bounded memory: about 150 bytes a token). */
 const CACHE_TOKENS = 200_000;
+/** Characters of document text the guard keeps as cache keys at most. */
+const CACHE_CHARACTERS = 4_000_000;
+/**
+ * Documents longer than this are checked on every request and never cached: hashing or keeping
+ * a megabyte that the lexer refuses after its first few thousand tokens costs more than the check.
+ */
+const CACHE_MAX_DOCUMENT = 32 * 1024;
 /** Documents the guard remembers at most. */
 const CACHE_DOCUMENTS = 2_000;
 /** Operation names remembered per document: beyond them a name is checked on every request. */
@@ -230,13 +281,15 @@ export type GuardVerdict = { error: GraphQLError } | { kind: OperationDefinition
  * Checks operations against the limits before they are validated or planned, over HTTP and over
  * WebSocket alike: parses once with the token limit (no location data), runs GraphQL Armor's
  * depth, alias and directive rules and our cost estimate (each fragment measured once), and
- * remembers the verdict per document (by hash, in a bounded LRU), so a repeated document costs a
- * map lookup. It also picks the operation to run: an unknown `operationName` and several
+ * remembers the verdict per document (in an LRU bounded by documents, tokens and characters), so a
+ * repeated document costs a map lookup. It also picks the operation to run: an unknown `operationName` and several
  * operations without one are refused here, with a code from the closed list.
  */
 export class OperationGuard {
+  /** Keyed by the document text itself (V8 hashes a string once; a hit compares it). */
   readonly #verdicts = new Map<string, DocumentVerdict>();
   #cachedTokens = 0;
+  #cachedCharacters = 0;
 
   constructor(private readonly limits: OperationLimits) {}
 
@@ -261,7 +314,14 @@ export class OperationGuard {
           : requestError(ErrorCode.INVALID_OPERATION, 'The document has several operations: say which one to run with operationName.');
         operations.set(name, (known = { kind: undefined, measure: error }));
       } else {
-        operations.set(name, (known = { kind: operation.operation, measure: measureCost(operation, verdict.fragments, variables ?? {}) }));
+        let measure: GraphQLError | OperationCost;
+        try {
+          measure = measureCost(operation, verdict.fragments, variables ?? {});
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error; // a fragment chain too deep to walk, as in #verdictFor
+          measure = limitExceeded('nesting', 'spreads fragments too deeply', MAX_NESTING);
+        }
+        operations.set(name, (known = { kind: operation.operation, measure }));
       }
     }
     if (known.measure instanceof GraphQLError) return { error: known.measure };
@@ -270,14 +330,22 @@ export class OperationGuard {
   }
 
   #verdictFor(schema: GraphQLSchema, source: string): DocumentVerdict {
-    const key = createHash('sha256').update(source).digest('base64');
-    let verdict = this.#verdicts.get(key);
+    const cacheable = source.length <= CACHE_MAX_DOCUMENT;
+    let verdict = cacheable ? this.#verdicts.get(source) : undefined;
     if (verdict) {
-      this.#verdicts.delete(key);
-      this.#verdicts.set(key, verdict);
+      this.#verdicts.delete(source);
+      this.#verdicts.set(source, verdict);
     } else {
-      verdict = this.#analyse(schema, source);
-      this.#remember(key, verdict);
+      try {
+        verdict = this.#analyse(schema, source);
+      } catch (error) {
+        // Brackets cannot nest deeper than MAX_NESTING, but fragments can spread each other in a
+        // chain as long as the token limit allows; a walker through such a chain may still run out
+        // of stack. That is a document too deep to look at, not a server error.
+        if (!(error instanceof RangeError)) throw error;
+        verdict = { kind: 'refused', error: limitExceeded('nesting', 'spreads fragments too deeply', MAX_NESTING) };
+      }
+      if (cacheable) this.#remember(source, verdict);
     }
     return verdict;
   }
@@ -296,18 +364,21 @@ export class OperationGuard {
     for (const definition of document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
     }
+    const chain = longestFragmentChain(fragments);
+    if (chain > MAX_NESTING) return { kind: 'refused', error: limitExceeded('nesting', 'spreads fragments within fragments too deeply', MAX_NESTING, chain) };
     let staticError: GraphQLError | undefined;
     validate(schema, document, armorRules(this.limits, (error) => (staticError ??= error)));
     return { kind: 'parsed', document, fragments, tokens: parser.tokenCount, operations: new Map(), staticError };
   }
 
-  #remember(key: string, verdict: DocumentVerdict): void {
-    const tokens = verdict.kind === 'parsed' ? verdict.tokens : 0;
-    this.#verdicts.set(key, verdict);
-    this.#cachedTokens += tokens;
+  #remember(source: string, verdict: DocumentVerdict): void {
+    this.#verdicts.set(source, verdict);
+    this.#cachedTokens += verdict.kind === 'parsed' ? verdict.tokens : 0;
+    this.#cachedCharacters += source.length;
     for (const [oldest, old] of this.#verdicts) {
-      if (this.#cachedTokens <= CACHE_TOKENS && this.#verdicts.size <= CACHE_DOCUMENTS) break;
+      if (this.#cachedTokens <= CACHE_TOKENS && this.#cachedCharacters <= CACHE_CHARACTERS && this.#verdicts.size <= CACHE_DOCUMENTS) break;
       this.#verdicts.delete(oldest);
+      this.#cachedCharacters -= oldest.length;
       if (old.kind === 'parsed') this.#cachedTokens -= old.tokens;
     }
   }

@@ -169,12 +169,14 @@ describe('operation limits that cannot be turned against the server', () => {
       `{ me { ...F0 } } ${Array.from({ length: levels }, (_, i) => `fragment F${i} on Partner { ${i + 1 < levels ? `...F${i + 1} ...F${i + 1}` : 'code'} }`).join(' ')}`;
     // Ten levels cost 2^9 expanded fields, well within the limit: answered (execution merges them).
     expect((await operation(doubling(10))).body?.data).toEqual({ me: { code: 'SHOP-A' } });
-    for (const levels of [26, 40, 200]) {
+    // Up to 64 levels the cost estimate refuses them (each fragment measured once); beyond, the
+    // chain of fragments spreading fragments is itself too deep to expand.
+    for (const [levels, refusedBy] of [[26, 'cost'], [60, 'cost'], [400, 'nesting']] as const) {
       const started = performance.now();
       const answer = await operation(doubling(levels));
       expect(performance.now() - started).toBeLessThan(5_000); // the old counter took ~37 s at 26 levels
       expectRefused(answer, 400, ErrorCode.OPERATION_LIMIT_EXCEEDED);
-      expect(limit(answer)).toBe('cost');
+      expect(limit(answer), `${levels} levels: ${answer.text}`).toBe(refusedBy);
     }
   });
 
@@ -340,6 +342,24 @@ describe('bad domain values', () => {
     const unknown = await api.query(shopD, `query($id: ID!) { product(id: $id) { id name } }`, { id: '00000000-0000-4000-8000-000000000000' });
     expect(foreign).toEqual(unknown);
     expect(foreign.data).toEqual({ product: null });
+  });
+});
+
+describe('sign-in endpoints', () => {
+  it('refuse control characters in any field with 400 BAD_REQUEST, before a lookup or an attempt is recorded', async () => {
+    const bodies: [string, unknown][] = [
+      ['/auth/sign-in', { email: 'admin@shop-a.example\u0000', password: 'x' }],
+      ['/auth/sign-in', { email: 'admin@shop-a.example', password: 'redthread-demo', partner: 'SHOP-A\u0000' }],
+      ['/auth/refresh', { refreshToken: 'rt\u0000' }],
+      ['/auth/password', { email: 'a\u0000@b.c', currentPassword: 'x', newPassword: 'y' }],
+      ['/auth/redeem', { invitation: 'rti_x', password: 'long enough password', displayName: 'Ann\u0000', partner: { code: 'X' } }],
+    ];
+    for (const [path, body] of bodies) {
+      const answer = await api.auth<{ error: { code: string; message: string } }>(path, body);
+      expect(answer.status, `${path}: ${JSON.stringify(answer.body)}`).toBe(400);
+      expect(answer.body.error.code).toBe('BAD_REQUEST');
+      expect(answer.body.error.message).toMatch(/control character/);
+    }
   });
 });
 

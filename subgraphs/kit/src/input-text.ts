@@ -43,35 +43,56 @@ export function refuseHostileText(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-/** Throws BAD_USER_INPUT for the first string in `args` that holds a control character or is too long. */
-export function assertAcceptableText(args: Record<string, unknown>): void {
-  for (const [name, value] of Object.entries(args)) checkValue(value, name);
+/** What is wrong with a text value, and where: `field` is its path (`input.lines[2].note`). */
+export interface TextProblem {
+  field: string;
+  message: string;
 }
 
-function checkValue(value: unknown, path: string): void {
+/** Throws BAD_USER_INPUT for the first string in `args` that holds a control character or is too long. */
+export function assertAcceptableText(args: Record<string, unknown>): void {
+  const problem = unacceptableText(args);
+  if (problem) throw apiError(ErrorCode.BAD_USER_INPUT, problem.message, { field: problem.field });
+}
+
+/**
+ * The first string anywhere in `values` (nested objects and lists included) that holds a control
+ * character other than tab, line feed and carriage return, or is longer than {@link MAX_TEXT_LENGTH};
+ * undefined when there is none.
+ */
+export function unacceptableText(values: Record<string, unknown>): TextProblem | undefined {
+  for (const [name, value] of Object.entries(values)) {
+    const problem = checkValue(value, name);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkValue(value: unknown, path: string): TextProblem | undefined {
   if (typeof value === 'string') {
     const control = CONTROL_CHARACTER.exec(value);
     if (control) {
       const codePoint = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-      throw apiError(
-        ErrorCode.BAD_USER_INPUT,
-        `${path} contains a control character (${codePoint}). Text may hold tabs and line breaks, but no other control characters; remove it and send again.`,
-        { field: path },
-      );
-    }
-    if (value.length > MAX_TEXT_LENGTH) {
-      throw apiError(ErrorCode.BAD_USER_INPUT, `${path} is ${value.length} characters long; text is at most ${MAX_TEXT_LENGTH} characters.`, {
+      return {
         field: path,
-        max: MAX_TEXT_LENGTH,
-      });
+        message: `${path} contains a control character (${codePoint}). Text may hold tabs and line breaks, but no other control characters; remove it and send again.`,
+      };
     }
-    return;
+    if (value.length > MAX_TEXT_LENGTH) return { field: path, message: `${path} is ${value.length} characters long; text is at most ${MAX_TEXT_LENGTH} characters.` };
+    return undefined;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkValue(item, `${path}[${index}]`));
-    return;
+    for (const [index, item] of value.entries()) {
+      const problem = checkValue(item, `${path}[${index}]`);
+      if (problem) return problem;
+    }
+    return undefined;
   }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    for (const [key, inner] of Object.entries(value)) checkValue(inner, `${path}.${key}`);
+    for (const [key, inner] of Object.entries(value)) {
+      const problem = checkValue(inner, `${path}.${key}`);
+      if (problem) return problem;
+    }
   }
+  return undefined;
 }
