@@ -255,7 +255,7 @@ type DocumentVerdict =
       tokens: number;
       /** Per operation name ('' for none): its kind and a refusal or its cost (recomputed when it depends on variables). */
       operations: Map<string, OperationOutcome>;
-      /** Whether the Armor rules already ran over the document (they cover all its operations at once). */
+      /** The first refusal of the Armor rules, which look at all the document's operations at once. */
       staticError: GraphQLError | undefined;
     }
   | { kind: 'syntax' };
@@ -265,8 +265,9 @@ const CACHE_TOKENS = 200_000;
 /** Characters of document text the guard keeps as cache keys at most. */
 const CACHE_CHARACTERS = 4_000_000;
 /**
- * Documents longer than this are checked on every request and never cached: hashing or keeping
- * a megabyte that the lexer refuses after its first few thousand tokens costs more than the check.
+ * Documents longer than this are checked on every request and never cached: keeping (and
+ * comparing) a megabyte that the lexer refuses after its first few thousand tokens costs more than
+ * the check.
  */
 const CACHE_MAX_DOCUMENT = 32 * 1024;
 /** Documents the guard remembers at most. */
@@ -279,11 +280,12 @@ export type GuardVerdict = { error: GraphQLError } | { kind: OperationDefinition
 
 /**
  * Checks operations against the limits before they are validated or planned, over HTTP and over
- * WebSocket alike: parses once with the token limit (no location data), runs GraphQL Armor's
- * depth, alias and directive rules and our cost estimate (each fragment measured once), and
- * remembers the verdict per document (in an LRU bounded by documents, tokens and characters), so a
- * repeated document costs a map lookup. It also picks the operation to run: an unknown `operationName` and several
- * operations without one are refused here, with a code from the closed list.
+ * WebSocket alike: one lexer pass (tokens, bracket nesting), a parse without location data, the
+ * fragment chain, GraphQL Armor's depth, alias and directive rules, and our cost estimate (each
+ * fragment measured once), all in time linear in the document. The verdict is remembered per
+ * document (in an LRU bounded by documents, tokens and characters), so a repeated document costs a
+ * map lookup. It also picks the operation to run: an unknown `operationName`, several operations
+ * without one, or none at all are refused here, with a code from the closed list.
  */
 export class OperationGuard {
   /** Keyed by the document text itself (V8 hashes a string once; a hit compares it). */
@@ -309,9 +311,12 @@ export class OperationGuard {
     if (!known || (!(known.measure instanceof GraphQLError) && known.measure.dependsOnVariables)) {
       const operation = getOperationAST(verdict.document, operationName);
       if (!operation) {
-        const error = operationName
-          ? requestError(ErrorCode.INVALID_OPERATION, `The document has no operation named "${operationName}". Send one of its operation names as operationName, or leave it out.`)
-          : requestError(ErrorCode.INVALID_OPERATION, 'The document has several operations: say which one to run with operationName.');
+        const hasOperations = verdict.document.definitions.some((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+        const error = !hasOperations
+          ? requestError(ErrorCode.INVALID_OPERATION, 'The document has no operation to run, only fragments. Add a query, mutation or subscription.')
+          : operationName
+            ? requestError(ErrorCode.INVALID_OPERATION, `The document has no operation named "${operationName}". Send one of its operation names as operationName, or leave it out.`)
+            : requestError(ErrorCode.INVALID_OPERATION, 'The document has several operations: say which one to run with operationName.');
         operations.set(name, (known = { kind: undefined, measure: error }));
       } else {
         let measure: GraphQLError | OperationCost;

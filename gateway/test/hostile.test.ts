@@ -129,13 +129,16 @@ describe('protocol abuse', () => {
     expect(getQuery.body?.data).toEqual({ me: { code: 'SHOP-A' } });
   });
 
-  it('answers operation selection failures with INVALID_OPERATION instead of an internal error', async () => {
+  it('answers operation selection failures with 400 INVALID_OPERATION instead of an internal error', async () => {
     const unknownName = await send({ body: JSON.stringify({ query: '{ me { code } }', operationName: 'Nope' }) });
-    expectRefused(unknownName, 200, ErrorCode.INVALID_OPERATION);
+    expectRefused(unknownName, 400, ErrorCode.INVALID_OPERATION);
     expect(unknownName.body?.errors?.[0]?.message).toMatch(/no operation named "Nope"/);
     const twoAnonymous = await operation('query A { me { code } } query B { me { name } }');
-    expectRefused(twoAnonymous, 200, ErrorCode.INVALID_OPERATION);
+    expectRefused(twoAnonymous, 400, ErrorCode.INVALID_OPERATION);
     expect(twoAnonymous.body?.errors?.[0]?.message).toMatch(/operationName/);
+    const fragmentsOnly = await operation('fragment F on Partner { code }');
+    expectRefused(fragmentsOnly, 400, ErrorCode.INVALID_OPERATION);
+    expect(fragmentsOnly.body?.errors?.[0]?.message).toMatch(/no operation to run/);
     const chosen = await send({ body: JSON.stringify({ query: 'query A { me { code } } query B { me { name } }', operationName: 'A' }) });
     expect(chosen.body?.data).toEqual({ me: { code: 'SHOP-A' } });
   });

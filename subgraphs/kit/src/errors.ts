@@ -31,9 +31,9 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
  * HTTP status of a response refused as a whole with each code. Errors inside execution (a field's
- * resolver) answer 200 beside the data. Under `Accept: application/json`, document failures
- * (INVALID_OPERATION) and variables that do not coerce (BAD_USER_INPUT) answer 200 as well, as the
- * GraphQL-over-HTTP spec asks; `application/graphql-response+json` gets the status here. A body over the size limit
+ * resolver) answer 200 beside the data. Under `Accept: application/json`, documents that do not
+ * parse or validate (INVALID_OPERATION) and variables that do not coerce (BAD_USER_INPUT) answer
+ * 200 as well, as the GraphQL-over-HTTP spec asks; `application/graphql-response+json` gets the status here. A body over the size limit
  * answers 413, a method other than GET or POST 405. SLOW_CONSUMER only closes subscriptions.
  */
 export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {

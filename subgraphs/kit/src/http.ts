@@ -96,23 +96,17 @@ function refusalMediaType(accept: string | undefined): string {
 }
 
 /**
- * The status a refused request answers with. The GraphQL-over-HTTP spec wants 200 for a
- * well-formed request whose document does not parse or validate, or whose variables do not
+ * The status one of Apollo's finished answers goes out with. The GraphQL-over-HTTP spec wants 200
+ * for a well-formed request whose document does not parse or validate, or whose variables do not
  * coerce, when the client takes `application/json` (it reads the errors), and 4xx under
- * `application/graphql-response+json`, which is what Apollo answers for both.
+ * `application/graphql-response+json`; Apollo answers 400 for both. Only a 400 is read.
  */
-function statusForMediaType(status: number, contentType: string | undefined, errors: readonly { message?: unknown; extensions?: { code?: unknown } }[]): number {
-  if (status !== 400 || !contentType?.startsWith('application/json')) return status;
-  return errors.length > 0 && errors.every(isDocumentFailure) ? 200 : status;
-}
-
-/** {@link statusForMediaType} for one of Apollo's finished answers: only a 400 is read. */
 function statusOfAnswer(status: number, contentType: string | undefined, body: string): number {
   if (status !== 400 || !contentType?.startsWith('application/json')) return status;
   try {
     const parsed = JSON.parse(body) as { data?: unknown; errors?: { message?: unknown; extensions?: { code?: unknown } }[] };
-    if (parsed.data !== undefined || !Array.isArray(parsed.errors)) return status;
-    return statusForMediaType(status, contentType, parsed.errors);
+    if (parsed.data !== undefined || !Array.isArray(parsed.errors) || parsed.errors.length === 0) return status;
+    return parsed.errors.every(isDocumentFailure) ? 200 : status;
   } catch {
     return status;
   }
@@ -204,11 +198,13 @@ export function graphqlRequestHandler<Context extends BaseContext>(
     const params = options.precheck ? requestParams(method, url.searchParams, body) : undefined;
     const refusal = params && options.precheck?.(params);
     if (refusal) {
+      // A precheck refuses what is not a document or variable failure (limits, operation selection,
+      // a subscription over HTTP): its own status, whatever the media type.
       const formatted = options.formatError ? options.formatError(refusal.toJSON(), refusal) : refusal.toJSON();
       const mediaType = refusalMediaType(headers.get('accept'));
-      const declared = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 400;
+      const status = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 400;
       const text = JSON.stringify({ errors: [formatted] });
-      res.writeHead(statusForMediaType(declared, mediaType, [formatted]), { 'content-type': mediaType, 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, { 'content-type': mediaType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
       return;
     }
