@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  * `npm test`, which must not need Chromium. Same PostgreSQL global setup as the main suite.
  */
 export default defineConfig({
+  // The one graphql-js copy Node loads (see vitest.config.ts): schemas built by Apollo and our code must agree.
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] },
   test: {
     include: ['e2e/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
