@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyTooLargeError, ClientGoneError, bearerToken, readBody, sendJson, unacceptableText, type Logger, type SessionGrant } from '@redthread/kit';
+import { BodyTooLargeError, ClientGoneError, bearerToken, readBody, sendJson, signIns, unacceptableText, type Logger, type SessionGrant } from '@redthread/kit';
 import { ACCESS_TOKEN_TTL_SECONDS, identityProviderVerifier, mintAccessToken, type ClientTokenConfig } from './auth';
 import { isAccessRefusal, type AccessDirectory } from './access';
 
@@ -133,9 +133,11 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `Use POST ${path} with a JSON body.` } });
       return;
     }
+    const outcome = (value: string) => signIns.inc({ endpoint: name, outcome: value });
     try {
       const body = await jsonBody(req);
       const result = await route(body, req);
+      outcome('ok');
       if (result === undefined) {
         res.writeHead(204).end();
       } else {
@@ -143,6 +145,8 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
         sendJson(res, 200, result);
       }
     } catch (error) {
+      if (error instanceof BadRequest || error instanceof BodyTooLargeError) outcome('BAD_REQUEST');
+      else if (isAccessRefusal(error)) outcome(error.code);
       if (error instanceof BadRequest) {
         sendJson(res, 400, { error: { code: 'BAD_REQUEST', message: error.message } });
       } else if (error instanceof BodyTooLargeError) {

@@ -13,6 +13,11 @@ import {
   listen,
   maskUnexpectedError,
   publicErrorCode,
+  countHttpResponse,
+  metricsPlugin,
+  routeLabel,
+  serveMetrics,
+  subgraphFetchDuration,
   secretKey,
   sendJson,
   signInternalIdentity,
@@ -118,6 +123,19 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     return new GraphQLError(first.message, { extensions: { ...extensions, code } });
   }
 
+  /** Times each fetch of a query plan to this subgraph (`redthread_gateway_subgraph_fetch_duration_seconds`). */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const done = subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
+    try {
+      const response = await super.process(options);
+      done({ outcome: response.errors?.length ? 'error' : 'ok' });
+      return response;
+    } catch (error) {
+      done({ outcome: 'error' });
+      throw error;
+    }
+  }
+
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
     if (!headers || !context?.identity) return;
@@ -207,7 +225,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // headers cross-site without a CORS preflight, so their presence proves the request is not forged.
     csrfPrevention: { requestHeaders: ['authorization', 'x-apollo-operation-name', 'apollo-require-preflight'] },
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [metricsPlugin('gateway'), ApolloServerPluginLandingPageDisabled()],
     formatError,
   });
   await server.start();
@@ -215,6 +233,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const handleGraphQL = graphqlRequestHandler(server, {
     maxBodyBytes: options.maxBodyBytes,
     logger: log,
+    service: 'gateway',
     precheck: httpOperationCheck(guard, federated.apiSchema),
     formatError,
     context: async (req: IncomingMessage) => ({
@@ -241,8 +260,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    countHttpResponse(res, 'gateway', routeLabel(path));
     if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/metrics') {
+      void serveMetrics(req, res);
       return;
     }
     if (path === '/readyz') {

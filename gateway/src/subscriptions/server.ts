@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } 
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeJwt } from 'jose';
-import { ErrorCode, bearerToken, maskUnexpectedError, type Identity, type Logger } from '@redthread/kit';
+import { ErrorCode, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, type Identity, type Logger } from '@redthread/kit';
 import type { OperationGuard, OperationLimits } from '../limits';
 import type { FederatedSubscriptions, UpstreamPool } from './federated';
 
@@ -154,8 +154,19 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
     },
     wss,
   );
+  const unregister = [
+    openConnections.add({ read: () => [{ labels: { service: 'gateway' }, value: wss.clients.size }] }),
+    openSubscriptions.add({
+      read: () => {
+        let active = 0;
+        for (const connections of bySubject.values()) for (const connection of connections) active += connection.active?.size ?? 0;
+        return [{ labels: { service: 'gateway' }, value: active }];
+      },
+    }),
+  ];
   return {
     close: async () => {
+      for (const remove of unregister) remove();
       await server.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

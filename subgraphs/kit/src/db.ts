@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Identity } from './identity';
+import { poolInUse, poolSize, poolWaiting } from './metrics';
 
 /** The drizzle database handle every service uses. Tables come from `@redthread/schema`. */
 export type Db = PostgresJsDatabase;
@@ -39,11 +40,39 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     connection: { application_name: options.applicationName ?? 'redthread' },
     ...(options.onQuery ? { debug: (_connection: number, query: string) => options.onQuery?.(query) } : {}),
   });
+  const db = drizzle({ client });
+  countPoolUse(db, options.applicationName ?? 'redthread', options.max ?? 10);
   return {
-    db: drizzle({ client }),
+    db,
     client,
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * Counts the pool's transactions in the metrics: waiting for a connection until the transaction's
+ * work starts (postgres.js has begun it on a connection of its own), in use until it ends. Every
+ * request, consumer batch and hub read runs in such a transaction.
+ */
+function countPoolUse(db: Db, pool: string, size: number): void {
+  poolSize.set({ pool }, size);
+  const begin = db.transaction.bind(db);
+  db.transaction = ((work, config) => {
+    poolWaiting.inc({ pool });
+    let started = false;
+    return begin(async (tx) => {
+      started = true;
+      poolWaiting.dec({ pool });
+      poolInUse.inc({ pool });
+      try {
+        return await work(tx);
+      } finally {
+        poolInUse.dec({ pool });
+      }
+    }, config).finally(() => {
+      if (!started) poolWaiting.dec({ pool });
+    });
+  }) as Db['transaction'];
 }
 
 /**

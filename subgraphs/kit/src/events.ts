@@ -1,3 +1,4 @@
+import { consumerLagEvents, consumerLagSeconds } from './metrics';
 import { sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { escapeLike, type Db, type Tx } from './db';
@@ -124,26 +125,50 @@ export async function readEventsAfter(
   options: ReadOptions = {},
 ): Promise<LoggedEvent[]> {
   const limit = options.limit ?? 500;
-  const patterns = (options.topics ?? []).map((topic) =>
-    topic.endsWith('*') ? `${escapeLike(topic.slice(0, -1))}%` : escapeLike(topic),
-  );
-  const topicFilter = patterns.length
-    ? sql`and e.topic like any(array[${sql.join(
-        patterns.map((pattern) => sql`${pattern}`),
-        sql`, `,
-      )}]::text[])`
-    : sql``;
   const result = await executor.execute<EventRow>(sql`
     select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at
     from events.event_log e
     where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
       and e.txid < pg_snapshot_xmin(pg_current_snapshot())
-      ${topicFilter}
+      ${topicCondition(options.topics)}
       ${options.audience ? sql`and ${options.audience}::uuid = any(e.audience)` : sql``}
     -- Qualified: the output column "txid" is text, and text order would put 1145 before 887.
     order by e.txid, e.id
     limit ${limit}`);
   return [...result].map(toLoggedEvent);
+}
+
+/** `and e.topic like any(…)` for topics (`order.*` matches by prefix); nothing for none. */
+function topicCondition(topics: readonly string[] | undefined) {
+  const patterns = (topics ?? []).map((topic) => (topic.endsWith('*') ? `${escapeLike(topic.slice(0, -1))}%` : escapeLike(topic)));
+  return patterns.length
+    ? sql`and e.topic like any(array[${sql.join(
+        patterns.map((pattern) => sql`${pattern}`),
+        sql`, `,
+      )}]::text[])`
+    : sql``;
+}
+
+/** Lag is counted up to this many events: beyond, "at least this many" is all an operator needs. */
+const LAG_COUNT_LIMIT = 100_000;
+
+/**
+ * How far a consumer is behind the log: committed events of its topics after its cursor (counted
+ * up to 100,000), and the age in seconds of the oldest of them (0 when caught up).
+ */
+export async function consumerLag(db: Db, consumer: string, topics?: readonly string[]): Promise<{ events: number; seconds: number }> {
+  const [row] = await db.execute<{ events: number; seconds: number | null }>(sql`
+    with cursor as (
+      select coalesce((select txid from events.consumer_cursors where consumer = ${consumer}), '0'::xid8) as txid,
+             coalesce((select event_id from events.consumer_cursors where consumer = ${consumer}), 0) as event_id
+    ), behind as (
+      select e.created_at from events.event_log e, cursor c
+      where (e.txid, e.id) > (c.txid, c.event_id) ${topicCondition(topics)}
+      order by e.txid, e.id
+      limit ${LAG_COUNT_LIMIT}
+    )
+    select count(*)::int as events, extract(epoch from now() - min(created_at))::float8 as seconds from behind`);
+  return { events: row?.events ?? 0, seconds: Math.max(0, row?.seconds ?? 0) };
 }
 
 function toLoggedEvent(row: EventRow): LoggedEvent {
@@ -203,6 +228,7 @@ export class EventConsumer {
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #stopMetrics: (() => void) | undefined;
 
   constructor(options: EventConsumerOptions) {
     this.#options = { batchSize: 200, pollIntervalMs: 1000, ...options };
@@ -216,10 +242,24 @@ export class EventConsumer {
     const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wake?.());
     this.#unlisten = unlisten;
     this.#loop = this.#run();
+    const { db, name, topics } = this.#options;
+    // Both gauges of one scrape share one query.
+    let last: { at: number; lag: Promise<{ events: number; seconds: number }> } | undefined;
+    const lag = () => {
+      if (!last || Date.now() - last.at > 1_000) last = { at: Date.now(), lag: consumerLag(db, name, topics) };
+      return last.lag;
+    };
+    const events = consumerLagEvents.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).events }] });
+    const seconds = consumerLagSeconds.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).seconds }] });
+    this.#stopMetrics = () => {
+      events();
+      seconds();
+    };
   }
 
   /** Stops after the batch in progress (if any) commits. */
   async stop(): Promise<void> {
+    this.#stopMetrics?.();
     this.#running = false;
     this.#wake?.();
     await this.#loop;

@@ -17,6 +17,7 @@ export * from './http';
 export * from './subgraph';
 export * from './scalars';
 export * from './input-text';
+export * from './metrics';
 export * from './loaders';
 export * from './ids';
 export * from './live';

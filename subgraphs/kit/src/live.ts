@@ -1,3 +1,4 @@
+import { openSubscriptions } from './metrics';
 import type postgres from 'postgres';
 import {
   EVENTS_CHANNEL,
@@ -73,6 +74,7 @@ export class EventHub {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  #stopMetrics: (() => void) | undefined;
 
   constructor(options: EventHubOptions) {
     this.#options = { maxQueue: 1000, pollIntervalMs: 500, ...options };
@@ -87,9 +89,11 @@ export class EventHub {
     const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wake?.());
     this.#unlisten = unlisten;
     this.#loop = this.#run();
+    this.#stopMetrics = openSubscriptions.add({ read: () => [{ labels: { service: 'event-hub' }, value: this.#subscribers.size }] });
   }
 
   async stop(): Promise<void> {
+    this.#stopMetrics?.();
     this.#running = false;
     this.#wake?.();
     await this.#loop;

@@ -14,6 +14,7 @@ import { verifyInternalIdentity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { applyPermissions } from './permissions';
 import { refuseHostileText } from './input-text';
+import { countHttpResponse, metricsPlugin, routeLabel, serveMetrics } from './metrics';
 import type { EventHub } from './live';
 import { serveSubgraphSubscriptions } from './subscriptions';
 
@@ -70,7 +71,7 @@ export async function startSubgraph<Loaders>(
     allowBatchedHttpRequests: false,
     persistedQueries: false,
     includeStacktraceInErrorResponses: false,
-    plugins: [transactionPlugin(log), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [transactionPlugin(log), metricsPlugin(definition.name), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, log),
   });
   await server.start();
@@ -78,6 +79,7 @@ export async function startSubgraph<Loaders>(
   const handleGraphQL = graphqlRequestHandler(server, {
     maxBodyBytes: runtime.maxBodyBytes ?? 1024 * 1024,
     logger: log,
+    service: definition.name,
     context: async (req) => {
       const identity = await verifyInternalIdentity(req.headers.authorization, definition.name, runtime.internalSecret);
       const header = req.headers['x-request-id'];
@@ -97,6 +99,11 @@ export async function startSubgraph<Loaders>(
 
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    countHttpResponse(res, definition.name, routeLabel(path));
+    if (path === '/metrics') {
+      void serveMetrics(req, res);
+      return;
+    }
     if (path === '/healthz') {
       runtime.db
         .execute(sql`select 1`)
