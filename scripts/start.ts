@@ -4,7 +4,7 @@
  * the gateway, and prints the URLs (GraphQL, GraphiQL, warehouse screen) and a demo token per demo partner. In
  * development the GraphiQL page offers the same demo tokens in a picker. Ctrl-C stops everything.
  */
-import { EnvError, configureLogging, createLogger } from '@redthread/kit';
+import { EnvError, configureLogging, createLogger, startTracing } from '@redthread/kit';
 import { loadGatewayEnv, type DevToken } from '@redthread/gateway';
 import { loadToolingEnv } from './env';
 import { openPlatformDatabase, redact } from './lib/database';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const env = loadToolingEnv();
   configureLogging(gatewayEnv.LOG_LEVEL);
   const log = createLogger('start');
+  const tracing = startTracing({ serviceName: 'redthread', endpoint: gatewayEnv.OTEL_EXPORTER_OTLP_ENDPOINT });
 
   const database = await openPlatformDatabase(env, log);
   let stopping = false;
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     await platform?.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the platform failed'));
     await database.stop().catch((error: unknown) => log.error({ err: error }, 'stopping PostgreSQL failed'));
+    await tracing?.shutdown().catch((error: unknown) => log.warn({ err: error }, 'flushing traces failed'));
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

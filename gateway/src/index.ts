@@ -18,6 +18,9 @@ import {
   routeLabel,
   serveMetrics,
   subgraphFetchDuration,
+  SpanKind,
+  inSpan,
+  injectTraceContext,
   secretKey,
   sendJson,
   signInternalIdentity,
@@ -123,17 +126,19 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     return new GraphQLError(first.message, { extensions: { ...extensions, code } });
   }
 
-  /** Times each fetch of a query plan to this subgraph (`redthread_gateway_subgraph_fetch_duration_seconds`). */
+  /** Times each fetch of a query plan to this subgraph (`redthread_gateway_subgraph_fetch_duration_seconds`), in a span of its own. */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const done = subgraphFetchDuration.startTimer({ subgraph: this.subgraphName });
-    try {
-      const response = await super.process(options);
-      done({ outcome: response.errors?.length ? 'error' : 'ok' });
-      return response;
-    } catch (error) {
-      done({ outcome: 'error' });
-      throw error;
-    }
+    return inSpan(`fetch ${this.subgraphName}`, { kind: SpanKind.CLIENT, attributes: { 'redthread.subgraph': this.subgraphName } }, async () => {
+      try {
+        const response = await super.process(options);
+        done({ outcome: response.errors?.length ? 'error' : 'ok' });
+        return response;
+      } catch (error) {
+        done({ outcome: 'error' });
+        throw error;
+      }
+    });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
@@ -146,6 +151,7 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }
     headers.set('authorization', `Bearer ${await token}`);
     headers.set('x-request-id', context.requestId);
+    injectTraceContext(headers);
   }
 }
 

@@ -3,6 +3,7 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Identity } from './identity';
 import { poolInUse, poolSize, poolWaiting } from './metrics';
+import { SpanKind, inSpan } from './tracing';
 
 /** The drizzle database handle every service uses. Tables come from `@redthread/schema`. */
 export type Db = PostgresJsDatabase;
@@ -60,18 +61,21 @@ function countPoolUse(db: Db, pool: string, size: number): void {
   db.transaction = ((work, config) => {
     poolWaiting.inc({ pool });
     let started = false;
-    return begin(async (tx) => {
-      started = true;
-      poolWaiting.dec({ pool });
-      poolInUse.inc({ pool });
-      try {
-        return await work(tx);
-      } finally {
-        poolInUse.dec({ pool });
-      }
-    }, config).finally(() => {
-      if (!started) poolWaiting.dec({ pool });
-    });
+    // A span per transaction: the SQL a request or a consumer batch ran, under its caller's span.
+    return inSpan('sql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'redthread.pool': pool } }, () =>
+      begin(async (tx) => {
+        started = true;
+        poolWaiting.dec({ pool });
+        poolInUse.inc({ pool });
+        try {
+          return await work(tx);
+        } finally {
+          poolInUse.dec({ pool });
+        }
+      }, config).finally(() => {
+        if (!started) poolWaiting.dec({ pool });
+      }),
+    );
   }) as Db['transaction'];
 }
 

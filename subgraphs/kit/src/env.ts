@@ -42,4 +42,6 @@ export const sharedEnvSchema = z.object({
     .string()
     .min(32, 'must be at least 32 characters')
     .default(DEV_INTERNAL_SECRET),
+  /** An OTLP/HTTP collector for traces (e.g. http://127.0.0.1:4318); tracing is off without it. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
 });

@@ -6,6 +6,7 @@ import Negotiator from 'negotiator';
 import { ErrorCode } from './errors';
 import type { Logger } from './logger';
 import { countRefusal } from './metrics';
+import { SpanKind, inSpan, incomingContext } from './tracing';
 
 /** Raised when a request body exceeds the configured limit (answered with 413). */
 export class BodyTooLargeError extends Error {
@@ -168,7 +169,19 @@ export function graphqlRequestHandler<Context extends BaseContext>(
   server: ApolloServer<Context>,
   options: GraphQLHandlerOptions<Context>,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
+  const service = options.service ?? 'graphql';
+  // One server span per request, continuing the caller's trace (the gateway's, for a subgraph).
+  return (req, res) =>
+    inSpan(
+      `${service} request`,
+      { kind: SpanKind.SERVER, parent: incomingContext(req.headers), attributes: { 'redthread.service': service, 'http.request.method': req.method ?? 'GET' } },
+      async (span) => {
+        await handle(req, res);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      },
+    );
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw: string;
     try {
       raw = await readBody(req, options.maxBodyBytes);
@@ -227,7 +240,7 @@ export function graphqlRequestHandler<Context extends BaseContext>(
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
-  };
+  }
 }
 
 /** A started HTTP server and how to reach and stop it. */

@@ -18,6 +18,7 @@ export * from './subgraph';
 export * from './scalars';
 export * from './input-text';
 export * from './metrics';
+export * from './tracing';
 export * from './loaders';
 export * from './ids';
 export * from './live';

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { trace } from '@opentelemetry/api';
 import { ErrorCode, publicErrorCode } from './errors';
 
 /**
@@ -162,6 +163,10 @@ export function metricsPlugin(service: string): ApolloServerPlugin {
             (error) => publicErrorCode((error as { extensions?: { code?: unknown } }).extensions?.code) ?? ErrorCode.INTERNAL_SERVER_ERROR,
           );
           for (const code of codes) graphqlErrors.inc({ service, code });
+          const span = trace.getActiveSpan();
+          span?.updateName(`${service} ${operationName ?? 'anonymous'}`);
+          if (operationName) span?.setAttribute('graphql.operation.name', operationName);
+          if (codes[0]) span?.setAttribute('graphql.error.code', codes[0]);
           graphqlRequests.inc({ service, operation, code: codes[0] ?? 'OK' });
           graphqlDuration.observe({ service, operation }, Number(process.hrtime.bigint() - started) / 1e9);
         },
