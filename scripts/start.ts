@@ -6,6 +6,7 @@
  */
 import { EnvError, configureLogging, createLogger, startTracing } from '@redthread/kit';
 import { loadGatewayEnv, type DevToken } from '@redthread/gateway';
+import { SetupProblem } from '@redthread/kit/devdb';
 import { loadToolingEnv } from './env';
 import { openPlatformDatabase, redact } from './lib/database';
 import { startPlatform } from './lib/platform';
@@ -130,6 +131,8 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof EnvError) {
     process.stderr.write(`${error.message}\nFix the variables above (see the README's configuration table) and start again.\n`);
+  } else if (error instanceof SetupProblem) {
+    process.stderr.write(`Redthread could not start. ${error.message}\n`);
   } else {
     process.stderr.write(`Redthread could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { EnvError } from '@redthread/kit';
 import { loadGatewayEnv } from '@redthread/gateway';
 import { DEFAULT_DEV_ROLES, mintDevToken, parseRoles } from './lib/tokens';
-import { demoPartnerId } from './demo/world';
+import { DEMO_PARTNERS, demoPartnerId } from './demo/world';
 
 const usage =
   'Usage: npm run token -- --partner CODE [--roles admin,sales,reviewer,finance,warehouse,viewer] [--ttl 1h] [--partner-id UUID]';
@@ -30,6 +30,14 @@ try {
   if (!values.partner) throw new Error(`--partner is required.\n${usage}`);
   const code = values.partner.toUpperCase();
   if (!/^\d+[smhdw]$/.test(values.ttl)) throw new Error(`--ttl must look like 30m, 1h, 7d; got "${values.ttl}".`);
+  const demo = DEMO_PARTNERS.some((partner) => partner.code === code);
+  if (!values['partner-id'] && !demo) {
+    // A token for a partner that does not exist is refused by the gateway on its first use.
+    throw new Error(
+      `There is no demo partner ${code}: the demo partners are ${DEMO_PARTNERS.map((partner) => partner.code).join(', ')}. ` +
+        'For another partner pass its id as well: --partner-id <uuid>.',
+    );
+  }
   const partnerId = values['partner-id'] ?? demoPartnerId(code);
   const env = loadGatewayEnv();
   const roles = values.roles ? parseRoles(values.roles) : DEFAULT_DEV_ROLES;

@@ -133,6 +133,16 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
 
   return async (authorization, partner) => {
     const token = bearerToken(authorization);
+    if (!token && authorization?.trim()) {
+      const bare = /^[\w-]+\.[\w-]+\.[\w-]+$/.test(authorization.trim());
+      throw requestError(
+        ErrorCode.UNAUTHENTICATED,
+        bare
+          ? 'The Authorization header holds a bare token: send it as "Authorization: Bearer <token>" (the word Bearer, a space, then the token).'
+          : 'The Authorization header is not understood: send "Authorization: Bearer <token>" (or "ApiKey <secret>" for an API key).',
+        { reason: 'malformed_header' },
+      );
+    }
     if (!token) {
       throw requestError(
         ErrorCode.UNAUTHENTICATED,

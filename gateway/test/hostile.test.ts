@@ -251,6 +251,12 @@ describe('forged and unknown credentials', () => {
     }
   });
 
+  it('says how to send a token that came without "Bearer "', async () => {
+    const answer = await send({ body: JSON.stringify({ query: '{ me { code } }' }), headers: { authorization: token } });
+    expectRefused(answer, 401, ErrorCode.UNAUTHENTICATED);
+    expect(answer.body?.errors?.[0]?.message).toMatch(/bare token: send it as "Authorization: Bearer <token>"/);
+  });
+
   it('refuses a token whose partner does not exist, for reads and writes alike', async () => {
     const ghost = await mintDevToken({ partnerId: '6f1d1f7e-0000-4000-8000-00000000dead', partnerCode: 'GHOST' }, DEV_JWT_SECRET);
     const read = await send({ body: JSON.stringify({ query: '{ products { edges { node { id } } } }' }), headers: { authorization: `Bearer ${ghost}` } });
@@ -441,7 +447,7 @@ describe('after all of it', () => {
       gc();
       return process.memoryUsage().heapUsed;
     };
-    await burst(1_000); // warms every cache to its bound
+    await burst(2_500); // fills every cache to its bound (the guard keeps 2,000 documents)
     const warm = retained();
     await burst(3_000);
     const after = retained();

@@ -6,9 +6,8 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
-import { startTracing, tracer, activeTraceIds, type Tracing } from '@redthread/kit';
+import { InMemorySpanExporter, activeTraceIds, startTracing, tracer, type ReadableSpan, type Tracing } from '@redthread/kit';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
 

@@ -9,6 +9,7 @@ import {
   startEmbeddedPostgres,
   withDatabase,
   withRole,
+  connectionProblem,
   type AdminPostgres,
 } from '@redthread/kit/devdb';
 import type { Logger } from '@redthread/kit';
@@ -54,7 +55,7 @@ export async function openPlatformDatabase(env: ToolingEnv, log: Logger): Promis
     await migrateDatabase(adminUrl, env.APP_DB_PASSWORD);
   } catch (error) {
     await server.stop();
-    throw error;
+    throw connectionProblem(error, adminUrl) ?? error;
   }
   return {
     adminUrl,

@@ -97,3 +97,5 @@ export function activeTraceIds(): { traceId?: string; spanId?: string } {
 }
 
 export { SpanKind };
+/** The SDK's in-memory exporter and span type, of the same SDK version as {@link startTracing} (for tests and local debugging). */
+export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';

