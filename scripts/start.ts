@@ -10,14 +10,15 @@ import { SetupProblem } from '@redthread/kit/devdb';
 import { loadToolingEnv } from './env';
 import { openPlatformDatabase, redact } from './lib/database';
 import { startPlatform } from './lib/platform';
+import { commandStartedAt } from './lib/command-start';
 import { DEFAULT_DEV_ROLES, mintDevToken } from './lib/tokens';
 import { DEMO_PARTNERS, DEMO_PASSWORD, DEMO_USERS, demoPartnerId, hasPartners, seedDemoWorld } from './demo/world';
 
 async function main(): Promise<void> {
-  const started = Date.now();
+  const started = commandStartedAt();
   const gatewayEnv = loadGatewayEnv();
   const env = loadToolingEnv();
-  configureLogging(gatewayEnv.LOG_LEVEL);
+  configureLogging(gatewayEnv.LOG_LEVEL, { pretty: Boolean(process.stdout.isTTY) && gatewayEnv.NODE_ENV !== 'production' });
   const log = createLogger('start');
   const tracing = startTracing({ serviceName: 'redthread', endpoint: gatewayEnv.OTEL_EXPORTER_OTLP_ENDPOINT });
 
@@ -28,7 +29,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    await platform?.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the platform failed'));
+    await platform?.stop().catch((error: unknown) => {
+      // On Ctrl-C the terminal signals PostgreSQL too, so connections may close under the stop:
+      // say so in one line; the details are for debugging.
+      const reasons = error instanceof AggregateError ? error.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))) : [String(error)];
+      log.warn({ reasons: [...new Set(reasons)] }, 'some parts stopped with an error (PostgreSQL was stopping at the same time)');
+      log.debug({ err: error }, 'stop errors');
+    });
     await database.stop().catch((error: unknown) => log.error({ err: error }, 'stopping PostgreSQL failed'));
     await tracing?.shutdown().catch((error: unknown) => log.warn({ err: error }, 'flushing traces failed'));
     process.exit(0);
@@ -124,7 +131,7 @@ async function main(): Promise<void> {
       '',
     );
   }
-  lines.push(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops everything.`, '');
+  lines.push(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s since the command started. Ctrl-C stops everything.`, '');
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -146,14 +146,18 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       authDatabase,
       stop: async () => {
         clearInterval(pruning);
-        await gateway.close();
-        await Promise.all(subgraphs.map((s) => s.close()));
-        await live.stop();
-        await Promise.all(workflows.map((workflow) => workflow.stop()));
-        await database.close();
-        await workerDatabase.close();
-        await authDatabase.close();
-        await accessLookups.close();
+        // Every part is stopped even when one fails (PostgreSQL may be stopping at the same time,
+        // as on Ctrl-C, which reaches it too); the failures are reported together at the end.
+        await stopAll([
+          () => gateway.close(),
+          () => Promise.all(subgraphs.map((s) => s.close())),
+          () => live.stop(),
+          () => Promise.all(workflows.map((workflow) => workflow.stop())),
+          () => database.close(),
+          () => workerDatabase.close(),
+          () => authDatabase.close(),
+          () => accessLookups.close(),
+        ]);
       },
     };
   } catch (error) {
@@ -167,6 +171,19 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     await accessLookups.close();
     throw error;
   }
+}
+
+/** Runs every step in order, each whatever the others did; throws an AggregateError of the failures. */
+async function stopAll(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length) throw new AggregateError(failures, `${failures.length} part(s) of the platform stopped with an error`);
 }
 
 /**

@@ -235,7 +235,7 @@ function toGraphQLError(error: unknown): GraphQLError {
   const closed = error as { code?: number; reason?: string } | undefined;
   if (closed && typeof closed.code === 'number') {
     return new GraphQLError(`The upstream subscription closed (${closed.code}${closed.reason ? `: ${closed.reason}` : ''}); resubscribe with "after".`, {
-      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, closeCode: closed.code },
     });
   }
   return new GraphQLError(error instanceof Error ? error.message : 'Subscription failed', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } });

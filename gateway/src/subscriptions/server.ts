@@ -141,7 +141,10 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
           try {
             yield* stream;
           } catch (error) {
-            log.info({ err: error, partnerId: connection.identity?.partnerId }, 'subscription ended with an error');
+            // A subgraph going away (1001: it is shutting down, as on Ctrl-C) is expected; the
+            // client resumes with "after". Neither is worth a stack trace.
+            const goingAway = error instanceof GraphQLError && error.extensions['closeCode'] === 1001;
+            (goingAway ? log.debug : log.info).call(log, { reason: error instanceof Error ? error.message : String(error), partnerId: connection.identity?.partnerId }, 'subscription ended with an error');
             yield { errors: [error instanceof GraphQLError ? error : new GraphQLError('Subscription failed', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
           } finally {
             connection.active?.delete(id);

@@ -298,6 +298,9 @@ export class EventConsumer {
         failures = 0;
       } catch (error) {
         failures += 1;
+        // Once stopping, a batch cut off by the database going away is expected: it is retried from
+        // the same cursor at the next start.
+        if (!this.#running) break;
         this.#log.error({ err: error, failures }, 'event batch failed; will retry from the same cursor');
       }
       if (!this.#running) break;

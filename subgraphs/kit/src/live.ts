@@ -176,6 +176,7 @@ export class EventHub {
         for (const event of events) this.#dispatch(event);
         if (read) this.#position = events[events.length - 1]!;
       } catch (error) {
+        if (!this.#running) break; // stopping: the database may already be gone
         this.#log.error({ err: error }, 'reading the event log failed; retrying');
       }
       if (read === 1000) continue;

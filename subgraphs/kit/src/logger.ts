@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import pretty from 'pino-pretty';
 import { activeTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
@@ -6,12 +7,17 @@ export type { Logger } from 'pino';
 let root: Logger | undefined;
 
 /**
- * Configures the process-wide root logger. Every line of a traced request carries its `traceId`
+ * Configures the process-wide root logger; `pretty` (a development terminal) prints readable
+ * lines through pino-pretty instead of JSON. Every line of a traced request carries its `traceId`
  * and `spanId` (when tracing is on). Call once at start with the parsed LOG_LEVEL;
  * before that, loggers are created at `info` (or `silent` under vitest, which sets VITEST).
  */
-export function configureLogging(level: LevelWithSilent): Logger {
-  root = pino({ level, base: { service: 'redthread' }, mixin: activeTraceIds });
+export function configureLogging(level: LevelWithSilent, options: { pretty?: boolean } = {}): Logger {
+  const settings = { level, base: { service: 'redthread' }, mixin: activeTraceIds };
+  // Readable lines for a person at a terminal; JSON, one object a line, for everything else.
+  root = options.pretty
+    ? pino(settings, pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true }))
+    : pino(settings);
   return root;
 }
 
