@@ -208,6 +208,8 @@ describe('federated subscriptions through the gateway', () => {
       refused.subscribe({ query: 'subscription { orderChanged { cursor } }' }, { next: () => {}, error: resolve, complete: () => resolve('completed') }),
     );
     expect((refusal as { code?: number }).code).toBe(4403);
+    // The close reason is the gateway's own message, which says what to do.
+    expect((refusal as { reason?: string }).reason).toBe('Your token is not valid. Sign in again for a new one.');
 
     const { mintDevToken } = await import('../../scripts/lib/tokens');
     const { demoPartnerId } = await import('../../scripts/demo/world');

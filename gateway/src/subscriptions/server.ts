@@ -10,6 +10,14 @@ import type { FederatedSubscriptions, UpstreamPool } from './federated';
 /** Close code for refused or expired credentials (graphql-ws Forbidden). */
 export const CLOSE_FORBIDDEN = 4403;
 
+/** `text` cut to the 123 bytes a WebSocket close frame's reason may hold, on a character boundary. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= 123) return text;
+  let cut = text.slice(0, 120);
+  while (Buffer.byteLength(`${cut}…`) > 123) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
 /** Options for {@link serveGatewaySubscriptions}. */
 export interface GatewaySubscriptionOptions {
   federated: FederatedSubscriptions;
@@ -83,7 +91,11 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
             ctx.extra.expiry = setTimeout(() => socket.close(CLOSE_FORBIDDEN, 'Token expired: reconnect with a fresh token'), Math.max(0, exp * 1000 - Date.now()));
           }
           return true;
-        } catch {
+        } catch (error) {
+          // Close with the verifier's own words (graphql-ws would only say "Forbidden"), so a
+          // client can show what to do; a WebSocket close reason holds at most 123 bytes.
+          const reason = error instanceof GraphQLError ? error.message : 'Your credentials were refused. Sign in again.';
+          ctx.extra.socket.close(CLOSE_FORBIDDEN, closeReason(reason));
           return false;
         }
       },
