@@ -68,8 +68,11 @@ export class InventoryApi {
     );
   }
 
-  /** Places an order shipped to Berlin (DE-BE) and approves it (review, then finance review). */
-  async approvedOrder(lines: { productId: string; quantity: number }[]): Promise<string> {
+  /**
+   * Places an order shipped to Berlin (DE-BE) and approves it (review, then finance review);
+   * returns its id. `externalNumber` is the channel's order number (default: a fresh one).
+   */
+  async approvedOrder(lines: { productId: string; quantity: number }[], externalNumber = this.unique('EXT')): Promise<string> {
     this.#channelId ??= (
       await this.#mutate<{ id: string }>(
         `mutation($input: CreateChannelInput!) { result: createChannel(input: $input) { __typename ... on Channel { id } ... on OrdersError { message } } }`,
@@ -82,7 +85,7 @@ export class InventoryApi {
       {
         input: {
           channelId: this.#channelId,
-          externalNumber: this.unique('EXT'),
+          externalNumber,
           shipTo: { name: 'E2E Customer', line1: 'Teststraße 1', city: 'Berlin', postalCode: '10115', regionCode: 'DE-BE', country: 'DE' },
           currency: 'EUR',
           lines: lines.map((l) => ({ ...l, unitPriceMinor: 1500 })),
@@ -103,6 +106,30 @@ export class InventoryApi {
       { filter: { warehouseId, status } },
     );
     return shipments.filter((s) => s.orderId === orderId);
+  }
+
+  /** Inspects a shipment with exactly its pick list (by SKU code), as a warehouse screen elsewhere would; it becomes READY. */
+  async inspected(shipmentId: string): Promise<void> {
+    const { shipment } = await this.gql<{ shipment: { lines: { skuCode: string; quantity: number }[] } | null }>(
+      `query($id: ID!) { shipment(id: $id) { lines { skuCode quantity } } }`,
+      { id: shipmentId },
+    );
+    if (!shipment) throw new Error(`no shipment ${shipmentId}`);
+    const { result } = await this.gql<{ result: Result & { passed?: boolean } }>(
+      `mutation($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { __typename ... on Inspection { passed } ... on InventoryError { message } } }`,
+      { input: { shipmentId, scans: shipment.lines.map((line) => ({ code: line.skuCode, quantity: line.quantity })) } },
+    );
+    if (result.__typename !== 'Inspection' || !result.passed) throw new Error(`inspection of ${shipmentId} did not pass: ${JSON.stringify(result)}`);
+  }
+
+  /** Inspects a shipment with its pick list and dispatches it with `carrier` and `trackingNumber`. */
+  async dispatched(shipmentId: string, trackingNumber: string, carrier = 'DHL'): Promise<void> {
+    await this.inspected(shipmentId);
+    await this.#mutate(
+      `mutation($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { __typename ... on InventoryError { message } } }`,
+      { input: { shipmentId, carrier, trackingNumber } },
+      'Shipment',
+    );
   }
 
   /** Waits (polling) until allocation has queued a TO_PICK shipment for the order; returns its id. */

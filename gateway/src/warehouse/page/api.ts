@@ -31,6 +31,8 @@ export interface ShipmentLine {
   productId: string;
   skuCode: string;
   barcode: string | null;
+  /** The product's name (a 3PL operator sees it too); null when it cannot be read. */
+  name: string | null;
   location: { code: string };
   batch: { lotNumber: string } | null;
   quantity: number;
@@ -44,11 +46,23 @@ export interface InspectionDifference {
   kind: 'MISSING' | 'EXTRA' | 'UNKNOWN' | string;
 }
 
+/**
+ * The order behind a shipment, as far as the caller may read it: null for a 3PL operator, who
+ * does not see the owner's orders. `externalNumber` is the channel's order number (none for a
+ * drop-ship order).
+ */
+export interface ShipmentOrder {
+  id: string;
+  externalNumber: string | null;
+  shipTo: { city: string; country: string } | null;
+}
+
 /** An outbound shipment as the screen shows it. */
 export interface Shipment {
   id: string;
   status: 'TO_PICK' | 'READY' | 'DISPATCHED' | 'CANCELLED';
   orderId: string;
+  order: ShipmentOrder | null;
   lines: ShipmentLine[];
   lastMismatch: InspectionDifference[] | null;
   carrier: string | null;
@@ -82,8 +96,10 @@ export type InspectionResult =
   | { __typename: string; errorCode: string; message: string };
 
 const LEVEL_FIELDS = 'location { id code } productId product { name skuCode } batch { id lotNumber expiresOn } onHand reserved available';
+// Only nullable fields of Order: an order the caller may not read is a plain null, never an error.
 const SHIPMENT_FIELDS = `id status orderId createdAt carrier trackingNumber
-  lines { productId skuCode barcode location { code } batch { lotNumber } quantity }
+  order { id externalNumber shipTo { city country } }
+  lines { productId skuCode barcode name location { code } batch { lotNumber } quantity }
   lastMismatch { code expected scanned kind }`;
 const SHIPMENT_RESULT = `__typename ... on Shipment { ${SHIPMENT_FIELDS} } ... on InventoryError { errorCode message }`;
 const INSPECTION_RESULT = `__typename ... on Inspection { passed differences { code expected scanned kind } shipment { ${SHIPMENT_FIELDS} } }

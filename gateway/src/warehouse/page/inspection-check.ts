@@ -11,6 +11,8 @@ export interface PickItem {
   productId: string;
   skuCode: string;
   barcode: string | null;
+  /** The product's name, when the caller may read it. */
+  name: string | null;
   /** Where to take it from: location codes and lots of its lines. */
   places: string[];
   expected: number;
@@ -52,7 +54,7 @@ function pickItems(lines: readonly ShipmentLine[]): PickItem[] {
   for (const line of lines) {
     let item = byProduct.get(line.productId);
     if (!item) {
-      item = { productId: line.productId, skuCode: line.skuCode, barcode: line.barcode, places: [], expected: 0, scanned: 0, state: 'pending' };
+      item = { productId: line.productId, skuCode: line.skuCode, barcode: line.barcode, name: line.name, places: [], expected: 0, scanned: 0, state: 'pending' };
       byProduct.set(line.productId, item);
     }
     item.expected += line.quantity;

@@ -47,12 +47,19 @@ function storedCredentials(): Credentials | undefined {
   }
 }
 
-const LINK_LABEL: Record<LinkState, string> = {
+/**
+ * What the connection indicator shows: the live feed's state, or `idle` while no feed has run
+ * yet (sign-in, warehouse picker), so the screen never claims "offline" before it tried.
+ */
+type IndicatorState = LinkState | 'idle';
+
+const LINK_LABEL: Record<IndicatorState, string> = {
+  idle: 'Not connected yet',
   connecting: 'Connecting…',
   connected: 'Live',
   reconnecting: 'Reconnecting…',
   'signed-out': 'Signed out',
-  stopped: 'Offline',
+  stopped: 'Not connected',
 };
 
 /** Where the screen is: read from and written to the query string. */
@@ -99,8 +106,12 @@ class WarehouseScreen {
   #session: WarehouseSession | undefined;
   #unmountView: (() => void) | undefined;
   #signInMessage: string | undefined;
+  /** Whether this page has signed out (or been signed out) since it loaded. */
+  #signedOut = false;
+  /** Whether a live feed has been started since the page loaded. */
+  #feedStarted = false;
 
-  readonly #link = h('span', { id: 'wh-link', class: 'wh-link', role: 'status', 'aria-live': 'polite', data: { state: 'stopped' } });
+  readonly #link = h('span', { id: 'wh-link', class: 'wh-link', role: 'status', 'aria-live': 'polite', data: { state: 'idle' } }, LINK_LABEL.idle);
   readonly #lastChange = h('span', { id: 'wh-last-change', class: 'wh-last-change' });
   readonly #title = h('h1', { class: 'wh-title' }, 'Warehouse');
   readonly #who = h('span', { class: 'wh-who' });
@@ -191,6 +202,7 @@ class WarehouseScreen {
     window.clearTimeout(this.#renewTimer);
     if (this.#credentials?.refreshToken) void endSession(this.#credentials.refreshToken);
     this.#credentials = undefined;
+    this.#signedOut = true;
     this.#warehouses = undefined;
     this.#partner = undefined;
     this.#signInMessage = reason;
@@ -219,7 +231,7 @@ class WarehouseScreen {
     document.title = warehouse ? `${warehouse.code} · Redthread Warehouse` : 'Redthread Warehouse';
   }
 
-  #setLink(state: LinkState, detail?: string): void {
+  #setLink(state: IndicatorState, detail?: string): void {
     this.#link.dataset['state'] = state;
     this.#link.textContent = LINK_LABEL[state];
     this.#link.title = detail ?? '';
@@ -227,7 +239,7 @@ class WarehouseScreen {
 
   #showSignIn(): void {
     this.#header();
-    this.#setLink('stopped');
+    this.#setLink(this.#signedOut ? 'signed-out' : 'idle');
     this.#lastChange.textContent = '';
     const tokenInput = h('input', { id: 'wh-token', class: 'wh-input', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'Paste a token (eyJ…)', 'aria-label': 'Token' });
     const devTokens = h('div', { class: 'wh-dev-tokens' });
@@ -267,7 +279,7 @@ class WarehouseScreen {
         h(
           'form',
           { id: 'wh-password-sign-in', on: { submit: (event) => (event.preventDefault(), void signInWithPassword()) } },
-          h('p', {}, 'With your Redthread account (a member with the warehouse role).'),
+          h('p', {}, 'With your Redthread account: a member with the warehouse or admin role.'),
           emailInput,
           passwordInput,
           h('button', { type: 'submit', class: 'wh-button wh-primary' }, 'Sign in'),
@@ -296,7 +308,8 @@ class WarehouseScreen {
 
   #showPicker(): void {
     this.#header();
-    this.#setLink('stopped');
+    // No feed runs while picking: "not connected yet" until a warehouse has been open, then "not connected".
+    this.#setLink(this.#feedStarted ? 'stopped' : 'idle');
     this.#lastChange.textContent = '';
     const warehouses = this.#warehouses ?? [];
     replaceChildren(
@@ -357,6 +370,7 @@ class WarehouseScreen {
       }, () => Boolean(this.#credentials?.refreshToken)),
     };
     this.#session = session;
+    this.#feedStarted = true;
     session.feed.start();
     void this.#loadBoard(session);
     return session;

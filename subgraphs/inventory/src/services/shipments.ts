@@ -14,6 +14,8 @@ export interface PickLine {
   productId: string;
   skuCode: string;
   barcode: string | null;
+  /** The product's name (owner and operator alike), null when it cannot be read. */
+  name: string | null;
   locationId: string;
   batchId: string | null;
   quantity: number;
@@ -25,7 +27,7 @@ async function lockShipment(tx: Tx, id: string): Promise<ShipmentRow | undefined
   return row;
 }
 
-/** The pick list of shipments (reservations with their slot and product codes); batched. */
+/** The pick list of shipments (reservations with their slot and product codes and names); batched. */
 export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]): Promise<Map<string, PickLine[]>> {
   const result = new Map<string, PickLine[]>(shipmentRows.map((s) => [s.id, []]));
   if (shipmentRows.length === 0) return result;
@@ -37,7 +39,7 @@ export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]):
     .orderBy(reservations.createdAt);
   const byOwner = new Map<string, Set<string>>();
   for (const { slot } of rows) byOwner.set(slot.ownerPartnerId, (byOwner.get(slot.ownerPartnerId) ?? new Set()).add(slot.productId));
-  const codes = new Map<string, { sku_code: string; barcode: string | null }>();
+  const codes = new Map<string, { sku_code: string; barcode: string | null; name: string }>();
   for (const [owner, ids] of byOwner) {
     for (const product of await ownerProducts(tx, owner, [...ids])) codes.set(product.product_id, product);
   }
@@ -47,6 +49,7 @@ export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]):
       productId: slot.productId,
       skuCode: product?.sku_code ?? slot.productId,
       barcode: product?.barcode ?? null,
+      name: product?.name ?? null,
       locationId: slot.locationId,
       batchId: slot.batchId,
       quantity: reservation.quantity,
