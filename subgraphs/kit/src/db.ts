@@ -3,6 +3,7 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Identity } from './identity';
 import { poolInUse, poolSize, poolWaiting } from './metrics';
+import { trace } from '@opentelemetry/api';
 import { SpanKind, inSpan } from './tracing';
 
 /** The drizzle database handle every service uses. Tables come from `@redthread/schema`. */
@@ -61,8 +62,7 @@ function countPoolUse(db: Db, pool: string, size: number): void {
   db.transaction = ((work, config) => {
     poolWaiting.inc({ pool });
     let started = false;
-    // A span per transaction: the SQL a request or a consumer batch ran, under its caller's span.
-    return inSpan('sql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'redthread.pool': pool } }, () =>
+    const run = () =>
       begin(async (tx) => {
         started = true;
         poolWaiting.dec({ pool });
@@ -74,8 +74,10 @@ function countPoolUse(db: Db, pool: string, size: number): void {
         }
       }, config).finally(() => {
         if (!started) poolWaiting.dec({ pool });
-      }),
-    );
+      });
+    // A span per transaction of a traced request, under the request's span. Consumers' and the
+    // hub's polling transactions are not traced: they would be a stream of lone root spans.
+    return trace.getActiveSpan() ? inSpan('sql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'redthread.pool': pool } }, run) : run();
   }) as Db['transaction'];
 }
 
