@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const env = loadToolingEnv();
   configureLogging(gatewayEnv.LOG_LEVEL, { pretty: Boolean(process.stdout.isTTY) && gatewayEnv.NODE_ENV !== 'production' });
   const log = createLogger('start');
-  const tracing = startTracing({ serviceName: 'redthread', endpoint: gatewayEnv.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = await startTracing({ serviceName: 'redthread', endpoint: gatewayEnv.OTEL_EXPORTER_OTLP_ENDPOINT });
 
   const database = await openPlatformDatabase(env, log);
   let stopping = false;

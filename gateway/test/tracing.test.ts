@@ -7,7 +7,8 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { InMemorySpanExporter, activeTraceIds, startTracing, tracer, type ReadableSpan, type Tracing } from '@redthread/kit';
+import { activeTraceIds, startTracing, tracer, type Tracing } from '@redthread/kit';
+import { InMemorySpanExporter, type ReadableSpan } from '@redthread/kit/tracing-sdk';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
 
@@ -17,7 +18,7 @@ let db: TestDatabase;
 let api: TestPlatform;
 
 beforeAll(async () => {
-  tracing = startTracing({ serviceName: 'redthread-test', exporter });
+  tracing = await startTracing({ serviceName: 'redthread-test', exporter });
   db = await freshDatabase();
   api = await startTestPlatform(db);
 });
@@ -28,8 +29,8 @@ afterAll(async () => {
 });
 
 describe('tracing', () => {
-  it('is off without an endpoint or exporter', () => {
-    expect(startTracing({ serviceName: 'x' })).toBeUndefined();
+  it('is off without an endpoint or exporter', async () => {
+    expect(await startTracing({ serviceName: 'x' })).toBeUndefined();
   });
 
   it('follows one federated request through the gateway, the subgraphs it touched and their SQL, as one trace', async () => {

@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 import { activeTraceIds } from './tracing';
 
 export type { Logger } from 'pino';
@@ -15,7 +16,9 @@ let root: Logger | undefined;
 export function configureLogging(level: LevelWithSilent, options: { pretty?: boolean } = {}): Logger {
   const settings = { level, base: { service: 'redthread' }, mixin: activeTraceIds };
   // Readable lines for a person at a terminal; JSON, one object a line, for everything else.
-  root = options.pretty
+  // pino-pretty is loaded only for a terminal: servers and tests never need it.
+  const pretty = options.pretty ? (createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty) : undefined;
+  root = pretty
     ? pino(settings, pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true }))
     : pino(settings);
   return root;

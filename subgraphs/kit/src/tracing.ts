@@ -1,8 +1,5 @@
 import { SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** The tracer every Redthread component records its spans with (a no-op until {@link startTracing}). */
 export const tracer = trace.getTracer('redthread');
@@ -25,10 +22,17 @@ export interface Tracing {
 /**
  * Turns tracing on for this process: W3C trace context in and out, spans batched to the OTLP
  * endpoint (or handed to `exporter`). Without either it does nothing and returns undefined, and
- * every span is the API's no-op: tracing costs nothing when it is off.
+ * every span is the API's no-op: tracing costs nothing when it is off. The SDK is loaded only
+ * here (it takes a good part of a second to import), so a process without tracing never loads it.
  */
-export function startTracing(options: TracingOptions): Tracing | undefined {
+export async function startTracing(options: TracingOptions): Promise<Tracing | undefined> {
   if (!options.endpoint && !options.exporter) return undefined;
+  const [{ OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, SimpleSpanProcessor }, { NodeTracerProvider }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   const processor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
     : new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.endpoint!.replace(/\/$/, '')}/v1/traces` }));
@@ -97,5 +101,3 @@ export function activeTraceIds(): { traceId?: string; spanId?: string } {
 }
 
 export { SpanKind };
-/** The SDK's in-memory exporter and span type, of the same SDK version as {@link startTracing} (for tests and local debugging). */
-export { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
