@@ -278,7 +278,11 @@ describe('GraphiQL in a browser', () => {
   it('ends a subscription sent with a refused token at once, with the gateway’s close reason', async () => {
     const { page } = await openGraphiQL();
     const sockets: number[] = [];
-    page.on('websocket', () => sockets.push(Date.now()));
+    let closedAt: number | undefined;
+    page.on('websocket', (socket) => {
+      sockets.push(Date.now());
+      socket.on('close', () => (closedAt ??= Date.now()));
+    });
     await replaceEditorText(page, HEADERS_EDITOR, '{ "Authorization": "Bearer not-a-token" }');
     await enterOperation(page, 'subscription { stockChanged { topic } }');
     // Under load the first click can race the editors; run again until the subscription is sent.
@@ -288,8 +292,11 @@ describe('GraphiQL in a browser', () => {
     }
     expect(sockets.length, 'GraphiQL never opened a WebSocket').toBeGreaterThan(0);
 
-    await page.waitForFunction((selector) => /4403/.test(document.querySelector(selector)?.textContent ?? ''), RESPONSE, { timeout: 2_000 });
-    expect(Date.now() - sockets[0]!).toBeLessThan(2_000);
+    // Polled every 50 ms (not per animation frame, which a busy headless page may throttle); the
+    // 2 s bound is asserted on the measured time, so a failure says where the time went.
+    await page.waitForFunction((selector) => /4403/.test(document.querySelector(selector)?.textContent ?? ''), RESPONSE, { timeout: 10_000, polling: 50 });
+    const shown = Date.now() - sockets[0]!;
+    expect(shown, `result shown ${shown} ms after the socket opened; the gateway closed it after ${(closedAt ?? NaN) - sockets[0]!} ms`).toBeLessThan(2_000);
     await saveScreenshot(page, 'graphiql-subscription-refused');
     const response = await editorText(page, RESPONSE);
     // The gateway closes with its verifier's own message (the editor wraps long lines).
