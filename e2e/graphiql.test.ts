@@ -284,6 +284,9 @@ describe('GraphiQL in a browser', () => {
       socket.on('close', () => (closedAt ??= Date.now()));
     });
     await replaceEditorText(page, HEADERS_EDITOR, '{ "Authorization": "Bearer not-a-token" }');
+    // The new headers make GraphiQL fetch the schema again, and it shows that refusal in the
+    // response pane; let it land first, or it can replace the subscription's result there.
+    await expect.poll(() => page.locator(SCHEMA_NOTICE).textContent()).toContain('The gateway refused the token in the Headers tab');
     await enterOperation(page, 'subscription { stockChanged { topic } }');
     // Under load the first click can race the editors; run again until the subscription is sent.
     for (let attempt = 0; attempt < 3 && sockets.length === 0; attempt += 1) {
