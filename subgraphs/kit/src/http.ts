@@ -149,7 +149,7 @@ export interface GraphQLHandlerOptions<Context extends BaseContext> {
   maxBodyBytes: number;
   /** Where clients that went away mid-request are noted (at debug level). */
   logger?: Logger;
-  /** The `service` label of the requests refused here in the metrics. */
+  /** The `service` label of this server's spans and of the requests refused here in the metrics. Default `graphql`. */
   service?: string;
   /**
    * Looks at a well-formed request before Apollo parses or validates it (the gateway's operation
@@ -187,7 +187,7 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       raw = await readBody(req, options.maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        if (options.service) countRefusal(options.service, ErrorCode.OPERATION_LIMIT_EXCEEDED);
+        countRefusal(service, ErrorCode.OPERATION_LIMIT_EXCEEDED);
         sendGraphQLError(res, 413, ErrorCode.OPERATION_LIMIT_EXCEEDED, `${error.message} Send a smaller operation.`, { connection: 'close' });
         return;
       }
@@ -206,7 +206,7 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       try {
         body = JSON.parse(raw);
       } catch {
-        if (options.service) countRefusal(options.service, ErrorCode.BAD_REQUEST);
+        countRefusal(service, ErrorCode.BAD_REQUEST);
         sendGraphQLError(res, 400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON. Send {"query": "…", "variables": {…}} as application/json.');
         return;
       }
@@ -222,7 +222,7 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       const mediaType = refusalMediaType(headers.get('accept'));
       const status = (refusal.extensions['http'] as { status?: number } | undefined)?.status ?? 400;
       const text = JSON.stringify({ errors: [formatted] });
-      if (options.service) countRefusal(options.service, String(formatted.extensions?.['code'] ?? ErrorCode.BAD_REQUEST));
+      countRefusal(service, String(formatted.extensions?.['code'] ?? ErrorCode.BAD_REQUEST));
       res.writeHead(status, { 'content-type': mediaType, 'content-length': Buffer.byteLength(text) });
       res.end(text);
       return;
