@@ -13,7 +13,7 @@ import {
   withDatabase,
   withRole,
 } from '@redthread/kit/devdb';
-import { DEV_APP_DB_PASSWORD, DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '@redthread/kit';
+import { DEV_DB_PASSWORDS, DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '@redthread/kit';
 import { DEFAULT_LIMITS, startPlatform, type PlatformConfig, type RunningPlatform } from '../scripts/lib/platform';
 import { seedDemoWorld } from '../scripts/demo/world';
 
@@ -44,15 +44,15 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   const name = `rt_bench_${Date.now().toString(36)}`;
   await ensureDatabase(serverUrl, name);
   const adminUrl = withDatabase(serverUrl, name);
-  await migrateDatabase(adminUrl, DEV_APP_DB_PASSWORD);
-  const appUrl = withRole(adminUrl, APP_ROLE, DEV_APP_DB_PASSWORD);
-  const workerUrl = withRole(adminUrl, WORKER_ROLE, DEV_APP_DB_PASSWORD);
+  await migrateDatabase(adminUrl, DEV_DB_PASSWORDS);
+  const appUrl = withRole(adminUrl, APP_ROLE, DEV_DB_PASSWORDS.app);
+  const workerUrl = withRole(adminUrl, WORKER_ROLE, DEV_DB_PASSWORDS.worker);
   await seedDemoWorld(adminUrl, appUrl, workerUrl);
   return {
     adminUrl,
     appUrl,
     workerUrl,
-    authUrl: withRole(adminUrl, AUTH_ROLE, DEV_APP_DB_PASSWORD),
+    authUrl: withRole(adminUrl, AUTH_ROLE, DEV_DB_PASSWORDS.auth),
     close: async () => {
       if (external) await dropDatabase(serverUrl, name);
       await stopServer();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEV_APP_DB_PASSWORD, parseEnv, portSchema } from '@redthread/kit';
+import { DEV_DB_PASSWORDS, parseEnv, portSchema } from '@redthread/kit';
 
 /** Settings of the tooling (start, migrate, seed, token, bench). The gateway's own are in gateway/src/env.ts. */
 export const toolingEnvSchema = z.object({
@@ -9,8 +9,10 @@ export const toolingEnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   /** Port of the embedded PostgreSQL; 0 picks a free one. */
   PG_PORT: portSchema.default(0),
-  /** Password given to the redthread_app / redthread_worker login roles. */
-  APP_DB_PASSWORD: z.string().min(8).default(DEV_APP_DB_PASSWORD),
+  /** Passwords given to the redthread_app, redthread_worker and redthread_auth login roles (one each). */
+  APP_DB_PASSWORD: z.string().min(8).default(DEV_DB_PASSWORDS.app),
+  WORKER_DB_PASSWORD: z.string().min(8).default(DEV_DB_PASSWORDS.worker),
+  AUTH_DB_PASSWORD: z.string().min(8).default(DEV_DB_PASSWORDS.auth),
   /** Seed the demo world into an empty database (default true). */
   SEED_DEMO: z
     .enum(['true', 'false'])
@@ -20,6 +22,8 @@ export const toolingEnvSchema = z.object({
   ORDERS_PORT: portSchema.optional(),
   INVENTORY_PORT: portSchema.optional(),
   FINANCE_PORT: portSchema.optional(),
+  /** Health and metrics port of the workers under `npm start`; default the gateway's PORT + 10. */
+  WORKERS_PORT: portSchema.optional(),
 });
 
 export type ToolingEnv = z.infer<typeof toolingEnvSchema>;

@@ -23,16 +23,16 @@ export interface TestDatabase {
  */
 export async function freshDatabase(template: 'demo' | 'empty' = 'demo'): Promise<TestDatabase> {
   const adminServerUrl = inject('pgAdminUrl');
-  const password = inject('appDbPassword');
+  const passwords = inject('dbPasswords');
   const name = `rt_test_${randomBytes(6).toString('hex')}`;
   await ensureDatabase(adminServerUrl, name, inject(template === 'demo' ? 'demoTemplate' : 'emptyTemplate'));
   const adminUrl = withDatabase(adminServerUrl, name);
   return {
     name,
     adminUrl,
-    appUrl: withRole(adminUrl, APP_ROLE, password),
-    workerUrl: withRole(adminUrl, WORKER_ROLE, password),
-    authUrl: withRole(adminUrl, AUTH_ROLE, password),
+    appUrl: withRole(adminUrl, APP_ROLE, passwords.app),
+    workerUrl: withRole(adminUrl, WORKER_ROLE, passwords.worker),
+    authUrl: withRole(adminUrl, AUTH_ROLE, passwords.auth),
     drop: () => dropDatabase(adminServerUrl, name),
   };
 }

@@ -14,7 +14,7 @@ import {
   WORKER_ROLE,
   type AdminPostgres,
 } from '@redthread/kit/devdb';
-import { DEV_APP_DB_PASSWORD } from '@redthread/kit';
+import { DEV_DB_PASSWORDS } from '@redthread/kit';
 import { seedDemoWorld } from '../scripts/demo/world';
 import type {} from './provided-context';
 
@@ -40,15 +40,15 @@ export default async function setup(project: TestProject) {
   const emptyTemplate = `rt_tpl_empty_${suffix}`;
   const demoTemplate = `rt_tpl_demo_${suffix}`;
   await ensureDatabase(server.adminUrl, emptyTemplate);
-  await migrateDatabase(withDatabase(server.adminUrl, emptyTemplate), DEV_APP_DB_PASSWORD);
+  await migrateDatabase(withDatabase(server.adminUrl, emptyTemplate), DEV_DB_PASSWORDS);
   await ensureDatabase(server.adminUrl, demoTemplate, emptyTemplate);
   const demoUrl = withDatabase(server.adminUrl, demoTemplate);
-  await seedDemoWorld(demoUrl, withRole(demoUrl, APP_ROLE, DEV_APP_DB_PASSWORD), withRole(demoUrl, WORKER_ROLE, DEV_APP_DB_PASSWORD));
+  await seedDemoWorld(demoUrl, withRole(demoUrl, APP_ROLE, DEV_DB_PASSWORDS.app), withRole(demoUrl, WORKER_ROLE, DEV_DB_PASSWORDS.worker));
 
   project.provide('pgAdminUrl', server.adminUrl);
   project.provide('emptyTemplate', emptyTemplate);
   project.provide('demoTemplate', demoTemplate);
-  project.provide('appDbPassword', DEV_APP_DB_PASSWORD);
+  project.provide('dbPasswords', DEV_DB_PASSWORDS);
   process.stdout.write(`test database ready in ${Date.now() - started} ms (${external ? 'DATABASE_URL' : 'embedded'})\n`);
 
   return async () => {

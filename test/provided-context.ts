@@ -7,7 +7,7 @@ declare module 'vitest' {
     emptyTemplate: string;
     /** Template with migrations and the demo world. */
     demoTemplate: string;
-    appDbPassword: string;
+    dbPasswords: { app: string; worker: string; auth: string };
   }
 }
 

@@ -39,7 +39,8 @@ import { graphiqlRoutes, pageBundle, usesDevelopmentSecret, type GraphiQLOptions
 import { WAREHOUSE_BASE_PATH, warehouseRoutes } from './warehouse';
 
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
-export { loadGatewayEnv, SUBGRAPH_NAMES, type GatewayEnv } from './env';
+export { loadGatewayEnv, gatewayEnvSchema, SUBGRAPH_NAMES, type GatewayEnv, type SubgraphName } from './env';
+export { SUPERGRAPH_PATH } from './supergraph';
 export type { DevToken, GraphiQLOptions } from './graphiql';
 export type { AccessDirectory } from './access';
 
@@ -55,7 +56,13 @@ export interface GatewayContext {
 export interface GatewayOptions {
   port: number;
   host?: string;
+  /** Where each subgraph answers (a load balancer in front of its replicas, or one replica). */
   subgraphs: readonly SubgraphEndpoint[];
+  /**
+   * The supergraph composed at build time (`gateway/supergraph.graphql`). Without it the gateway
+   * composes one from each subgraph's `sdlPath` at start (development and tests).
+   */
+  supergraphSdl?: string;
   clientTokens: ClientTokenConfig;
   internalSecret: string;
   limits: OperationLimits;
@@ -81,10 +88,16 @@ export interface GatewayOptions {
 }
 
 /** A running gateway. */
-export interface RunningGateway extends RunningHttpServer {
+export interface RunningGateway extends Omit<RunningHttpServer, 'drain'> {
   readonly graphqlUrl: string;
   /** The GraphiQL page. */
   readonly graphiqlUrl: string;
+  /**
+   * Stops gracefully (SIGTERM): `/readyz` answers 503, no new connection is accepted, every
+   * subscription is closed with 1001 (clients resume with `after` elsewhere), and the requests in
+   * flight finish within `graceMs`.
+   */
+  drain(graceMs: number): Promise<void>;
 }
 
 /**
@@ -197,7 +210,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // @apollo/gateway otherwise starts an OpenTelemetry exporter that probes cloud metadata servers
   // and sends usage metrics to Apollo: nothing may leave the machine, so it is always off here.
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
-  const supergraphSdl = composeSupergraph(options.subgraphs);
+  const supergraphSdl = options.supergraphSdl ?? composeSupergraph(options.subgraphs);
   const dataSources = Object.fromEntries(
     options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret, accessChanged)]),
   );
@@ -224,6 +237,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     gateway,
     introspection: options.introspection,
     allowBatchedHttpRequests: false,
+    // The process owns its signals (a graceful drain, see cli/lifecycle.ts); Apollo's own handler
+    // would stop the server mid-drain and re-raise the signal.
+    stopOnTerminationSignals: false,
     persistedQueries: false,
     // The guard has parsed with the same limit already; this holds should a document ever skip it.
     parseOptions: { maxTokens: options.limits.maxTokens },
@@ -264,11 +280,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       })
     : undefined;
 
+  let draining = false;
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     countHttpResponse(res, 'gateway', routeLabel(path));
     if (path === '/healthz') {
-      sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 200, { status: 'ok', service: 'gateway', pid: process.pid });
       return;
     }
     if (path === '/metrics') {
@@ -276,6 +293,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return;
     }
     if (path === '/readyz') {
+      if (draining) {
+        sendJson(res, 503, { status: 'draining' });
+        return;
+      }
       subgraphHealth(options.subgraphs).then((subgraphs) => {
         const ready = subgraphs.every((s) => s.ok);
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
@@ -343,6 +364,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await running.close();
       await server.stop();
     },
+    drain: async (graceMs) => {
+      draining = true;
+      const stopped = running.drain(graceMs);
+      await subscriptions.close();
+      const cut = await stopped;
+      if (cut) log.warn({ cut, graceMs }, 'requests still running at the end of the grace period were cut');
+      await stopAccessListener?.();
+      await server.stop();
+    },
   };
 }
 
@@ -350,12 +380,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value || undefined;
 }
 
-/** Asks every subgraph's `/healthz` (which checks its database), 2 s each, in parallel. */
+/** Asks every subgraph's `/readyz` (which checks its database), 2 s each, in parallel. */
 async function subgraphHealth(subgraphs: readonly SubgraphEndpoint[]) {
   return Promise.all(
     subgraphs.map(async ({ name, url }) => {
       try {
-        const response = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2000) });
+        const response = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(2000) });
         return { name, ok: response.ok };
       } catch {
         return { name, ok: false };

@@ -1,17 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
+import { projectPath } from '@redthread/kit';
 
 /** One subgraph as the gateway knows it: its name, SDL file and GraphQL URL. */
 export interface SubgraphEndpoint {
   name: string;
   url: string;
-  sdlPath: URL | string;
+  /** Its SDL file; needed only when the gateway composes at start (no `supergraphSdl`). */
+  sdlPath?: URL | string;
 }
 
+/** The supergraph composed at build time (`npm run build`), which production gateways load. */
+export const SUPERGRAPH_PATH = projectPath('gateway', 'supergraph.graphql');
+
 /** The repository's subgraph SDL files, by name. */
-export function subgraphSdlPath(name: string): URL {
-  return new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url);
+export function subgraphSdlPath(name: string): string {
+  return projectPath('subgraphs', name, 'schema.graphql');
 }
 
 /**
@@ -24,7 +29,7 @@ export function composeSupergraph(subgraphs: readonly SubgraphEndpoint[]): strin
     subgraphs.map((subgraph) => ({
       name: subgraph.name,
       url: subgraph.url,
-      typeDefs: parse(readFileSync(subgraph.sdlPath, 'utf8')),
+      typeDefs: parse(readFileSync(subgraph.sdlPath ?? subgraphSdlPath(subgraph.name), 'utf8')),
     })),
   );
   if (result.errors) {

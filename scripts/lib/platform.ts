@@ -1,22 +1,5 @@
-import { catalogSubgraph } from '@redthread/catalog';
 import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
-import {
-  changePassword,
-  listenForAccessChanges,
-  pruneAccessRecords,
-  redeemInvitation,
-  refreshSession,
-  resolveAccess,
-  signIn,
-  signOut,
-  userIdForExternalSubject,
-  partnerExists,
-  type RedeemInput,
-} from '@redthread/catalog/access/store';
-import { ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
-import { inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
-import { financeSubgraph, startFinanceWorkflows } from '@redthread/finance';
-import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type AccessDirectory, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
+import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   EventHub,
   connectDatabase,
@@ -26,14 +9,12 @@ import {
   type ConnectOptions,
   type Database,
   type RunningSubgraph,
-  type SubgraphDefinition,
 } from '@redthread/kit';
 import type { OperationLimits } from '@redthread/gateway/limits';
 import type { ClientTokenConfig } from '@redthread/gateway/auth';
+import { SUBGRAPHS, accessDirectory, createWorkflows, pruneAccessPeriodically } from '../../cli/wiring';
 
-/** The subgraph definitions, in port order. Must match the gateway's SUBGRAPH_NAMES. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subgraph has its own loader type
-export const SUBGRAPHS: readonly SubgraphDefinition<any>[] = [catalogSubgraph, ordersSubgraph, inventorySubgraph, financeSubgraph];
+export { SUBGRAPHS, accessDirectory };
 
 /** How to run the whole platform in this process. */
 export interface PlatformConfig {
@@ -98,11 +79,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   // and a burst of them must not stall every request's role lookup.
   const accessLookups = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-access-lookups' });
   const pruning = pruneAccessPeriodically(authDatabase);
-  const workflows = [
-    startOrderWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
-    startInventoryWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
-    startFinanceWorkflows({ db: workerDatabase.db, listenClient: workerDatabase.client }),
-  ];
+  const workflows = [...createWorkflows(workerDatabase).values()];
   const live = new EventHub({ db: workerDatabase.db, listenClient: workerDatabase.client });
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
@@ -184,36 +161,4 @@ async function stopAll(steps: readonly (() => Promise<unknown>)[]): Promise<void
     }
   }
   if (failures.length) throw new AggregateError(failures, `${failures.length} part(s) of the platform stopped with an error`);
-}
-
-/**
- * The gateway's view of users, memberships and sessions, over the auth role: sign-in and the
- * other `/auth/*` work on `auth`, per-request membership lookups on `lookups`.
- */
-export function accessDirectory(auth: Database, lookups: Database): AccessDirectory {
-  const { db } = auth;
-  return {
-    signIn: (input) => signIn(db, input),
-    refresh: (token) => refreshSession(db, token),
-    signOut: (token) => signOut(db, token),
-    changePassword: (input) => changePassword(db, input),
-    redeem: (input) => redeemInvitation(db, input as unknown as RedeemInput),
-    resolve: (request) => resolveAccess(lookups.db, request),
-    userIdForExternalSubject: (subject) => userIdForExternalSubject(lookups.db, subject),
-    partnerExists: (partnerId) => partnerExists(lookups.db, partnerId),
-    listen: (onChange) => listenForAccessChanges(auth.client, onChange),
-  };
-}
-
-/** Prunes old sign-in attempts and long-ended sessions now and then every hour (see pruneAccessRecords). */
-function pruneAccessPeriodically(auth: Database): NodeJS.Timeout {
-  const log = createLogger('access');
-  const prune = () =>
-    pruneAccessRecords(auth.db)
-      .then((deleted) => {
-        if (deleted.signInAttempts || deleted.sessions) log.info(deleted, 'pruned old sign-in attempts and ended sessions');
-      })
-      .catch((error: unknown) => log.warn({ err: error }, 'pruning access records failed; it is retried in an hour'));
-  void prune();
-  return setInterval(prune, 60 * 60 * 1000).unref();
 }

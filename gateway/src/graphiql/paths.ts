@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { projectPath } from '@redthread/kit';
 
 /** Where GraphiQL is served. The page, its assets and the dev token list live below it. */
 export const GRAPHIQL_BASE_PATH = '/graphiql';
@@ -8,7 +9,7 @@ export const GRAPHIQL_BASE_PATH = '/graphiql';
  * (git-ignored, produced by `npm run build -w @redthread/gateway`). Its `assets/` folder is served
  * at `/graphiql/assets/`.
  */
-export const GRAPHIQL_DIST_DIR = path.resolve(import.meta.dirname, '../../dist/graphiql');
+export const GRAPHIQL_DIST_DIR = projectPath('gateway', 'dist', 'graphiql');
 
 /** The GraphiQL page inside the bundle (where Vite puts the HTML of ./page/index.html). */
 export const GRAPHIQL_PAGE_FILE = 'graphiql/page/index.html';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { SubgraphDefinition } from '@redthread/kit';
+import { projectPath, type SubgraphDefinition } from '@redthread/kit';
 import { createFinanceLoaders, type FinanceLoaders } from './loaders';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -10,7 +10,7 @@ export { startFinanceWorkflows, handleBookkeepingEvents, BOOKKEEPING_CONSUMER, B
 /** The finance subgraph: costs, the partner ledger, statements, commission, credit, reports. */
 export const financeSubgraph: SubgraphDefinition<FinanceLoaders> = {
   name: 'finance',
-  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  typeDefs: parse(readFileSync(projectPath('subgraphs', 'finance', 'schema.graphql'), 'utf8')),
   resolvers: resolvers as never,
   permissions,
   createLoaders: createFinanceLoaders,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { SubgraphDefinition } from '@redthread/kit';
+import { projectPath, type SubgraphDefinition } from '@redthread/kit';
 import { createInventoryLoaders, type InventoryLoaders } from './loaders';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -10,7 +10,7 @@ export { startInventoryWorkflows, handleAllocationEvents, ALLOCATION_CONSUMER, A
 /** The inventory subgraph: warehouses, stock, the ledger, allocation, inspection and shipping. */
 export const inventorySubgraph: SubgraphDefinition<InventoryLoaders> = {
   name: 'inventory',
-  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  typeDefs: parse(readFileSync(projectPath('subgraphs', 'inventory', 'schema.graphql'), 'utf8')),
   resolvers: resolvers as never,
   permissions,
   createLoaders: createInventoryLoaders,

@@ -31,8 +31,25 @@ export const portSchema = z.coerce.number().int().min(0).max(65535);
 export const DEV_JWT_SECRET = 'redthread-dev-jwt-secret-change-me-0123456789';
 /** The development gateway→subgraph secret used when none is configured. */
 export const DEV_INTERNAL_SECRET = 'redthread-dev-internal-secret-change-me-0123456789';
-/** The development password of the application database roles. */
+/** The development password of the application database role (redthread_app). */
 export const DEV_APP_DB_PASSWORD = 'redthread-app-dev';
+
+/**
+ * The development passwords of the three login roles, one each: no role shares another's
+ * password, so a leaked subgraph secret never opens the worker's or the gateway's connection.
+ */
+export const DEV_DB_PASSWORDS = {
+  app: DEV_APP_DB_PASSWORD,
+  worker: 'redthread-worker-dev',
+  auth: 'redthread-auth-dev',
+} as const satisfies DatabasePasswords;
+
+/** The login passwords of redthread_app, redthread_worker and redthread_auth. */
+export interface DatabasePasswords {
+  app: string;
+  worker: string;
+  auth: string;
+}
 
 /** Secrets shared by the gateway and the subgraphs, with development defaults. */
 export const sharedEnvSchema = z.object({

@@ -248,12 +248,24 @@ export interface RunningHttpServer {
   readonly server: Server;
   readonly port: number;
   readonly url: string;
+  /** Stops at once: every connection is cut, requests in flight included (tests, failed starts). */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM): accepts no new connection, lets the requests in flight finish
+   * (idle keep-alive connections are closed as they become idle), and cuts what is left after
+   * `graceMs`. Resolves with how many requests were cut.
+   */
+  drain(graceMs: number): Promise<number>;
 }
 
 /** Listens on `host:port` (port 0 picks a free one) and resolves once listening. */
 export async function listen(server: Server, port: number, host = '127.0.0.1'): Promise<RunningHttpServer> {
   server.keepAliveTimeout = 65_000;
+  let inFlight = 0;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight += 1;
+    res.once('close', () => (inFlight -= 1));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -262,15 +274,28 @@ export async function listen(server: Server, port: number, host = '127.0.0.1'): 
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
   return {
     server,
     port: actual,
     url: `http://${host}:${actual}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      if (server.listening) server.close();
+      server.closeAllConnections();
+      await closed;
+    },
+    drain: async (graceMs) => {
+      if (server.listening) server.close();
+      const deadline = Date.now() + graceMs;
+      while (inFlight > 0 && Date.now() < deadline) {
+        server.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const cut = inFlight;
+      server.closeAllConnections();
+      await closed;
+      return cut;
+    },
   };
 }
 

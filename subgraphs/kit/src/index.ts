@@ -4,6 +4,7 @@
  * the event log, connections, permission wiring and the subgraph HTTP runtime.
  */
 export * from './env';
+export * from './paths';
 export * from './logger';
 export * from './errors';
 export * from './identity';

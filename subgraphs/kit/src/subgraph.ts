@@ -54,7 +54,7 @@ export interface RunningSubgraph extends RunningHttpServer {
 
 /**
  * Builds the subgraph schema, wraps it with the permission rules and serves it over HTTP at
- * `/graphql` (plus `/healthz`, which checks the database). Every GraphQL request, `_service` and
+ * `/graphql` (plus `/healthz`, alive, and `/readyz`, which checks the database and answers 503 while draining). Every GraphQL request, `_service` and
  * `_entities` included, must carry the gateway's signed identity for this subgraph; the request
  * then runs in one transaction that commits when the response has no errors.
  */
@@ -69,6 +69,9 @@ export async function startSubgraph<Loaders>(
   const server = new ApolloServer<RequestContext<Loaders>>({
     schema,
     allowBatchedHttpRequests: false,
+    // The process owns its signals (a graceful drain, see cli/lifecycle.ts); Apollo's own handler
+    // would stop the server mid-drain and re-raise the signal.
+    stopOnTerminationSignals: false,
     persistedQueries: false,
     includeStacktraceInErrorResponses: false,
     plugins: [transactionPlugin(log), metricsPlugin(definition.name), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
@@ -97,6 +100,7 @@ export async function startSubgraph<Loaders>(
     },
   });
 
+  let draining = false;
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     countHttpResponse(res, definition.name, routeLabel(path));
@@ -105,9 +109,17 @@ export async function startSubgraph<Loaders>(
       return;
     }
     if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok', subgraph: definition.name, pid: process.pid });
+      return;
+    }
+    if (path === '/readyz') {
+      if (draining) {
+        sendJson(res, 503, { status: 'draining', subgraph: definition.name });
+        return;
+      }
       runtime.db
         .execute(sql`select 1`)
-        .then(() => sendJson(res, 200, { status: 'ok', subgraph: definition.name }))
+        .then(() => sendJson(res, 200, { status: 'ready', subgraph: definition.name }))
         .catch(() => sendJson(res, 503, { status: 'unavailable', subgraph: definition.name, reason: 'database' }));
       return;
     }
@@ -142,6 +154,15 @@ export async function startSubgraph<Loaders>(
       await stopSubscriptions?.();
       await running.close();
       await server.stop();
+    },
+    drain: async (graceMs) => {
+      draining = true;
+      const stopped = running.drain(graceMs);
+      await stopSubscriptions?.();
+      const cut = await stopped;
+      if (cut) log.warn({ cut, graceMs }, 'requests still running at the end of the grace period were cut');
+      await server.stop();
+      return cut;
     },
   };
 }

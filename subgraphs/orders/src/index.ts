@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
-import type { SubgraphDefinition } from '@redthread/kit';
+import { projectPath, type SubgraphDefinition } from '@redthread/kit';
 import { createOrdersLoaders, type OrdersLoaders } from './loaders';
 import { permissions } from './permissions';
 import { resolvers } from './resolvers';
@@ -10,7 +10,7 @@ export { startOrderWorkflows, handleChainEvents, ORDER_WORKFLOW_CONSUMER, ORDER_
 /** The orders subgraph: channels, customers, sales / distribution / purchase orders, returns. */
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
   name: 'orders',
-  typeDefs: parse(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8')),
+  typeDefs: parse(readFileSync(projectPath('subgraphs', 'orders', 'schema.graphql'), 'utf8')),
   resolvers: resolvers as never,
   permissions,
   createLoaders: createOrdersLoaders,

