@@ -3,7 +3,7 @@
  * listing every problem, when one is wrong); see the README's configuration table.
  */
 import { z } from 'zod';
-import { DEV_DB_PASSWORDS, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
+import { DEV_DB_PASSWORDS, DEV_INTERNAL_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
 import { gatewayEnvSchema, SUBGRAPH_NAMES, type SubgraphName } from '@redthread/gateway';
 
 /** The roles one build runs as: `redthread <role>`. */
@@ -56,6 +56,10 @@ export const subgraphRoleEnvSchema = sharedEnvSchema.extend({
   DB_POOL_MAX: poolSize(20),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   SHUTDOWN_GRACE_SECONDS: shutdownGrace,
+}).superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && env.INTERNAL_JWT_SECRET === DEV_INTERNAL_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['INTERNAL_JWT_SECRET'], message: 'set a real secret in production (the same one on the gateway and the subgraphs)' });
+  }
 });
 export type SubgraphRoleEnv = z.infer<typeof subgraphRoleEnvSchema>;
 

@@ -22,13 +22,27 @@ export function composeBuildSupergraph(): string {
   return composeSupergraph(SUBGRAPH_NAMES.map((name) => ({ name, url: `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql` })));
 }
 
-/** Bundles our own workspaces; every other bare import stays an import of node_modules. */
-const thirdPartyExternal: Plugin = {
-  name: 'third-party-external',
-  setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@redthread/') ? undefined : { path: args.path, external: true }));
-  },
-};
+/**
+ * Bundles our own workspaces; every other bare import stays an import of node_modules. A package
+ * a workspace keeps in its own node_modules (another version than the root's, as the kit's
+ * OpenTelemetry SDK) is imported by its path relative to the bundle, so the bundle loads exactly
+ * the copy the sources load.
+ */
+function thirdPartyExternal(outdir: string): Plugin {
+  return {
+    name: 'third-party-external',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.path.startsWith('@redthread/') || (args.pluginData as { inner?: boolean } | undefined)?.inner) return undefined;
+        if (args.path.startsWith('node:')) return { path: args.path, external: true };
+        const resolved = await builder.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { inner: true } });
+        const fromRoot = path.relative(projectPath(), resolved.path);
+        const nested = !resolved.errors.length && !fromRoot.startsWith(`node_modules${path.sep}`) && fromRoot.includes(`${path.sep}node_modules${path.sep}`);
+        return nested ? { path: `./${path.relative(outdir, resolved.path)}`, external: true } : { path: args.path, external: true };
+      });
+    },
+  };
+}
 
 /**
  * Bundles one entry (TypeScript, with the @redthread/* workspaces it imports) into one ES module
@@ -43,7 +57,10 @@ export async function bundleEntry(entry: string, outfile: string): Promise<numbe
     format: 'esm',
     target: 'node20',
     sourcemap: true,
-    plugins: [thirdPartyExternal],
+    plugins: [thirdPartyExternal(path.dirname(outfile))],
+    // Resolve packages as Node does (no "module" condition), so a path-imported copy is the file Node would load.
+    conditions: ['node'],
+    mainFields: ['main'],
     logLevel: 'warning',
     metafile: true,
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
+import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
 
 /** The subgraphs, in port order (gateway PORT + 1, + 2, ...). Later issues append to it. */
 export const SUBGRAPH_NAMES = ['catalog', 'orders', 'inventory', 'finance'] as const;
@@ -39,6 +39,10 @@ export const gatewayEnvSchema = sharedEnvSchema
     }
     if (env.NODE_ENV === 'production' && !env.JWKS_URL && env.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a real secret (or JWKS_URL) in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.INTERNAL_JWT_SECRET === DEV_INTERNAL_SECRET) {
+      // The development secret is published: anyone could sign identities the subgraphs accept.
+      ctx.addIssue({ code: 'custom', path: ['INTERNAL_JWT_SECRET'], message: 'set a real secret in production (the same one on the gateway and the subgraphs)' });
     }
   });
 
