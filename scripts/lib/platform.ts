@@ -80,7 +80,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const accessLookups = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-access-lookups' });
   const pruning = pruneAccessPeriodically(authDatabase);
   const workflows = [...createWorkflows(workerDatabase).values()];
-  const live = new EventHub({ db: workerDatabase.db, listenClient: workerDatabase.client });
+  // On the application role, as in a subgraph process: the hub reads the log through definer functions.
+  const live = new EventHub({ db: database.db, listenClient: database.client });
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
   try {

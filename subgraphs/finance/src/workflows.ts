@@ -86,6 +86,11 @@ export function startFinanceWorkflows(options: { db: Db; listenClient: postgres.
     listenClient: options.listenClient,
     topics: BOOKKEEPING_TOPICS,
     handle: handleBookkeepingEvents,
+    // One partition: the moving average cost depends on the order of receipts (`stock.changed`,
+    // keyed by stock level) and dispatches (`shipment.dispatched`, keyed by shipment) across
+    // aggregates, which partitions by aggregate would not keep. Any worker may hold it; another
+    // takes it over when that worker dies.
+    partitions: 1,
     logger: createLogger('finance.bookkeeping'),
   });
 }

@@ -1,11 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { consumerLagEvents, consumerLagSeconds } from './metrics';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { escapeLike, type Db, type Tx } from './db';
 import { createLogger, type Logger } from './logger';
 
 /** The NOTIFY channel that wakes event readers. Its payload means nothing: readers re-query. */
 export const EVENTS_CHANNEL = 'redthread_events';
+
+/**
+ * The NOTIFY channel on which the instances of a consumer announce that they joined, left or gave
+ * up partitions (payload: the consumer's name), so that the others rebalance at once instead of at
+ * their next heartbeat.
+ */
+export const CONSUMERS_CHANNEL = 'redthread_consumers';
 
 /** What a service appends: the change it just made, and who may see it. */
 export interface NewEvent {
@@ -99,6 +108,13 @@ export interface ReadOptions {
   topics?: readonly string[];
   /** Only events whose audience includes this partner (for worker connections, which see all). */
   audience?: string;
+  /**
+   * Only the events of partition `index` of `count`: those with
+   * `abs(hashtext(entity_id)) % count = index` (see {@link EventConsumer}). Exact, but the planner
+   * cannot estimate the filter: far behind the log's end, it may scan and sort the whole rest of
+   * the log. {@link EventConsumer} reads its partitions in bounded windows instead.
+   */
+  partition?: { index: number; count: number };
 }
 
 interface EventRow extends Record<string, unknown> {
@@ -132,10 +148,55 @@ export async function readEventsAfter(
       and e.txid < pg_snapshot_xmin(pg_current_snapshot())
       ${topicCondition(options.topics)}
       ${options.audience ? sql`and ${options.audience}::uuid = any(e.audience)` : sql``}
+      ${options.partition ? sql`and ${partitionOf(options.partition.count)} = ${options.partition.index}` : sql``}
     -- Qualified: the output column "txid" is text, and text order would put 1145 before 887.
     order by e.txid, e.id
     limit ${limit}`);
   return [...result].map(toLoggedEvent);
+}
+
+/**
+ * The partition of event `e` among `count`: `abs(hashtext(e.entity_id)) % count`, so that one
+ * aggregate's events share a partition. Via bigint: abs() of hashtext's minimum int4 would overflow.
+ * `count` is inlined (a validated integer) so that plans see a constant.
+ */
+function partitionOf(count: number): SQL {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`invalid partition count ${count}`);
+  return sql`(abs(hashtext(e.entity_id)::bigint) % ${sql.raw(String(count))})`;
+}
+
+/**
+ * Reads like {@link readEventsAfter} (gap-free, in log order), but through the definer function
+ * `events.live_events_after`, which sees the whole log whatever the role: so the live hub works on
+ * an application-role connection. `audience` narrows to one partner's events; without it, every
+ * event (the hub filters by audience in memory). At most 10,000 events per call.
+ */
+export async function readLiveEventsAfter(
+  executor: Tx | Db,
+  position: EventPosition,
+  options: Omit<ReadOptions, 'partition'> = {},
+): Promise<LoggedEvent[]> {
+  const topics = options.topics?.length
+    ? sql`array[${sql.join(
+        options.topics.map((topic) => sql`${topic}`),
+        sql`, `,
+      )}]::text[]`
+    : sql`null::text[]`;
+  const result = await executor.execute<EventRow>(sql`
+    select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at
+    from events.live_events_after(${position.txid}::xid8, ${position.id}::bigint, ${topics}, ${options.audience ?? null}::uuid, ${options.limit ?? 500}::int) e
+    order by e.txid, e.id`);
+  return [...result].map(toLoggedEvent);
+}
+
+/**
+ * {@link currentLogPosition} through the definer function `events.live_log_position`, for
+ * application-role connections (which would otherwise see only their tenant's events).
+ */
+export async function liveLogPosition(executor: Tx | Db): Promise<EventPosition> {
+  const rows = await executor.execute<{ txid: string; id: string | number }>(sql`select txid::text as txid, id from events.live_log_position()`);
+  const row = [...rows][0];
+  return row ? { txid: row.txid, id: Number(row.id) } : LOG_START;
 }
 
 /** `and e.topic like any(…)` for topics (`order.*` matches by prefix); nothing for none. */
@@ -153,10 +214,31 @@ function topicCondition(topics: readonly string[] | undefined) {
 const LAG_COUNT_LIMIT = 100_000;
 
 /**
- * How far a consumer is behind the log: committed events of its topics after its cursor (counted
- * up to 100,000), and the age in seconds of the oldest of them (0 when caught up).
+ * How far a consumer is behind the log: committed events of its topics after its cursors (each
+ * partition's events after that partition's cursor; counted up to 100,000 in all), and the age in
+ * seconds of the oldest of them (0 when caught up). Before the consumer's partitions exist, its
+ * old single cursor counts (or the log start): that is where the partitions will start.
  */
 export async function consumerLag(db: Db, consumer: string, topics?: readonly string[]): Promise<{ events: number; seconds: number }> {
+  const [partitions] = await db.execute<{ count: number; txid: string | null; event_id: string | number | null }>(sql`
+    select count(*)::int as count,
+           (array_agg(txid::text order by txid, event_id))[1] as txid, (array_agg(event_id order by txid, event_id))[1] as event_id
+    from events.consumer_partitions where consumer = ${consumer}`);
+  if (partitions && partitions.count > 0 && partitions.txid !== null) {
+    // One scan of the log from the oldest cursor (a constant, so the plan fits how far behind it
+    // is), each event checked against its own partition's cursor.
+    const [row] = await db.execute<{ events: number; seconds: number | null }>(sql`
+      select count(*)::int as events, extract(epoch from now() - min(behind.created_at))::float8 as seconds
+      from (
+        select e.created_at from events.event_log e
+        join events.consumer_partitions c on c.consumer = ${consumer} and c.partition = ${partitionOf(partitions.count)}
+        where (e.txid, e.id) > (${partitions.txid}::xid8, ${Number(partitions.event_id)}::bigint)
+          and (e.txid, e.id) > (c.txid, c.event_id) ${topicCondition(topics)}
+        order by e.txid, e.id
+        limit ${LAG_COUNT_LIMIT}
+      ) behind`);
+    return { events: row?.events ?? 0, seconds: Math.max(0, row?.seconds ?? 0) };
+  }
   const [row] = await db.execute<{ events: number; seconds: number | null }>(sql`
     with cursor as (
       select coalesce((select txid from events.consumer_cursors where consumer = ${consumer}), '0'::xid8) as txid,
@@ -194,129 +276,530 @@ function parsePgArray(value: string): string[] {
 /** Delays (ms) of the quick re-checks after a wake-up, before falling back to the poll interval. */
 const QUICK_RECHECK_MS = [5, 10, 20, 40, 80, 160, 320];
 
+/** Back-off (ms) after `failures` failed attempts in a row: 200 ms doubling, at most 30 s. */
+function backOffMs(failures: number): number {
+  return Math.min(30_000, 100 * 2 ** failures);
+}
+
+/** Scan windows a batch may skip through (events of other partitions and topics) in one transaction. */
+const MAX_SKIP_WINDOWS = 10;
+
 /** Handles one batch of events inside the consumer's transaction (see {@link EventConsumer}). */
 export type EventBatchHandler = (tx: Tx, events: readonly LoggedEvent[]) => Promise<void>;
 
+/** Partitions of a consumer unless configured otherwise. */
+export const DEFAULT_CONSUMER_PARTITIONS = 8;
+
+/** Lease length (ms) of a consumer instance on its partitions unless configured otherwise. */
+export const DEFAULT_CONSUMER_LEASE_MS = 5_000;
+
 /** Options for {@link EventConsumer}. */
 export interface EventConsumerOptions {
-  /** Durable name; the cursor is stored under it. Two processes with one name share the work. */
+  /** Durable name; the cursors are stored under it. Processes with one name share the work. */
   name: string;
-  /** A worker-role database (reads the whole log, keeps cursors). */
+  /** A worker-role database (reads the whole log, keeps cursors and leases). */
   db: Db;
   /** A worker-role postgres.js client for LISTEN. */
   listenClient: postgres.Sql;
   handle: EventBatchHandler;
   topics?: readonly string[];
-  /** Events per transaction. Default 200. */
+  /** Events per transaction (per partition). Default 200. */
   batchSize?: number;
   /** Poll even without a NOTIFY this often (ms), for events that were not yet below xmin. Default 1000. */
   pollIntervalMs?: number;
+  /**
+   * Partitions of the consumer's work. Default 8. A constant of the consumer: every instance must
+   * use the same, and it cannot change once the partitions exist (the consumer refuses to run, as
+   * events would move between partitions and so be skipped or delivered twice).
+   */
+  partitions?: number;
+  /**
+   * How long (ms) an instance holds its partitions without renewing: a crashed instance's
+   * partitions pass to the others about this long after its last heartbeat. Heartbeats run every
+   * fifth of it, at most every second. Default 5000.
+   */
+  leaseMs?: number;
   logger?: Logger;
 }
 
 /**
- * A durable, gap-free event log consumer. Each batch runs in one transaction that locks the
- * consumer's cursor row, reads the next events ({@link readEventsAfter}), runs the handler and
- * advances the cursor — so the handler's writes and the cursor commit together, and after a
- * crash or restart nothing is delivered twice and nothing is lost. Wakes on LISTEN/NOTIFY, with a
- * poll as the safety net. A failing handler is retried with back-off; the consumer never skips.
+ * A durable, gap-free event log consumer that scales out over processes.
+ *
+ * Its work is split into partitions (default 8): an event belongs to partition
+ * `abs(hashtext(entity_id)) % partitions`, so the events of one aggregate are handled in log
+ * order, those of different aggregates possibly in parallel. Each partition has its own cursor row
+ * (`events.consumer_partitions`). A batch runs in one transaction that locks the partition's
+ * cursor row, reads its next events (gap-free like {@link readEventsAfter}: below the snapshot's
+ * xmin, in (txid, id) order), runs the handler and advances the cursor — so the handler's writes
+ * and the cursor commit together, and after a crash or restart nothing is delivered twice and
+ * nothing is lost. The cursor also moves past the events of other partitions and topics it read
+ * through, so that they are not scanned again.
+ *
+ * The instances of one consumer (same name, any process) share the partitions through leases
+ * (`events.consumer_leases`, apart from the cursors so that leasing never waits on a batch): every
+ * heartbeat (a fifth of `leaseMs`, at most 1 s) an instance renews its membership
+ * (`events.consumer_members`) and its leases, gives up the partitions above its fair share
+ * (ceil(partitions / live instances)) and claims free or expired ones up to it. Leases decide who
+ * works a partition; the cursor row lock alone guarantees exactly-once, even while two instances
+ * briefly both believe they hold one. {@link stop} releases the leases (the others take over at
+ * once); a crashed instance's partitions pass on when its leases expire.
+ *
+ * Wakes on LISTEN/NOTIFY, with a poll as the safety net; an idle wake-up costs one statement for
+ * all the partitions the instance holds, and the heartbeat two statements. Within one instance the
+ * partitions it holds are drained one batch at a time, in turn. A failing handler is retried with back-off from the same
+ * cursor, per partition: the other partitions go on. The consumer never skips.
+ *
+ * Handlers of different partitions may run at the same time (in different processes), and events
+ * of different aggregates are no longer handled in global log order.
  */
 export class EventConsumer {
   readonly #options: Required<Omit<EventConsumerOptions, 'topics' | 'logger'>> & Pick<EventConsumerOptions, 'topics'>;
   readonly #log: Logger;
+  /** This instance among the consumer's: host, process and a random part (several per process are fine). */
+  readonly #member = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly #heartbeatMs: number;
+  /** Events (of all partitions and topics) a batch scans at most per read: see {@link #readWindow}. */
+  readonly #scanWindow: number;
+  readonly #held = new Set<number>();
+  /** Per partition whose last batch failed: how often in a row, and when to try again (Date.now()). */
+  readonly #failing = new Map<number, { failures: number; retryAt: number }>();
+  /** Local time until which the leases renewed last are certainly still ours. */
+  #leasesValidUntil = 0;
+  #partitionsReady: Promise<void> | undefined;
   #running = false;
-  #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
-  #unlisten: (() => Promise<void>) | undefined;
+  #started = false;
+  readonly #work = new Alarm();
+  readonly #beat = new Alarm();
+  #loops: Promise<unknown> | undefined;
+  #listening: (() => Promise<void>)[] = [];
   #stopMetrics: (() => void) | undefined;
 
   constructor(options: EventConsumerOptions) {
-    this.#options = { batchSize: 200, pollIntervalMs: 1000, ...options };
-    this.#log = (options.logger ?? createLogger('events')).child({ consumer: options.name });
+    this.#options = { batchSize: 200, pollIntervalMs: 1000, partitions: DEFAULT_CONSUMER_PARTITIONS, leaseMs: DEFAULT_CONSUMER_LEASE_MS, ...options };
+    const { partitions, leaseMs } = this.#options;
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) throw new Error(`consumer ${options.name}: partitions must be an integer from 1 to 1024`);
+    if (!(leaseMs >= 100)) throw new Error(`consumer ${options.name}: leaseMs must be at least 100`);
+    this.#heartbeatMs = Math.min(1000, Math.floor(leaseMs / 5));
+    // About one batch of this partition's events when the consumer wants every topic.
+    this.#scanWindow = Math.max(500, Math.min(10_000, this.#options.batchSize * partitions));
+    this.#log = (options.logger ?? createLogger('events')).child({ consumer: options.name, member: this.#member });
   }
 
-  /** Starts listening and consuming. Resolves once LISTEN is in place. */
+  /** This instance's member id among the consumer's instances (`host:pid:random`). */
+  get member(): string {
+    return this.#member;
+  }
+
+  /** The partitions this instance holds a lease on now, ascending (for tests and metrics). */
+  get heldPartitions(): readonly number[] {
+    return [...this.#held].sort((a, b) => a - b);
+  }
+
+  /**
+   * Starts listening, leasing and consuming. Resolves once LISTEN is in place and the first lease
+   * round has run (a failed round is logged and retried at the next heartbeat).
+   */
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wake?.());
-    this.#unlisten = unlisten;
-    this.#loop = this.#run();
-    const { db, name, topics } = this.#options;
+    this.#started = true;
+    const { listenClient, name, db, topics } = this.#options;
+    try {
+      const events = await listenClient.listen(EVENTS_CHANNEL, () => this.#work.ring());
+      this.#listening.push(events.unlisten);
+      const members = await listenClient.listen(CONSUMERS_CHANNEL, (payload) => payload === name && this.#beat.ring());
+      this.#listening.push(members.unlisten);
+    } catch (error) {
+      this.#running = false;
+      this.#started = false;
+      await this.#unlisten();
+      throw error;
+    }
+    let firstRound!: () => void;
+    const leased = new Promise<void>((resolve) => (firstRound = resolve));
+    this.#loops = Promise.all([this.#keepLeases(firstRound), this.#consume()]);
+    await leased;
     // Both gauges of one scrape share one query.
     let last: { at: number; lag: Promise<{ events: number; seconds: number }> } | undefined;
     const lag = () => {
       if (!last || Date.now() - last.at > 1_000) last = { at: Date.now(), lag: consumerLag(db, name, topics) };
       return last.lag;
     };
-    const events = consumerLagEvents.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).events }] });
-    const seconds = consumerLagSeconds.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).seconds }] });
+    const lagEvents = consumerLagEvents.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).events }] });
+    const lagSeconds = consumerLagSeconds.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).seconds }] });
     this.#stopMetrics = () => {
-      events();
-      seconds();
+      lagEvents();
+      lagSeconds();
     };
   }
 
-  /** Stops after the batch in progress (if any) commits. */
+  /**
+   * Stops after the batch in progress (if any) commits, then releases this instance's leases and
+   * membership so that the other instances take its partitions over at once.
+   */
   async stop(): Promise<void> {
-    this.#stopMetrics?.();
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
-    await this.#unlisten?.().catch(() => {});
+    this.#halt();
+    await this.#loops;
+    if (this.#started) {
+      this.#started = false;
+      const { db, name } = this.#options;
+      try {
+        await db.execute(sql`
+          with released as (
+            update events.consumer_leases set owner = null, lease_until = null where consumer = ${name} and owner = ${this.#member}
+          ), departed as (
+            delete from events.consumer_members where consumer = ${name} and member = ${this.#member}
+          )
+          select pg_notify(${CONSUMERS_CHANNEL}, ${name})`);
+      } catch (error) {
+        // The leases expire by themselves.
+        this.#log.warn({ err: error }, 'could not release the leases; they expire by themselves');
+      }
+      this.#held.clear();
+    }
+    await this.#unlisten();
   }
 
   /**
-   * Processes at most one batch now and returns how many events it handled. Used by the loop,
-   * and by tests and scripts that want to drain deterministically.
+   * For crash tests: stops at once as a killed process would — the batch in progress is not
+   * awaited, and the leases and membership are kept until they expire, so the other instances
+   * take the partitions over only then.
+   */
+  async abandon(): Promise<void> {
+    this.#halt();
+    this.#started = false;
+    this.#held.clear();
+    await this.#unlisten();
+  }
+
+  /**
+   * Processes at most one batch of every partition that has new events, ignoring leases (the
+   * cursor row lock keeps this exactly-once alongside running instances), and returns how many
+   * events it handled in all. For tests and scripts that drain deterministically without
+   * {@link start}. If a partition's batch fails, the other partitions' batches still commit and
+   * the first failure is thrown.
    */
   async drainOnce(): Promise<number> {
-    const { db, name, batchSize, topics, handle } = this.#options;
-    return db.transaction(async (tx) => {
-      await tx.execute(sql`insert into events.consumer_cursors (consumer) values (${name}) on conflict do nothing`);
-      const [cursor] = await tx.execute<{ txid: string; event_id: string | number }>(
-        sql`select txid::text as txid, event_id from events.consumer_cursors where consumer = ${name} for update`,
-      );
-      const position = cursor ? { txid: cursor.txid, id: Number(cursor.event_id) } : LOG_START;
-      const events = await readEventsAfter(tx, position, { limit: batchSize, ...(topics ? { topics } : {}) });
-      if (events.length === 0) return 0;
-      await handle(tx, events);
-      const last = events[events.length - 1]!;
-      await tx.execute(sql`update events.consumer_cursors
-        set txid = ${last.txid}::xid8, event_id = ${last.id}, updated_at = now() where consumer = ${name}`);
-      return events.length;
+    await this.#ensurePartitions();
+    const all = Array.from({ length: this.#options.partitions }, (_, partition) => partition);
+    let handled = 0;
+    let failure: { error: unknown } | undefined;
+    for (const partition of await this.#partitionsDue(all)) {
+      try {
+        // A batch may only skip events of other partitions and topics: go on until one handles
+        // something or the partition is caught up, so that 0 means "nothing left".
+        for (;;) {
+          const batch = await this.#runBatch(partition, 'wait');
+          handled += batch.handled;
+          if (batch.handled > 0 || !batch.more) break;
+        }
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+    return handled;
+  }
+
+  #halt(): void {
+    this.#stopMetrics?.();
+    this.#stopMetrics = undefined;
+    this.#running = false;
+    this.#work.ring();
+    this.#beat.ring();
+  }
+
+  async #unlisten(): Promise<void> {
+    const listening = this.#listening;
+    this.#listening = [];
+    await Promise.all(listening.map((unlisten) => unlisten().catch(() => {})));
+  }
+
+  /**
+   * Creates the consumer's partitions and their lease rows on first use. New partitions start at
+   * the consumer's old single cursor (`events.consumer_cursors`, from before partitioning) if it
+   * has one, else at the log start. Refuses a partition count other than the existing one.
+   */
+  #ensurePartitions(): Promise<void> {
+    this.#partitionsReady ??= this.#createPartitions().catch((error: unknown) => {
+      this.#partitionsReady = undefined;
+      throw error;
+    });
+    return this.#partitionsReady;
+  }
+
+  async #createPartitions(): Promise<void> {
+    const { db, name, partitions } = this.#options;
+    await db.transaction(async (tx) => {
+      // Instances starting together create the rows once, and all see the same count.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`redthread.consumer:${name}`}))`);
+      const [existing] = await tx.execute<{ count: number }>(sql`select count(*)::int as count from events.consumer_partitions where consumer = ${name}`);
+      const count = existing?.count ?? 0;
+      if (count > 0 && count !== partitions) {
+        throw new Error(`consumer ${name} has ${count} partitions, not the configured ${partitions}; a consumer's partition count cannot change`);
+      }
+      if (count === 0) {
+        await tx.execute(sql`
+          insert into events.consumer_partitions (consumer, partition, txid, event_id)
+          select ${name}, p, coalesce(old.txid, '0'::xid8), coalesce(old.event_id, 0)
+          from generate_series(0, ${partitions - 1}::int) p
+          left join events.consumer_cursors old on old.consumer = ${name}`);
+      }
+      await tx.execute(sql`
+        insert into events.consumer_leases (consumer, partition)
+        select ${name}, p from generate_series(0, ${partitions - 1}::int) p
+        on conflict do nothing`);
     });
   }
 
-  async #run(): Promise<void> {
+  /**
+   * Of `partitions`, those a batch should run for now: with an event of theirs (and the topics)
+   * readable in the scan window after their cursor, or with a full window of other events to
+   * skip. One statement: a short index scan from each partition's cursor.
+   */
+  async #partitionsDue(partitions: readonly number[]): Promise<number[]> {
+    if (partitions.length === 0) return [];
+    const { db, name, topics } = this.#options;
+    const rows = await db.execute<{ partition: number }>(sql`
+      select p.partition from events.consumer_partitions p
+      cross join lateral (
+        select count(*) filter (where w.wanted) > 0 or count(*) = ${this.#scanWindow} as due
+        from (
+          select (${partitionOf(this.#options.partitions)} = p.partition ${topicCondition(topics)}) as wanted
+          from events.event_log e
+          where (e.txid, e.id) > (p.txid, p.event_id) and e.txid < pg_snapshot_xmin(pg_current_snapshot())
+          order by e.txid, e.id
+          limit ${this.#scanWindow}) w
+      ) scan
+      where p.consumer = ${name} and p.partition in (${sql.join(
+        partitions.map((partition) => sql`${partition}::int`),
+        sql`, `,
+      )}) and scan.due
+      order by p.partition`);
+    return [...rows].map((row) => row.partition);
+  }
+
+  /**
+   * Runs one batch of `partition`: locks its cursor row, reads its next events, runs the handler
+   * and advances the cursor, in one transaction. `wait`: wait for a batch in progress elsewhere to
+   * commit; `skip-locked`: then do nothing (the loop moves on rather than queue behind another
+   * instance, or a vanished one's connection). `more`: the partition may have more right away.
+   */
+  async #runBatch(partition: number, locked: 'wait' | 'skip-locked'): Promise<{ handled: number; more: boolean }> {
+    const { db, name, batchSize, handle } = this.#options;
+    return db.transaction(async (tx) => {
+      const [cursor] = await tx.execute<{ txid: string; event_id: string | number }>(sql`
+        select txid::text as txid, event_id from events.consumer_partitions
+        where consumer = ${name} and partition = ${partition}
+        for update ${locked === 'skip-locked' ? sql`skip locked` : sql``}`);
+      if (!cursor) return { handled: 0, more: false };
+      const start = { txid: cursor.txid, id: Number(cursor.event_id) };
+      let position: EventPosition = start;
+      let events: LoggedEvent[] = [];
+      let more = false;
+      // Skipping other partitions' events is bounded per transaction: the cursor row lock gave this
+      // transaction an id, which holds every gap-free reader's xmin back while it lasts.
+      for (let windows = 1; ; windows += 1) {
+        const read = await this.#readWindow(tx, partition, position);
+        events = read.events;
+        if (events.length === batchSize) {
+          position = events[events.length - 1]!;
+          more = true;
+          break;
+        }
+        if (read.scannedTo) position = read.scannedTo;
+        more = read.windowFull;
+        if (events.length > 0 || !more || windows === MAX_SKIP_WINDOWS) break;
+      }
+      if (events.length > 0) await handle(tx, events);
+      if (comparePositions(position, start) > 0) {
+        await tx.execute(sql`update events.consumer_partitions
+          set txid = ${position.txid}::xid8, event_id = ${position.id}, updated_at = now()
+          where consumer = ${name} and partition = ${partition}`);
+      }
+      return { handled: events.length, more };
+    });
+  }
+
+  /**
+   * Scans the next events after `position` in log order (gap-free, at most the scan window, any
+   * partition and topic) and returns the first `batchSize` of them that are this partition's and
+   * match the topics, and where the scan ended. Scanning a bounded window of the plain
+   * (txid, id) order, rather than asking for the partition's next events directly, keeps the plan an
+   * ordered index scan however far behind the cursor is (the planner cannot estimate how many
+   * events a hash and topic filter keep, and would otherwise sort the whole rest of the log), and
+   * lets the cursor move past events of other partitions and topics instead of scanning them again.
+   */
+  async #readWindow(tx: Tx, partition: number, position: EventPosition): Promise<{ events: LoggedEvent[]; scannedTo: EventPosition | undefined; windowFull: boolean }> {
+    const { batchSize, topics, partitions } = this.#options;
+    const rows = await tx.execute<EventRow & { scanned: string | number | null }>(sql`
+      with scanned as materialized (
+        select e.id, e.txid, e.topic, e.entity_id from events.event_log e
+        where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
+          and e.txid < pg_snapshot_xmin(pg_current_snapshot())
+        order by e.txid, e.id
+        limit ${this.#scanWindow}
+      ), wanted as (
+        select e.id from scanned e
+        where ${partitionOf(partitions)} = ${partition} ${topicCondition(topics)}
+        order by e.txid, e.id
+        limit ${batchSize}
+      )
+      select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at, null as scanned
+      from events.event_log e join wanted w on w.id = e.id
+      union all
+      select last.id, last.txid::text, null, null, null, null, null, null, last.scanned
+      from (select s.id, s.txid, count(*) over () as scanned from scanned s order by s.txid desc, s.id desc limit 1) last`);
+    const all = [...rows];
+    const end = all.find((row) => row.scanned !== null);
+    const events = all
+      .filter((row) => row.scanned === null)
+      .map(toLoggedEvent)
+      .sort(comparePositions);
+    return {
+      events,
+      scannedTo: end ? { txid: end.txid, id: Number(end.id) } : undefined,
+      windowFull: Number(end?.scanned ?? 0) === this.#scanWindow,
+    };
+  }
+
+  /** The heartbeat: renews membership and leases, rebalances, until stopped. */
+  async #keepLeases(firstRound: () => void): Promise<void> {
+    let announce = true;
+    while (this.#running) {
+      try {
+        await this.#renewLeases(announce);
+        announce = false;
+      } catch (error) {
+        if (!this.#running) break;
+        this.#log.warn({ err: error }, 'renewing the partition leases failed; retrying');
+        if (Date.now() > this.#leasesValidUntil) this.#held.clear();
+      }
+      firstRound();
+      if (!this.#running) break;
+      await this.#beat.sleep(this.#heartbeatMs);
+    }
+    firstRound();
+  }
+
+  /**
+   * One lease round, two statements: membership (and the count of live instances), then one
+   * statement that renews the leases within the fair share, releases those above it and claims
+   * free or expired ones up to it. `announce`: tell the other instances that this one joined.
+   */
+  async #renewLeases(announce: boolean): Promise<void> {
+    await this.#ensurePartitions();
+    const { db, name, partitions, leaseMs } = this.#options;
+    const began = Date.now();
+    const member = this.#member;
+    const leaseEnd = sql`now() + ${leaseMs}::int * interval '1 millisecond'`;
+    const [membership] = await db.execute<{ live: number }>(sql`
+      with me as (
+        insert into events.consumer_members (consumer, member, seen_until) values (${name}, ${member}, ${leaseEnd})
+        on conflict (consumer, member) do update set seen_until = excluded.seen_until
+      ), gone as (
+        delete from events.consumer_members where consumer = ${name} and member <> ${member} and seen_until < now()
+      )
+      select count(*)::int + 1 as live ${announce ? sql`, pg_notify(${CONSUMERS_CHANNEL}, ${name})` : sql``}
+      from events.consumer_members where consumer = ${name} and member <> ${member} and seen_until >= now()`);
+    const share = Math.ceil(partitions / Math.max(1, membership?.live ?? 1));
+    // `mine` and `free` are disjoint (owner = me, owner distinct from me), so no row is updated
+    // twice. FOR UPDATE SKIP LOCKED re-checks `free` rows against concurrent claims and never waits;
+    // `kept` re-checks owner = me, so a lease another instance took over meanwhile is not renewed.
+    const rows = await db.execute<{ partition: number; released: boolean }>(sql`
+      with mine as (
+        select l.partition, row_number() over (order by l.partition) as rank
+        from events.consumer_leases l where l.consumer = ${name} and l.owner = ${member}
+      ), kept as (
+        update events.consumer_leases l
+        set owner = case when m.rank <= ${share} then l.owner end,
+            lease_until = case when m.rank <= ${share} then ${leaseEnd} end
+        from mine m
+        where l.consumer = ${name} and l.partition = m.partition and l.owner = ${member}
+        returning l.partition, l.owner is null as released
+      ), free as (
+        select f.partition from events.consumer_leases f
+        where f.consumer = ${name} and (f.owner is null or f.lease_until < now()) and f.owner is distinct from ${member}
+        order by f.partition
+        limit greatest(0, ${share}::int - (select count(*) from mine))
+        for update skip locked
+      ), claimed as (
+        update events.consumer_leases l set owner = ${member}, lease_until = ${leaseEnd}
+        from free f where l.consumer = ${name} and l.partition = f.partition
+        returning l.partition, false as released
+      )
+      select partition, released from kept union all select partition, released from claimed`);
+    this.#leasesValidUntil = began + leaseMs;
+    const held = new Set([...rows].filter((row) => !row.released).map((row) => row.partition));
+    const gained = [...held].filter((partition) => !this.#held.has(partition));
+    const lost = [...this.#held].filter((partition) => !held.has(partition));
+    if (!this.#running) return;
+    this.#held.clear();
+    for (const partition of held) this.#held.add(partition);
+    for (const partition of lost) this.#failing.delete(partition);
+    if (gained.length || lost.length) this.#log.info({ gained, lost, held: this.heldPartitions, live: membership?.live }, 'partition leases changed');
+    if (gained.length) this.#work.ring();
+    // Partitions given up: wake the other instances so that one claims them now.
+    if ([...rows].some((row) => row.released)) await db.execute(sql`select pg_notify(${CONSUMERS_CHANNEL}, ${name})`);
+  }
+
+  /** The work loop: drains the held partitions that have new events, sleeps, repeats. */
+  async #consume(): Promise<void> {
     let failures = 0;
     let quick = QUICK_RECHECK_MS.length;
     while (this.#running) {
       let handled = 0;
+      let full = false;
       try {
-        handled = await this.drainOnce();
+        const now = Date.now();
+        const ready = this.heldPartitions.filter((partition) => (this.#failing.get(partition)?.retryAt ?? 0) <= now);
+        const due = await this.#partitionsDue(ready);
         failures = 0;
+        for (const partition of due) {
+          if (!this.#running) break;
+          if (!this.#held.has(partition)) continue;
+          try {
+            const batch = await this.#runBatch(partition, 'skip-locked');
+            this.#failing.delete(partition);
+            handled += batch.handled;
+            if (batch.more) full = true;
+          } catch (error) {
+            // Once stopping, a batch cut off by the database going away is expected: it is retried
+            // from the same cursor at the next start.
+            if (!this.#running) break;
+            const attempts = (this.#failing.get(partition)?.failures ?? 0) + 1;
+            this.#failing.set(partition, { failures: attempts, retryAt: Date.now() + backOffMs(attempts) });
+            this.#log.error({ err: error, partition, failures: attempts }, 'event batch failed; will retry from the same cursor');
+          }
+        }
       } catch (error) {
         failures += 1;
-        // Once stopping, a batch cut off by the database going away is expected: it is retried from
-        // the same cursor at the next start.
         if (!this.#running) break;
-        this.#log.error({ err: error, failures }, 'event batch failed; will retry from the same cursor');
+        this.#log.error({ err: error, failures }, 'checking the event log failed; will retry');
       }
       if (!this.#running) break;
-      if (handled === this.#options.batchSize) continue;
+      if (full) continue;
       if (handled > 0) quick = 0;
-      const delay =
-        failures > 0
-          ? Math.min(30_000, 100 * 2 ** failures)
-          : (QUICK_RECHECK_MS[quick++] ?? this.#options.pollIntervalMs);
+      let delay = failures > 0 ? backOffMs(failures) : (QUICK_RECHECK_MS[quick++] ?? this.#options.pollIntervalMs);
+      for (const { retryAt } of this.#failing.values()) delay = Math.min(delay, Math.max(0, retryAt - Date.now()));
       // A NOTIFY arrives at commit, possibly while an older transaction still holds xmin back:
       // after one, re-check a few times quickly instead of waiting a whole poll interval.
-      if (await this.#sleep(delay)) quick = 0;
+      if (await this.#work.sleep(delay)) quick = 0;
     }
   }
+}
 
-  #sleep(ms: number): Promise<boolean> {
+/** A wait that a signal cuts short; a signal while nobody waits cuts the next wait short. */
+class Alarm {
+  #wake: (() => void) | undefined;
+  #rung = false;
+
+  /** Waits `ms`; true when woken by {@link ring}. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.#rung) {
+      this.#rung = false;
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#wake = undefined;
@@ -328,5 +811,10 @@ export class EventConsumer {
         resolve(true);
       };
     });
+  }
+
+  ring(): void {
+    if (this.#wake) this.#wake();
+    else this.#rung = true;
   }
 }

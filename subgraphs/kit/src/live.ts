@@ -3,8 +3,8 @@ import type postgres from 'postgres';
 import {
   EVENTS_CHANNEL,
   comparePositions,
-  currentLogPosition,
-  readEventsAfter,
+  liveLogPosition,
+  readLiveEventsAfter,
   type EventPosition,
   type LoggedEvent,
 } from './events';
@@ -42,8 +42,13 @@ interface Subscriber {
 
 /** Options for {@link EventHub}. */
 export interface EventHubOptions {
-  /** A worker-role database (reads the whole log; the hub filters by audience). */
+  /**
+   * An application-role (or worker-role) database. The hub reads the whole log through the
+   * definer functions `events.live_events_after` and `events.live_log_position`, whatever the
+   * role's row-level security, and filters by audience itself.
+   */
   db: Db;
+  /** A postgres.js client for LISTEN (any role). */
   listenClient: postgres.Sql;
   /** Events a subscriber may have waiting before it is closed as too slow. Default 1000. */
   maxQueue?: number;
@@ -60,7 +65,9 @@ function topicMatches(patterns: readonly string[], topic: string): boolean {
  * One reader of the event log per process that fans events out to live subscribers (subscriptions)
  * in memory, each filtered by audience and topic — so 10,000 subscribers cost one query per wake-up,
  * not 10,000. It reads gap-free like every consumer (below the snapshot's xmin, in (txid, id)
- * order) from the log position at its start, so every replica of a subgraph sees every event.
+ * order) from the log position at its start, so every replica of a subgraph sees every event; it
+ * reads through definer functions ({@link readLiveEventsAfter}), so it runs on the subgraph's
+ * application-role connection.
  * A subscriber that resumes (`after`) first replays from the log what it missed, then switches to
  * live without gap or duplicate. Each subscriber's queue is bounded: one that falls behind gets a
  * {@link SlowConsumerError} and resumes from its cursor.
@@ -85,7 +92,7 @@ export class EventHub {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
-    this.#position = await currentLogPosition(this.#options.db);
+    this.#position = await liveLogPosition(this.#options.db);
     const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wake?.());
     this.#unlisten = unlisten;
     this.#loop = this.#run();
@@ -117,7 +124,7 @@ export class EventHub {
       if (interest.after) {
         // Replay what was missed, up to where live delivery to this subscriber starts.
         for (;;) {
-          const missed = await readEventsAfter(this.#options.db, last!, { topics: interest.topics, audience: interest.partnerId, limit: 500 });
+          const missed = await readLiveEventsAfter(this.#options.db, last!, { topics: interest.topics, audience: interest.partnerId, limit: 500 });
           const batch = missed.filter((e) => comparePositions(e, liveFrom) <= 0 && (interest.accept?.(e) ?? true));
           for (const event of batch) {
             yield event;
@@ -171,7 +178,7 @@ export class EventHub {
     while (this.#running) {
       let read = 0;
       try {
-        const events = await readEventsAfter(this.#options.db, this.#position!, { limit: 1000 });
+        const events = await readLiveEventsAfter(this.#options.db, this.#position!, { limit: 1000 });
         read = events.length;
         for (const event of events) this.#dispatch(event);
         if (read) this.#position = events[events.length - 1]!;
