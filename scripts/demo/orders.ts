@@ -1,9 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { orders } from '@redthread/schema';
-import { EventConsumer, inTenantTransaction, type Database, type Db, type Identity, type Tx } from '@redthread/kit';
-import { ORDER_WORKFLOW_CONSUMER, ORDER_WORKFLOW_TOPICS, handleChainEvents } from '@redthread/orders';
-import { ALLOCATION_CONSUMER, ALLOCATION_TOPICS, handleAllocationEvents } from '@redthread/inventory';
-import { BOOKKEEPING_CONSUMER, BOOKKEEPING_TOPICS, handleBookkeepingEvents } from '@redthread/finance';
+import { inTenantTransaction, type Database, type Db, type Identity, type Tx } from '@redthread/kit';
+import { createWorkflows } from '../../cli/wiring';
 import { dispatchShipment, inspectShipment, pickLinesOf } from '@redthread/inventory/services/shipments';
 import { listShipments } from '@redthread/inventory/services/queries';
 import { visibleWarehouse } from '@redthread/inventory/services/warehouses';
@@ -75,11 +73,8 @@ const CUSTOMERS = [
  * workflow (the same consumer and cursor the platform runs) until the chain is settled.
  */
 export async function seedDemoOrders(app: Database, worker: Database, partnerId: (code: string) => string): Promise<void> {
-  const consumers = [
-    new EventConsumer({ name: ORDER_WORKFLOW_CONSUMER, db: worker.db, listenClient: worker.client, topics: ORDER_WORKFLOW_TOPICS, handle: handleChainEvents }),
-    new EventConsumer({ name: ALLOCATION_CONSUMER, db: worker.db, listenClient: worker.client, topics: ALLOCATION_TOPICS, handle: handleAllocationEvents }),
-    new EventConsumer({ name: BOOKKEEPING_CONSUMER, db: worker.db, listenClient: worker.client, topics: BOOKKEEPING_TOPICS, handle: handleBookkeepingEvents }),
-  ];
+  // The very consumers the workers run (same names, topics and partitions), drained by hand.
+  const consumers = [...createWorkflows(worker).values()];
   // Runs both workflows (the same consumers and cursors the platform runs) until nothing is left.
   const settle = async () => {
     for (;;) {

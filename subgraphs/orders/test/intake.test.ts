@@ -311,6 +311,24 @@ describe('placeOrder', () => {
     expect((await w.events(first.id)).map((e) => e.topic)).toEqual(['order.placed']);
   });
 
+  it('answers a replay racing its original with the original order, never DuplicateOrder (a client or load balancer retrying at once)', async () => {
+    // The replay's key lookup can run before the original commits and its external-number lookup
+    // after: the order it then finds carries its own key, so it is the replay's answer.
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const input = valid({ idempotencyKey: `race-${w.unique('k')}-${i}` });
+        const first = w.placeOrder('SHOP-A', input);
+        await new Promise((resolve) => setTimeout(resolve, (i % 8) * 3));
+        const replay = w.placeOrder('SHOP-A', input);
+        return [await first, await replay] as const;
+      }),
+    );
+    for (const [first, replay] of outcomes) {
+      expect(first).toMatchObject({ __typename: 'Order' });
+      expect(replay, 'the replay must answer the original order').toMatchObject({ __typename: 'Order', id: (first as { id: string }).id });
+    }
+  });
+
   it("keeps idempotency keys per partner: another partner's key does not collide", async () => {
     const key = 'shared-key-1';
     const a = ok(await w.placeOrder('SHOP-A', valid({ idempotencyKey: key })));

@@ -43,6 +43,15 @@ const MAX_QUANTITY = 1_000_000;
 export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderInput): Promise<OrderRow | OrdersFailure> {
   const key = input.idempotencyKey?.trim() || null;
   const requestHash = key ? hashRequest(input) : null;
+  /**
+   * An order with this channel and number exists. When it carries this request's key it is this
+   * request's own original — committed after the key lookup above, by a replay racing it (a client
+   * or a load balancer retrying at once) — and answers as a replay does; else it is another order.
+   */
+  const answerExisting = (existing: OrderRow): OrderRow | OrdersFailure => {
+    if (key && existing.idempotencyKey === key) return existing.requestHash === requestHash ? existing : idempotencyKeyReused();
+    return duplicateOrder(existing, input.externalNumber.trim());
+  };
   if (key) {
     if (key.length > 200) return invalidInput('idempotencyKey', 'The idempotency key must be at most 200 characters.');
     const replay = await byIdempotencyKey(tx, identity, key);
@@ -55,7 +64,7 @@ export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderIn
   const [channel] = isUuid(input.channelId) ? await channelsByIds(tx, [input.channelId]) : [];
   if (!channel) return invalidInput('channelId', 'No such channel among yours.');
   const existing = await byExternalNumber(tx, channel.id, externalNumber);
-  if (existing) return duplicateOrder(existing, externalNumber);
+  if (existing) return answerExisting(existing);
 
   const validated = await validateOrder(tx, identity, channel, input);
   if (isFailure(validated)) return validated;
@@ -86,7 +95,7 @@ export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderIn
       if (replay) return replay.requestHash === requestHash ? replay : idempotencyKeyReused();
     }
     const winner = await byExternalNumber(tx, channel.id, externalNumber);
-    if (winner) return duplicateOrder(winner, externalNumber);
+    if (winner) return answerExisting(winner);
     throw new Error('order insert conflicted but no conflicting order is visible');
   }
   await tx.insert(orderLines).values(
