@@ -1,4 +1,5 @@
-import { EventHub, connectDatabase, createLogger, parseEnv, secretKey, startSubgraph } from '@redthread/kit';
+import { Kind } from 'graphql';
+import { EventHub, connectDatabase, createLogger, parseEnv, secretKey, startSubgraph, type SubgraphDefinition } from '@redthread/kit';
 import type { SubgraphName } from '@redthread/gateway';
 import { DEFAULT_PORTS, subgraphRoleEnvSchema, type SubgraphRoleEnv } from '../env';
 import { runService } from '../lifecycle';
@@ -11,17 +12,21 @@ import { SUBGRAPH_DEFINITIONS } from '../wiring';
 export function runSubgraph(name: SubgraphName): Promise<void> {
   return runService(`subgraph-${name}`, () => parseEnv(subgraphRoleEnvSchema), async (parsed) => {
     const env = parsed as SubgraphRoleEnv;
+    const definition = SUBGRAPH_DEFINITIONS[name];
     const database = connectDatabase(env.DATABASE_URL, { max: env.DB_POOL_MAX, applicationName: `redthread-${name}` });
-    // The hub reads the event log through definer functions, so it runs on the application role.
-    const live = new EventHub({ db: database.db, listenClient: database.client, logger: createLogger(`${name}.live`) });
+    // Only a subgraph with subscription fields reads the log live; the hub reads it through
+    // definer functions, so it runs on the application role.
+    const live = hasSubscriptions(definition)
+      ? new EventHub({ db: database.db, listenClient: database.client, logger: createLogger(`${name}.live`) })
+      : undefined;
     try {
-      await live.start();
-      const subgraph = await startSubgraph(SUBGRAPH_DEFINITIONS[name], {
+      await live?.start();
+      const subgraph = await startSubgraph(definition, {
         db: database.db,
         internalSecret: secretKey(env.INTERNAL_JWT_SECRET),
         port: env.PORT ?? DEFAULT_PORTS[name],
         host: env.HOST,
-        live,
+        ...(live ? { live } : {}),
         maxBodyBytes: env.MAX_BODY_BYTES,
         logger: createLogger(name),
       });
@@ -29,14 +34,21 @@ export function runSubgraph(name: SubgraphName): Promise<void> {
         url: subgraph.url,
         drain: async (graceMs) => {
           await subgraph.drain(graceMs);
-          await live.stop();
+          await live?.stop();
           await database.close();
         },
       };
     } catch (error) {
-      await live.stop();
+      await live?.stop();
       await database.close();
       throw error;
     }
   });
+}
+
+/** Whether a subgraph's SDL defines (or extends) the Subscription type. */
+function hasSubscriptions(definition: SubgraphDefinition<unknown>): boolean {
+  return definition.typeDefs.definitions.some(
+    (node) => (node.kind === Kind.OBJECT_TYPE_DEFINITION || node.kind === Kind.OBJECT_TYPE_EXTENSION) && node.name.value === 'Subscription',
+  );
 }

@@ -80,8 +80,10 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   const accessLookups = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-access-lookups' });
   const pruning = pruneAccessPeriodically(authDatabase);
   const workflows = [...createWorkflows(workerDatabase).values()];
-  // On the application role, as in a subgraph process: the hub reads the log through definer functions.
-  const live = new EventHub({ db: database.db, listenClient: database.client });
+  // On the application role, as in a subgraph process (the hub reads the log through definer
+  // functions), with its own small pool: its polling is not a request's SQL (tests count those).
+  const liveDatabase = connectDatabase(config.appDatabaseUrl, { max: 2, applicationName: 'redthread-live' });
+  const live = new EventHub({ db: liveDatabase.db, listenClient: liveDatabase.client });
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
   try {
@@ -135,6 +137,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
           () => workerDatabase.close(),
           () => authDatabase.close(),
           () => accessLookups.close(),
+          () => liveDatabase.close(),
         ]);
       },
     };
@@ -147,6 +150,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     await workerDatabase.close();
     await authDatabase.close();
     await accessLookups.close();
+    await liveDatabase.close();
     throw error;
   }
 }

@@ -276,6 +276,15 @@ function parsePgArray(value: string): string[] {
 /** Delays (ms) of the quick re-checks after a wake-up, before falling back to the poll interval. */
 const QUICK_RECHECK_MS = [5, 10, 20, 40, 80, 160, 320];
 
+/** A deadlock (40P01) or serialisation failure (40001), reported by PostgreSQL or wrapped by drizzle. */
+function isTransientConflict(error: unknown): boolean {
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === '40P01' || code === '40001') return true;
+  }
+  return false;
+}
+
 /** Back-off (ms) after `failures` failed attempts in a row: 200 ms doubling, at most 30 s. */
 function backOffMs(failures: number): number {
   return Math.min(30_000, 100 * 2 ** failures);
@@ -768,6 +777,14 @@ export class EventConsumer {
             // from the same cursor at the next start.
             if (!this.#running) break;
             const attempts = (this.#failing.get(partition)?.failures ?? 0) + 1;
+            if (isTransientConflict(error) && attempts <= 3) {
+              // Two partitions' batches locking the same rows in another order (a deadlock) or a
+              // serialisation failure: nothing is wrong with the events; run the batch again at once.
+              this.#failing.set(partition, { failures: attempts, retryAt: 0 });
+              this.#log.warn({ partition, code: (error as { code?: string }).code, failures: attempts }, 'event batch conflicted with another; retrying it now');
+              full = true;
+              continue;
+            }
             this.#failing.set(partition, { failures: attempts, retryAt: Date.now() + backOffMs(attempts) });
             this.#log.error({ err: error, partition, failures: attempts }, 'event batch failed; will retry from the same cursor');
           }

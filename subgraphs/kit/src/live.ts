@@ -82,6 +82,9 @@ export class EventHub {
   #wake: (() => void) | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #stopMetrics: (() => void) | undefined;
+  /** Set while nobody listens: the hub stops reading, and the next subscriber re-reads the log's end. */
+  #idle = false;
+  #resuming: Promise<void> | undefined;
 
   constructor(options: EventHubOptions) {
     this.#options = { maxQueue: 1000, pollIntervalMs: 500, ...options };
@@ -116,8 +119,10 @@ export class EventHub {
   /** A live stream of the events matching `interest`; ends when the consumer returns. */
   async *subscribe(interest: LiveInterest): AsyncGenerator<LoggedEvent> {
     if (!this.#position) throw new Error('EventHub is not started');
+    if (this.#idle) await this.#resume();
     const subscriber: Subscriber = { interest, queue: [], wake: undefined, failed: undefined, closed: false };
     this.#subscribers.add(subscriber);
+    this.#wake?.();
     const liveFrom = this.#position;
     try {
       let last = interest.after;
@@ -173,9 +178,31 @@ export class EventHub {
     }
   }
 
+  /**
+   * The first subscriber after an idle spell: live delivery starts at the log's current end (what
+   * committed while nobody listened is for `after` to replay). Concurrent first subscribers share
+   * one lookup, done before any of them is added, so the loop never reads from the stale position.
+   */
+  #resume(): Promise<void> {
+    this.#resuming ??= liveLogPosition(this.#options.db)
+      .then((position) => {
+        this.#position = position;
+        this.#idle = false;
+      })
+      .finally(() => (this.#resuming = undefined));
+    return this.#resuming;
+  }
+
   async #run(): Promise<void> {
     let quick = 0;
     while (this.#running) {
+      if (this.#subscribers.size === 0) {
+        // Nobody listens: no reads (a process with no subscriber costs the database nothing per event).
+        this.#idle = true;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = undefined;
+        continue;
+      }
       let read = 0;
       try {
         const events = await readLiveEventsAfter(this.#options.db, this.#position!, { limit: 1000 });
