@@ -4,11 +4,13 @@
  * issued directly in transactions as a baseline. Reports orders/s allocated, intake latency
  * p50/p99, approval→allocation lag p50/p99, and checks that nothing was oversold.
  * Options: --orders 500 --concurrency 32 --products 3 --stock 100
+ *
+ * `stormThroughGateway` (the platform half) is exported for other benchmarks (bench/scale).
  */
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
-import { DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
+import { DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Database, type Identity } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
 import { createChannel } from '@redthread/orders/services/channels';
 import { placeOrder } from '@redthread/orders/services/intake';
@@ -18,7 +20,7 @@ import { createWarehouse } from '@redthread/inventory/services/warehouses';
 import { receiveStock } from '@redthread/inventory/services/receipts';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
-import { benchDatabase, startBenchPlatform, machine, percentiles, runConcurrently, writeResults } from '../lib';
+import { benchDatabase, startBenchPlatform, machine, percentiles, runConcurrently, writeResults, type BenchDatabase } from '../lib';
 
 const SHIP_TO = { line1: 'Storm 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' };
 
@@ -43,103 +45,18 @@ export async function run(argv: string[]): Promise<void> {
   const app = connectDatabase(db.appUrl, { max: concurrency });
   const shopA: Identity = { subject: 'bench', partnerId: demoPartnerId('SHOP-A'), roles: ['admin'] };
 
-  /** A channel, products and stock of its own for one round, so rounds do not interfere. */
-  const prepare = async (round: string) =>
-    inTenantTransaction(app.db, shopA, async (tx) => {
-      const channel = await createChannel(tx, shopA, { code: `storm-${round}`, name: `Storm ${round}`, kind: 'API' });
-      const warehouse = await createWarehouse(tx, shopA, { code: `STORM-${round}`.toUpperCase(), name: 'Storm', kind: 'OWN', regions: ['DE-BE'], priority: 1 });
-      if ('errorCode' in channel || 'errorCode' in warehouse) throw new Error('bench setup failed');
-      const productIds: string[] = [];
-      for (let i = 0; i < productCount; i += 1) {
-        const product = await createProduct(tx, shopA, { skuCode: `STORM-${round}-${i}`.toUpperCase(), name: `Storm item ${i}` });
-        if ('errorCode' in product) throw new Error('bench setup failed');
-        productIds.push(product.id);
-      }
-      const receipt = await receiveStock(tx, shopA, { warehouseId: warehouse.id, lines: productIds.map((productId) => ({ productId, quantity: stockPerProduct })) });
-      if ('errorCode' in receipt) throw new Error('bench setup failed');
-      return { channelId: channel.id, warehouseId: warehouse.id, productIds };
-    });
+  const prepare = (round: string) => prepareStormRound(app, shopA, round, productCount, stockPerProduct);
 
   // --- through the platform ---
   const gatewaySetup = await prepare('gw');
   const platform = await startBenchPlatform(db);
-  const token = await mintDevToken({ partnerId: shopA.partnerId, partnerCode: 'SHOP-A' }, DEV_JWT_SECRET);
-  const call = async (query: string, variables: Record<string, unknown>) => {
-    const response = await fetch(platform.gateway.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data?: Record<string, { id?: string; __typename?: string }>; errors?: unknown[] };
-    if (!response.ok || body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
-    return body.data!;
-  };
-  log(`gateway: ${orderCount} orders (place, review, approve), concurrency ${concurrency}, ${productCount} products × ${stockPerProduct}`);
-  let clientErrors = 0;
-  const started = Date.now();
-  const intake = await runConcurrently(
-    orderCount,
-    concurrency,
-    async (i) => {
-      try {
-        const placed = await call(
-          `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename ... on Order { id } } }`,
-          {
-            input: {
-              channelId: gatewaySetup.channelId,
-              externalNumber: `GW-${i}`,
-              currency: 'EUR',
-              shipTo: SHIP_TO,
-              lines: [{ productId: gatewaySetup.productIds[i % productCount], quantity: 1, unitPriceMinor: 1000 }],
-            },
-          },
-        );
-        const id = placed['placeOrder']!.id!;
-        await call(`mutation($id: ID!) { reviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id });
-        await call(`mutation($id: ID!) { financeReviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id });
-      } catch (error) {
-        clientErrors += 1;
-        if (clientErrors <= 3) log(`  client error: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    },
-    (done) => log(`  placed and approved ${done}/${orderCount}`),
-  );
-  const admin = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
-  const channelId = gatewaySetup.channelId;
-  const settled = async () => {
-    const [row] = await admin`select count(*) filter (where status in ('ALLOCATED', 'BACKORDERED'))::int as done from orders.orders where channel_id = ${channelId}`;
-    return row!['done'] as number;
-  };
-  while ((await settled()) < orderCount - clientErrors) {
-    if (Date.now() - started > 300_000) throw new Error('allocation did not finish within 5 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const wallMs = Date.now() - started;
-  const lags = await admin`
-    select extract(epoch from (alloc.at - appr.at)) * 1000 as lag_ms
-    from orders.orders o
-    join lateral (select max(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status = 'APPROVED') appr on true
-    join lateral (select min(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED')) alloc on true
-    where o.channel_id = ${channelId}`;
-  // Where the lag goes: approval → fulfilment requested (orders) → allocation done (inventory
-  // consumer) → order status (orders chain consumer). Event times are their transactions' start.
-  const stages = await admin`
-    select extract(epoch from (req.at - appr.at)) * 1000 as requested_ms,
-           extract(epoch from (done.at - req.at)) * 1000 as allocated_ms,
-           extract(epoch from (st.at - done.at)) * 1000 as status_ms
-    from orders.orders o
-    join lateral (select max(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status = 'APPROVED') appr on true
-    join lateral (select min(created_at) as at from events.event_log e where e.entity_id = o.id::text and e.topic = 'order.fulfilment_requested') req on true
-    join lateral (select min(created_at) as at from events.event_log e where e.entity_id = o.id::text and e.topic = 'inventory.allocation_changed') done on true
-    join lateral (select min(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED')) st on true
-    where o.channel_id = ${channelId}`;
-  const counts = await admin`select status::text, count(*)::int as n from orders.orders where channel_id = ${channelId} group by status`;
-  const invariants = await checkInvariants(admin, gatewaySetup.warehouseId);
+  const p = await stormThroughGateway(platform.gateway.graphqlUrl, db, { orderCount, concurrency, productCount, stockPerProduct, setup: gatewaySetup, log });
   await platform.stop();
 
   // --- baseline: the same service work, direct, no GraphQL and no event log hop ---
   log('baseline: the same services called directly in transactions');
   const direct = await prepare('direct');
+  const admin = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
   const baselineStarted = Date.now();
   const baseline = await runConcurrently(orderCount, concurrency, async (i) => {
     const orderId = await inTenantTransaction(app.db, shopA, async (tx) => {
@@ -168,27 +85,12 @@ export async function run(argv: string[]): Promise<void> {
   await app.close();
   await db.close();
 
-  const lagMs = percentiles(lags.map((r) => Number(r['lag_ms'])));
   const result = {
     benchmark: 'order-storm',
     at: new Date().toISOString(),
     machine: await machine(),
     parameters: { orderCount, concurrency, productCount, stockPerProduct },
-    platform: {
-      ordersAllocatedPerSecond: Math.round((orderCount / wallMs) * 1000 * 10) / 10,
-      wallMs,
-      intakeLatencyMs: percentiles(intake.latencies),
-      approvalToAllocationLagMs: lagMs,
-      intakeWallMs: Math.round(intake.wallMs),
-      lagStagesMs: {
-        approvedToFulfilmentRequested: percentiles(stages.map((r) => Number(r['requested_ms']))),
-        fulfilmentRequestedToAllocated: percentiles(stages.map((r) => Number(r['allocated_ms']))),
-        allocatedToOrderStatus: percentiles(stages.map((r) => Number(r['status_ms']))),
-      },
-      statuses: Object.fromEntries(counts.map((r) => [r['status'], r['n']])),
-      clientErrors,
-      invariants,
-    },
+    platform: p,
     directBaseline: {
       ordersAllocatedPerSecond: Math.round((orderCount / baselineWallMs) * 1000 * 10) / 10,
       wallMs: baselineWallMs,
@@ -196,7 +98,6 @@ export async function run(argv: string[]): Promise<void> {
       invariants: baselineInvariants,
     },
   };
-  const p = result.platform;
   const d = result.directBaseline;
   const markdown = `# order-storm
 
@@ -207,7 +108,7 @@ Each order: place, review, finance-approve; allocation follows.
 
 | path | orders/s allocated | per-order latency p50 / p99 ms | approval → allocation p50 / p99 ms | allocated / backordered | oversold | client errors |
 |---|---|---|---|---|---|---|
-| client → gateway → orders → event log → inventory | ${p.ordersAllocatedPerSecond} | ${p.intakeLatencyMs.p50} / ${p.intakeLatencyMs.p99} | ${p.approvalToAllocationLagMs.p50} / ${p.approvalToAllocationLagMs.p99} | ${p.invariants.allocatedUnits} / ${p.statuses['BACKORDERED'] ?? 0} | ${p.invariants.oversold ? 'YES' : 'no'} | ${clientErrors} |
+| client → gateway → orders → event log → inventory | ${p.ordersAllocatedPerSecond} | ${p.intakeLatencyMs.p50} / ${p.intakeLatencyMs.p99} | ${p.approvalToAllocationLagMs.p50} / ${p.approvalToAllocationLagMs.p99} | ${p.invariants.allocatedUnits} / ${p.statuses['BACKORDERED'] ?? 0} | ${p.invariants.oversold ? 'YES' : 'no'} | ${p.clientErrors} |
 | same services, direct (baseline) | ${d.ordersAllocatedPerSecond} | ${d.latencyMs.p50} / ${d.latencyMs.p99} | (same transaction chain) | ${d.invariants.allocatedUnits} / – | ${d.invariants.oversold ? 'YES' : 'no'} | 0 |
 
 Through the platform, intake (place, review, approve) took ${(p.intakeWallMs / 1000).toFixed(1)} s and everything was allocated after
@@ -224,6 +125,146 @@ Ledger check: on-hand equals the sum of movements in every slot: ${p.invariants.
   const files = await writeResults('order-storm', result, markdown);
   process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
   if (p.invariants.oversold || d.invariants.oversold || !p.invariants.ledgerBalanced) throw new Error('invariant violated');
+}
+
+/** Options of {@link stormThroughGateway}. */
+export interface StormOptions {
+  orderCount: number;
+  concurrency: number;
+  productCount: number;
+  stockPerProduct: number;
+  /** A round prepared with {@link prepareStormRound}; default: one prepared here under `round`. */
+  setup?: StormSetup;
+  /** Names the channel, warehouse and products prepared here (fresh ones per storm). Default `gw`. */
+  round?: string;
+  log?: (message: string) => void;
+}
+
+/** A storm's own channel, warehouse and products. */
+export type StormSetup = Awaited<ReturnType<typeof prepareStormRound>>;
+
+/**
+ * The storm through a running platform's gateway at `graphqlUrl`, as SHOP-A: places, reviews and
+ * finance-approves `orderCount` single-unit orders, waits until the workers have allocated (or
+ * backordered) every one, and measures throughput, lag and the stock invariants.
+ */
+export async function stormThroughGateway(graphqlUrl: string, db: Pick<BenchDatabase, 'adminUrl' | 'appUrl'>, options: StormOptions) {
+  const { orderCount, concurrency, productCount, stockPerProduct } = options;
+  const log = options.log ?? (() => {});
+  const shopA: Identity = { subject: 'bench', partnerId: demoPartnerId('SHOP-A'), roles: ['admin'] };
+  let setup = options.setup;
+  if (!setup) {
+    const app = connectDatabase(db.appUrl, { max: 1 });
+    setup = await prepareStormRound(app, shopA, options.round ?? 'gw', productCount, stockPerProduct);
+    await app.close();
+  }
+  const token = await mintDevToken({ partnerId: shopA.partnerId, partnerCode: 'SHOP-A' }, DEV_JWT_SECRET);
+  const call = async (query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Record<string, { id?: string; __typename?: string }>; errors?: unknown[] };
+    if (!response.ok || body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+    return body.data!;
+  };
+  log(`gateway: ${orderCount} orders (place, review, approve), concurrency ${concurrency}, ${productCount} products × ${stockPerProduct}`);
+  let clientErrors = 0;
+  const started = Date.now();
+  const intake = await runConcurrently(
+    orderCount,
+    concurrency,
+    async (i) => {
+      try {
+        const placed = await call(
+          `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename ... on Order { id } } }`,
+          {
+            input: {
+              channelId: setup.channelId,
+              externalNumber: `GW-${i}`,
+              currency: 'EUR',
+              shipTo: SHIP_TO,
+              lines: [{ productId: setup.productIds[i % productCount], quantity: 1, unitPriceMinor: 1000 }],
+            },
+          },
+        );
+        const id = placed['placeOrder']!.id!;
+        await call(`mutation($id: ID!) { reviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id });
+        await call(`mutation($id: ID!) { financeReviewOrder(id: $id, decision: APPROVE) { __typename } }`, { id });
+      } catch (error) {
+        clientErrors += 1;
+        if (clientErrors <= 3) log(`  client error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+    (done) => log(`  placed and approved ${done}/${orderCount}`),
+  );
+  const admin = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
+  const channelId = setup.channelId;
+  const settled = async () => {
+    const [row] = await admin`select count(*) filter (where status in ('ALLOCATED', 'BACKORDERED'))::int as done from orders.orders where channel_id = ${channelId}`;
+    return row!['done'] as number;
+  };
+  while ((await settled()) < orderCount - clientErrors) {
+    if (Date.now() - started > 300_000) throw new Error('allocation did not finish within 5 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const wallMs = Date.now() - started;
+  const lags = await admin`
+    select extract(epoch from (alloc.at - appr.at)) * 1000 as lag_ms
+    from orders.orders o
+    join lateral (select max(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status = 'APPROVED') appr on true
+    join lateral (select min(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED')) alloc on true
+    where o.channel_id = ${channelId}`;
+  // Where the lag goes: approval → fulfilment requested (orders) → allocation done (inventory
+  // consumer) → order status (orders chain consumer). Event times are their transactions' start.
+  const stages = await admin`
+    select extract(epoch from (req.at - appr.at)) * 1000 as requested_ms,
+           extract(epoch from (done.at - req.at)) * 1000 as allocated_ms,
+           extract(epoch from (st.at - done.at)) * 1000 as status_ms
+    from orders.orders o
+    join lateral (select max(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status = 'APPROVED') appr on true
+    join lateral (select min(created_at) as at from events.event_log e where e.entity_id = o.id::text and e.topic = 'order.fulfilment_requested') req on true
+    join lateral (select min(created_at) as at from events.event_log e where e.entity_id = o.id::text and e.topic = 'inventory.allocation_changed') done on true
+    join lateral (select min(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED')) st on true
+    where o.channel_id = ${channelId}`;
+  const counts = await admin`select status::text, count(*)::int as n from orders.orders where channel_id = ${channelId} group by status`;
+  const invariants = await checkInvariants(admin, setup.warehouseId);
+  await admin.end();
+  const lagMs = percentiles(lags.map((r) => Number(r['lag_ms'])));
+  return {
+    ordersAllocatedPerSecond: Math.round((orderCount / wallMs) * 1000 * 10) / 10,
+    wallMs,
+    intakeLatencyMs: percentiles(intake.latencies),
+    approvalToAllocationLagMs: lagMs,
+    intakeWallMs: Math.round(intake.wallMs),
+    lagStagesMs: {
+      approvedToFulfilmentRequested: percentiles(stages.map((r) => Number(r['requested_ms']))),
+      fulfilmentRequestedToAllocated: percentiles(stages.map((r) => Number(r['allocated_ms']))),
+      allocatedToOrderStatus: percentiles(stages.map((r) => Number(r['status_ms']))),
+    },
+    statuses: Object.fromEntries(counts.map((r) => [r['status'], r['n']])),
+    clientErrors,
+    invariants,
+  };
+}
+
+/** A channel, products and stock of its own for one round, so rounds do not interfere. */
+export function prepareStormRound(app: Database, shopA: Identity, round: string, productCount: number, stockPerProduct: number) {
+  return inTenantTransaction(app.db, shopA, async (tx) => {
+    const channel = await createChannel(tx, shopA, { code: `storm-${round}`, name: `Storm ${round}`, kind: 'API' });
+    const warehouse = await createWarehouse(tx, shopA, { code: `STORM-${round}`.toUpperCase(), name: 'Storm', kind: 'OWN', regions: ['DE-BE'], priority: 1 });
+    if ('errorCode' in channel || 'errorCode' in warehouse) throw new Error('bench setup failed');
+    const productIds: string[] = [];
+    for (let i = 0; i < productCount; i += 1) {
+      const product = await createProduct(tx, shopA, { skuCode: `STORM-${round}-${i}`.toUpperCase(), name: `Storm item ${i}` });
+      if ('errorCode' in product) throw new Error('bench setup failed');
+      productIds.push(product.id);
+    }
+    const receipt = await receiveStock(tx, shopA, { warehouseId: warehouse.id, lines: productIds.map((productId) => ({ productId, quantity: stockPerProduct })) });
+    if ('errorCode' in receipt) throw new Error('bench setup failed');
+    return { channelId: channel.id, warehouseId: warehouse.id, productIds };
+  });
 }
 
 async function checkInvariants(admin: postgres.Sql, warehouseId: string) {
