@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect as connectTcp } from 'node:net';
 import path from 'node:path';
@@ -82,6 +83,14 @@ describe('redthread <role>', () => {
     expect(await variables.exited).toBe(0);
     expect(variables.output()).toContain('DATABASE_URL');
     expect(variables.output()).not.toContain('INTERNAL_JWT_SECRET');
+  });
+
+  it("every workspace's start script runs a file that exists (a role of the CLI)", () => {
+    for (const workspace of ['gateway', ...SUBGRAPH_NAMES.map((name) => `subgraphs/${name}`)]) {
+      const manifest = JSON.parse(readFileSync(projectPath(workspace, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      const file = /\S+\.ts\b/.exec(manifest.scripts['start'] ?? '')?.[0];
+      expect(file && existsSync(path.resolve(projectPath(workspace), file)), `${workspace}: start runs "${manifest.scripts['start']}"`).toBe(true);
+    }
   });
 
   it('refuses a missing DATABASE_URL and, in production, the development secrets and a password shared by two roles', async () => {
