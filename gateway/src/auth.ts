@@ -1,6 +1,6 @@
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { ErrorCode, ROLES, requestError, bearerToken, secretKey, type Identity, type ResolvedAccess, type SessionGrant } from '@redthread/kit';
+import { ErrorCode, ROLES, TokenCache, requestError, bearerToken, secretKey, type Identity, type ResolvedAccess, type SessionGrant } from '@redthread/kit';
 import { AccessCache, isAccessRefusal, type AccessDirectory } from './access';
 
 /** How client tokens are verified: a shared HS256 secret, or a JWKS (RS256/ES256). */
@@ -88,8 +88,16 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
   const acceptDevTokens = config.acceptDevTokens ?? true;
   const externalUsers = new Map<string, { userId: string; expires: number }>();
 
-  const verify = async (token: string): Promise<JWTPayload> =>
-    verifyWithProvider ? verifyWithProvider(token) : (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
+  // A client repeats its token on every request: its signature is checked once, then remembered
+  // until the token expires (expired, it is verified again, which refuses it as expired).
+  const verified = new TokenCache<JWTPayload>();
+  const verify = async (token: string): Promise<JWTPayload> => {
+    const known = verified.get(token);
+    if (known) return known;
+    const payload = verifyWithProvider ? await verifyWithProvider(token) : (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
+    if (typeof payload.exp === 'number') verified.set(token, payload, payload.exp * 1000);
+    return payload;
+  };
 
   const resolved = async (userId: string, cacheKey: string, request: Parameters<AccessDirectory['resolve']>[0]): Promise<Identity> => {
     if (!access) throw invalidToken();

@@ -1,6 +1,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { z } from 'zod';
 import { ErrorCode, requestError } from './errors';
+import { TokenCache } from './token-cache';
 
 /** The roles a partner membership can carry (DESIGN.md §2). */
 export const ROLES = ['admin', 'sales', 'reviewer', 'finance', 'warehouse', 'viewer'] as const;
@@ -42,10 +43,14 @@ export async function signInternalIdentity(identity: Identity, audience: string,
     .sign(secret);
 }
 
+/** Identities already verified, per secret (tests run several) and audience. */
+const verifiedIdentities = new WeakMap<Uint8Array, TokenCache<Identity>>();
+
 /**
  * Verifies a gateway-signed identity for `audience`. Any failure (absent, forged, expired, for
  * another subgraph, malformed claims) raises UNAUTHENTICATED with HTTP 401 and no detail that
- * would help a forger.
+ * would help a forger. A token verified once is answered from memory until it expires (the
+ * gateway reuses one per partner and subgraph for half its lifetime; see {@link TokenCache}).
  */
 export async function verifyInternalIdentity(
   authorization: string | undefined,
@@ -54,6 +59,11 @@ export async function verifyInternalIdentity(
 ): Promise<Identity> {
   const token = bearerToken(authorization);
   if (!token) throw requestError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');
+  let cache = verifiedIdentities.get(secret);
+  if (!cache) verifiedIdentities.set(secret, (cache = new TokenCache<Identity>()));
+  const key = `${audience} ${token}`;
+  const known = cache.get(key);
+  if (known) return known;
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
@@ -62,7 +72,11 @@ export async function verifyInternalIdentity(
       maxTokenAge: `${INTERNAL_TOKEN_TTL_SECONDS + 5}s`,
     });
     const claims = identityClaims.parse(payload);
-    return { subject: claims.sub, partnerId: claims.pid, roles: claims.roles };
+    const identity: Identity = { subject: claims.sub, partnerId: claims.pid, roles: claims.roles };
+    // Valid until it expires or grows older than the age jwtVerify allows, whichever comes first.
+    const until = Math.min((payload.exp ?? 0) * 1000, ((payload.iat ?? 0) + INTERNAL_TOKEN_TTL_SECONDS + 5) * 1000);
+    cache.set(key, identity, until);
+    return identity;
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof z.ZodError) {
       throw requestError(ErrorCode.UNAUTHENTICATED, 'This service only answers requests signed by the Redthread gateway.');

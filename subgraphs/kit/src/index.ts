@@ -5,6 +5,7 @@
  */
 export * from './env';
 export * from './paths';
+export * from './token-cache';
 export * from './logger';
 export * from './errors';
 export * from './identity';
