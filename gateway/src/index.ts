@@ -151,6 +151,13 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         return response;
       } catch (error) {
         done({ outcome: 'error' });
+        // The subgraph could not be reached (refused, reset, a balancer's 502/503/504): say so with
+        // a code that tells the client a retry is safe, instead of an internal error.
+        if (isTransportFailure(error)) {
+          throw new GraphQLError(`The ${this.subgraphName} service is unavailable right now; retry in a moment.`, {
+            extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+          });
+        }
         throw error;
       }
     });
@@ -390,6 +397,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await server.stop();
     },
   };
+}
+
+/** A fetch that never got a GraphQL answer: no connection, a cut one, or a balancer's 502/503/504. */
+function isTransportFailure(error: unknown): boolean {
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const { code, message } = cause as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|UND_ERR_\w+)$/.test(code)) return true;
+    if (message === 'fetch failed' || (typeof message === 'string' && /^50[234]: /.test(message))) return true;
+  }
+  return false;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
