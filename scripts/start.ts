@@ -9,6 +9,7 @@
  * same DATA_DIR or port says where the first one runs. A child that dies is restarted.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { EnvError, configureLogging, createLogger, projectPath, type Logger } from '@redthread/kit';
@@ -236,7 +237,9 @@ class Supervisor {
    * Node: six processes each compiling the TypeScript sources on two cores took ten seconds more.
    */
   async start(specs: readonly ChildSpec[], replicas: number, onGiveUp: (label: string, reason: string) => void): Promise<void> {
-    this.#entry = projectPath('dist', 'dev', 'supervised.js');
+    // One file per start: two starts (other DATA_DIRs and ports) never load each other's half-written bundle.
+    this.#entry = projectPath('dist', 'dev', `supervised-${process.pid}.js`);
+    await removeStaleBundles(path.dirname(this.#entry));
     await bundleEntry(path.resolve(import.meta.dirname, 'supervised.ts'), this.#entry);
     // All at once: the gateway loads the composed supergraph and needs no subgraph to start.
     await Promise.all(specs.flatMap((spec) => Array.from({ length: replicas }, () => this.#fork(spec, onGiveUp))));
@@ -290,6 +293,16 @@ class Supervisor {
     }, CHILD_KILL_AFTER_MS);
     await Promise.all(exited);
     clearTimeout(timer);
+    if (this.#entry) await Promise.all([rm(this.#entry, { force: true }), rm(`${this.#entry}.map`, { force: true })]);
+  }
+}
+
+/** Bundles left by supervisors that were killed (SIGKILL) before they could remove theirs. */
+async function removeStaleBundles(dir: string): Promise<void> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  for (const file of files) {
+    const pid = Number(/^supervised-(\d+)\.js(\.map)?$/.exec(file)?.[1]);
+    if (pid && !isAlive(pid)) await rm(path.join(dir, file), { force: true });
   }
 }
 
