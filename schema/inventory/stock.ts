@@ -82,6 +82,8 @@ export const allocations = inventorySchema.table(
     requested: integer('requested').notNull(),
     allocated: integer('allocated').notNull().default(0),
     status: allocationStatus('status').notNull(),
+    /** When the line was first allocated: backorders are served oldest first. */
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -15,7 +15,8 @@ function owner(partnerId: string): Identity {
 /**
  * Allocation as an event consumer, acting for the stock's owner:
  * - `order.fulfilment_requested` reserves stock for own-fulfilment lines (allocated or backordered);
- * - `order.cancelled`, and `order.adjusted` when re-routed, release what the order holds;
+ * - `order.cancelled`, and `order.adjusted` when re-routed, release what the order holds and offer
+ *   the freed units to the waiting backorders of those products, oldest first;
  * - `stock.changed` with a positive delta retries that product's backorders.
  * Runs with its cursor in one transaction per batch: exactly-once effects.
  */
@@ -38,8 +39,10 @@ export async function handleAllocationEvents(tx: Tx, events: readonly LoggedEven
       case 'order.cancelled':
       case 'order.adjusted': {
         if (event.topic === 'order.adjusted' && !payload['rerouted']) break;
-        await setTenant(tx, owner(payload['sellerPartnerId'] as string));
-        await releaseOrder(tx, event.entityId);
+        const identity = owner(payload['sellerPartnerId'] as string);
+        await setTenant(tx, identity);
+        // Freed units go to the oldest waiting backorders of the same products at once.
+        await retryBackorders(tx, identity, await releaseOrder(tx, event.entityId));
         break;
       }
       case 'stock.changed': {

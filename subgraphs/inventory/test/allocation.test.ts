@@ -156,6 +156,47 @@ describe('backorders and release', () => {
     expect(await w.orderStatus('SHOP-A', newer.id)).toBe('BACKORDERED');
   });
 
+  it('offers stock freed by a cancellation to the waiting backorders at once, oldest first', async () => {
+    const product = await w.createProduct('SHOP-A');
+    const warehouse = await w.createWarehouse('SHOP-A', { regions: ['DE-BE'] });
+    await w.received('SHOP-A', warehouse.id, [{ productId: product.id, quantity: 5 }]);
+    const holder = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 5 }], 'DE-BE');
+    const first = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 3 }], 'DE-BE');
+    const second = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 3 }], 'DE-BE');
+    expect([holder.status, first.status, second.status]).toEqual(['ALLOCATED', 'BACKORDERED', 'BACKORDERED']);
+
+    const cancelled = await w.gql<{ result: { __typename: string } }>(
+      'SHOP-A',
+      `mutation($id: ID!) { result: cancelOrder(id: $id, reason: "customer withdrew") { __typename } }`,
+      { id: holder.id },
+    );
+    expect(cancelled.result.__typename).toBe('Order');
+    // Within a second of the release (no receipt needed): 3 to the older backorder, 2 to the next.
+    const held = (orderId: string) =>
+      w.admin`select coalesce(sum(quantity), 0)::int as units from inventory.reservations where order_id = ${orderId}`.then((rows) => Number(rows[0]!['units']));
+    await expect.poll(async () => [await held(first.id), await held(second.id)], { timeout: 1_000, interval: 20 }).toEqual([3, 2]);
+    await expect.poll(() => w.orderStatus('SHOP-A', first.id), POLL).toBe('ALLOCATED');
+    expect(await w.orderStatus('SHOP-A', second.id)).toBe('BACKORDERED');
+    expect(await w.totals('SHOP-A', warehouse.id, product.id)).toEqual({ onHand: 5, reserved: 5, available: 0 });
+    await w.expectLedgerBalanced(product.id);
+  });
+
+  it('a partly served backorder keeps its place in the queue', async () => {
+    const product = await w.createProduct('SHOP-A');
+    const warehouse = await w.createWarehouse('SHOP-A', { regions: ['DE-BE'] });
+    const older = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 3 }], 'DE-BE');
+    const newer = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 1 }], 'DE-BE');
+    // One unit: the older order takes it (and is still short by 2).
+    await w.received('SHOP-A', warehouse.id, [{ productId: product.id, quantity: 1 }]);
+    await expect.poll(() => w.reservedUnits(product.id), POLL).toBe(1);
+    // The next unit goes to the older order again, not to the one that waited less.
+    await w.received('SHOP-A', warehouse.id, [{ productId: product.id, quantity: 1 }]);
+    await expect.poll(() => w.reservedUnits(product.id), POLL).toBe(2);
+    const [row] = await w.admin`select coalesce(sum(quantity), 0)::int as units from inventory.reservations where order_id = ${older.id}`;
+    expect(Number(row!['units'])).toBe(2);
+    expect(await w.orderStatus('SHOP-A', newer.id)).toBe('BACKORDERED');
+  });
+
   it('cancelling an allocated order gives its stock back and cancels its shipment', async () => {
     const product = await w.createProduct('SHOP-A');
     const warehouse = await w.createWarehouse('SHOP-A', { regions: ['DE-BE'] });

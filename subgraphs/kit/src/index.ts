@@ -26,3 +26,4 @@ export * from './ids';
 export * from './live';
 export * from './subscriptions';
 export * from './subscription-fields';
+export * from './lifecycle';

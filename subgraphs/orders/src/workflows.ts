@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import { EventConsumer, createLogger, isFinalOrderStatus, lineMoveAllowed, orderMoveAllowed, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
 import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, refreshTotal, writeTimeline } from './services/common';
@@ -69,7 +69,7 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
         await setTenant(tx, identity);
         for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
           if (child.status === 'PARTIALLY_SHIPPED') await cancelUnshippedLines(tx, identity, child.id);
-          if (['CANCELLED', 'REJECTED', 'COMPLETED', 'SHIPPED', 'PARTIALLY_SHIPPED', 'DELIVERED'].includes(child.status)) continue;
+          if (!orderMoveAllowed('cascadeCancel', child.status)) continue;
           await cancel(tx, identity, child, 'the order it was routed from was cancelled');
         }
         break;
@@ -91,7 +91,7 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
           const fromCancelled = childLines.filter((l) => l.parentLineId && cancelledLineIds.has(l.parentLineId));
           if (fromCancelled.length === 0) continue;
           if (fromCancelled.length === childLines.length && childLines.every((l) => l.shippedQuantity === 0)) {
-            if (!['CANCELLED', 'REJECTED', 'COMPLETED', 'SHIPPED', 'DELIVERED'].includes(child.status)) {
+            if (orderMoveAllowed('cascadeCancel', child.status)) {
               await cancel(tx, identity, child, 'the lines it was routed from were cancelled');
             }
           } else {
@@ -124,7 +124,7 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
         const identity = actingFor(buyer);
         await setTenant(tx, identity);
         const order = await lockOrder(tx, event.entityId);
-        if (order && ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED', 'SHIPPED'].includes(order.status)) {
+        if (order && orderMoveAllowed('receivePurchase', order.status, order.kind)) {
           await changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', 'received in full into the warehouse');
         }
         break;
@@ -142,7 +142,7 @@ async function cancelUnshippedLines(tx: Tx, identity: Identity, orderId: string,
   if (!order) return;
   const lines = await lockLines(tx, order.id);
   const cancellable = lines.filter(
-    (l) => l.shippedQuantity === 0 && ['OPEN', 'ROUTED', 'NEEDS_DECISION'].includes(l.status) && (!onlyLineIds || onlyLineIds.includes(l.id)),
+    (l) => l.shippedQuantity === 0 && lineMoveAllowed('cancel', l.status) && (!onlyLineIds || onlyLineIds.includes(l.id)),
   );
   if (cancellable.length === 0) return;
   await tx.update(orderLines).set({ status: 'CANCELLED' }).where(inArray(orderLines.id, cancellable.map((l) => l.id)));
@@ -154,16 +154,15 @@ async function cancelUnshippedLines(tx: Tx, identity: Identity, orderId: string,
 /** Inventory reserved stock for the order's own lines: ALLOCATED, or BACKORDERED while short. */
 async function applyAllocation(tx: Tx, identity: Identity, orderId: string, fullyAllocated: boolean): Promise<void> {
   const order = await lockOrder(tx, orderId);
-  if (!order || !['APPROVED', 'ALLOCATED', 'BACKORDERED'].includes(order.status)) return;
+  if (!order || !orderMoveAllowed(fullyAllocated ? 'allocate' : 'backorder', order.status)) return;
   const target = fullyAllocated ? 'ALLOCATED' : 'BACKORDERED';
-  if (order.status === target) return;
   await changeStatus(tx, identity, order, target, 'order.status_changed', fullyAllocated ? 'stock reserved' : 'waiting for stock');
 }
 
 /** A warehouse dispatched units of the order's own lines: ship them (and so down the chain). */
 async function applyDispatch(tx: Tx, identity: Identity, orderId: string, payload: Record<string, unknown>): Promise<void> {
   const order = await lockOrder(tx, orderId);
-  if (!order || ['CANCELLED', 'REJECTED', 'COMPLETED'].includes(order.status)) return;
+  if (!order || isFinalOrderStatus(order.status)) return;
   const lines = await lockLines(tx, order.id);
   const shipped = ((payload['lines'] as { orderLineId: string; quantity: number }[]) ?? [])
     .map((item) => {
@@ -183,7 +182,7 @@ async function returnLinesForDecision(
   reason: string | null,
 ): Promise<void> {
   const parent = await lockOrder(tx, parentOrderId);
-  if (!parent || ['CANCELLED', 'REJECTED', 'COMPLETED'].includes(parent.status)) return;
+  if (!parent || isFinalOrderStatus(parent.status)) return;
   const parentLineIds = ((payload['lines'] as { parentLineId: string | null }[]) ?? [])
     .map((l) => l.parentLineId)
     .filter((id): id is string => Boolean(id));

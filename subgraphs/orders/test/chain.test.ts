@@ -159,22 +159,33 @@ describe('cancellation cascade', () => {
     expect(await w.status('SUPPLIER-C', second!.id)).toBe('PARTIALLY_SHIPPED');
   });
 
-  it('skips a distribution order that shipped before the cancellation reached it', async () => {
+  it('refuses to cancel a sales order once its trader shipped part of it, even before the shipment reached it', async () => {
     // The mug ships from TRADER-B's own stock; the tea goes on to SUPPLIER-C.
     const { so, first, second } = await chain([['A-MUG-001', 1, 899], ['A-TEA-002', 1, 1599]], { supplierAccepts: false });
     const mug = lineBySku(first, 'B-MUG-CER');
     const resume = await w.pauseWorkflows();
     try {
       ok(await w.mutate('TRADER-B', 'confirmShipment', { input: { orderId: first.id, lines: [{ lineId: mug.id, quantity: 1 }] } }));
-      // The sales order does not know yet, so it can still be cancelled.
-      expect(ok(await w.mutate('SHOP-A', 'cancelOrder', { id: so.id, reason: 'customer withdrew' })).status).toBe('CANCELLED');
+      // The sales order does not know yet, but the goods have left: the way out is a return.
+      expect(await w.mutate('SHOP-A', 'cancelOrder', { id: so.id, reason: 'customer withdrew' })).toMatchObject({
+        __typename: 'InvalidOrderTransition',
+        errorCode: 'INVALID_TRANSITION',
+        message: expect.stringContaining('request a return'),
+      });
     } finally {
       await resume();
     }
-    // TRADER-B's order shipped in part: it is not cancelled; SUPPLIER-C's (not shipped) is.
-    await expect.poll(() => w.status('SUPPLIER-C', second!.id), POLL).toBe('CANCELLED');
+    // Nothing was cancelled anywhere; the shipment reaches the sales order.
+    await expect.poll(() => w.status('SHOP-A', so.id), POLL).toBe('PARTIALLY_SHIPPED');
     expect(await w.status('TRADER-B', first.id)).toBe('PARTIALLY_SHIPPED');
-    expect(await w.status('SHOP-A', so.id)).toBe('CANCELLED');
+    expect(await w.status('SUPPLIER-C', second!.id)).toBe('PENDING_ACCEPTANCE');
+    // Finance invoices SHOP-A exactly the shipped mug (the trader's supply price), nothing else.
+    await expect
+      .poll(async () => {
+        const rows = await w.admin`select order_line_id, amount_minor::bigint as amount from finance.ledger_entries where kind = 'INVOICE' and order_id = ${first.id}`;
+        return rows.map((r) => ({ line: r['order_line_id'], amount: Number(r['amount']) }));
+      }, POLL)
+      .toEqual([{ line: mug.id, amount: mug.unitPrice.amountMinor }]);
   });
 
   it('the buyer cancels a distribution order, the seller may only reject it', async () => {

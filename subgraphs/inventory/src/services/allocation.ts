@@ -189,8 +189,9 @@ async function attachToShipments(tx: Tx, orderId: string): Promise<void> {
 /**
  * Releases what an order holds: reservations not yet dispatched go back to available stock, open
  * shipments are cancelled, allocations become RELEASED. Used on cancellation and re-routing.
+ * Answers the products whose units became available again, for {@link retryBackorders}.
  */
-export async function releaseOrder(tx: Tx, orderId: string): Promise<number> {
+export async function releaseOrder(tx: Tx, orderId: string): Promise<string[]> {
   // Lock the order's shipments first, the lock dispatch takes too: a dispatch in flight finishes
   // (and its reservations are then consumed, not released twice) before this reads their status.
   await tx.select({ id: shipments.id }).from(shipments).where(eq(shipments.orderId, orderId)).orderBy(shipments.id).for('update');
@@ -211,7 +212,7 @@ export async function releaseOrder(tx: Tx, orderId: string): Promise<number> {
         ).map((s) => s.id)
       : [],
   );
-  let released = 0;
+  const freedSlots = new Set<string>();
   for (const reservation of held) {
     if (reservation.shipmentId && dispatched.has(reservation.shipmentId)) continue;
     await tx
@@ -219,7 +220,7 @@ export async function releaseOrder(tx: Tx, orderId: string): Promise<number> {
       .set({ reserved: sql`${stock.reserved} - ${reservation.quantity}`, updatedAt: sql`now()` })
       .where(eq(stock.id, reservation.stockId));
     await tx.delete(reservations).where(eq(reservations.id, reservation.id));
-    released += reservation.quantity;
+    freedSlots.add(reservation.stockId);
   }
   const cancelled = await tx
     .update(shipments)
@@ -239,24 +240,40 @@ export async function releaseOrder(tx: Tx, orderId: string): Promise<number> {
     .update(allocations)
     .set({ status: 'RELEASED', allocated: 0, updatedAt: sql`now()` })
     .where(and(eq(allocations.orderId, orderId), inArray(allocations.status, ['ALLOCATED', 'BACKORDERED'])));
-  return released;
+  if (freedSlots.size === 0) return [];
+  const freed = await tx.selectDistinct({ productId: stock.productId }).from(stock).where(inArray(stock.id, [...freedSlots]));
+  return freed.map((row) => row.productId).sort();
 }
 
-/** Retries the owner's backorders of these products, oldest first, now that stock arrived. */
+/**
+ * Offers the owner's available units of these products to their waiting backorders, oldest
+ * backorder first (by when the line was first allocated), after stock arrived or was freed. Stops
+ * for a product once nothing of it is left available, so a long queue costs nothing when empty.
+ */
 export async function retryBackorders(tx: Tx, identity: Identity, productIds: readonly string[]): Promise<AllocationOutcome[]> {
   if (productIds.length === 0) return [];
+  const ids = [...new Set(productIds)];
   const waiting = await tx
     .select()
     .from(allocations)
-    .where(and(eq(allocations.status, 'BACKORDERED'), inArray(allocations.productId, [...productIds])))
-    .orderBy(allocations.updatedAt, allocations.orderLineId);
+    .where(and(eq(allocations.status, 'BACKORDERED'), inArray(allocations.productId, ids)))
+    .orderBy(allocations.createdAt, allocations.orderLineId);
+  if (waiting.length === 0) return [];
+  const availableRows = await tx
+    .select({ productId: stock.productId, available: sql<number>`sum(${stock.onHand} - ${stock.reserved})::int` })
+    .from(stock)
+    .where(and(inArray(stock.productId, ids), eq(stock.ownerPartnerId, identity.partnerId)))
+    .groupBy(stock.productId);
+  const available = new Map(availableRows.map((row) => [row.productId, Number(row.available)]));
   const outcomes: AllocationOutcome[] = [];
   for (const row of waiting) {
-    outcomes.push(
-      ...(await allocateLines(tx, identity, [
-        { orderId: row.orderId, lineId: row.orderLineId, productId: row.productId, quantity: row.requested, regionCode: row.regionCode },
-      ])),
-    );
+    if ((available.get(row.productId) ?? 0) <= 0) continue;
+    const outcome = await allocateLines(tx, identity, [
+      { orderId: row.orderId, lineId: row.orderLineId, productId: row.productId, quantity: row.requested, regionCode: row.regionCode },
+    ]);
+    const now = outcome[0]?.lines.find((l) => l.lineId === row.orderLineId)?.allocated ?? row.allocated;
+    available.set(row.productId, (available.get(row.productId) ?? 0) - (now - row.allocated));
+    outcomes.push(...outcome);
   }
   return outcomes;
 }

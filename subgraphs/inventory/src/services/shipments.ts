@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { allocations, locations, reservations, shipments, stock } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { appendEvent, shipmentMoveAllowed, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, type InspectionDifference, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
 import { ownerProducts, recordMovements } from './ledger';
@@ -19,6 +19,22 @@ export interface PickLine {
   locationId: string;
   batchId: string | null;
   quantity: number;
+}
+
+/**
+ * Takes the chain lock of the order a shipment serves (`orders.lock_order_chain`, which orders'
+ * cancelOrder takes too) before the shipment's row lock. Nothing for an unknown or foreign id.
+ */
+async function lockChainOfShipment(tx: Tx, shipmentId: string): Promise<void> {
+  if (!isUuid(shipmentId)) return;
+  await tx.execute(sql`select orders.lock_order_chain(s.order_id) from inventory.shipments s where s.id = ${shipmentId}`);
+}
+
+/** Whether any of these order lines, or a line they were routed from, is cancelled (`orders.chain_cancelled`). */
+async function orderCancelledInChain(tx: Tx, orderLineIds: readonly string[]): Promise<boolean> {
+  if (orderLineIds.length === 0) return false;
+  const [row] = await tx.execute<{ cancelled: boolean }>(sql`select orders.chain_cancelled(${`{${orderLineIds.join(',')}}`}::uuid[]) as cancelled`);
+  return Boolean(row?.cancelled);
 }
 
 async function lockShipment(tx: Tx, id: string): Promise<ShipmentRow | undefined> {
@@ -80,7 +96,7 @@ export async function inspectShipment(
 ): Promise<Inspection | InventoryFailure> {
   const shipment = await lockShipment(tx, input.shipmentId);
   if (!shipment) return notFound('shipment');
-  if (shipment.status !== 'TO_PICK' && shipment.status !== 'READY') {
+  if (!shipmentMoveAllowed('passInspection', shipment.status)) {
     return invalidTransition(shipment.status, `A ${shipment.status} shipment cannot be inspected.`);
   }
   const badScan = input.scans.findIndex((s) => !Number.isInteger(s.quantity) || s.quantity < 1 || !s.code.trim());
@@ -139,9 +155,12 @@ export async function dispatchShipment(
   const trackingNumber = input.trackingNumber.trim();
   if (!carrier) return invalidInput('carrier', 'Name the carrier.');
   if (!trackingNumber) return invalidInput('trackingNumber', 'Give the tracking number.');
+  // The chain lock first (orders' cancelOrder takes it too), then the shipment: whichever of a
+  // cancellation and this dispatch commits first wins, and the other is refused.
+  await lockChainOfShipment(tx, input.shipmentId);
   const shipment = await lockShipment(tx, input.shipmentId);
   if (!shipment) return notFound('shipment');
-  if (shipment.status !== 'READY') {
+  if (!shipmentMoveAllowed('dispatch', shipment.status)) {
     return invalidTransition(
       shipment.status,
       shipment.status === 'TO_PICK' ? 'The shipment has not passed inspection; inspect it first.' : `A ${shipment.status} shipment cannot be dispatched.`,
@@ -149,6 +168,12 @@ export async function dispatchShipment(
   }
   const warehouse = (await warehouseOf(shipment.warehouseId))!;
   const held = await tx.select().from(reservations).where(eq(reservations.shipmentId, shipment.id)).orderBy(reservations.stockId);
+  if (await orderCancelledInChain(tx, [...new Set(held.map((r) => r.orderLineId))])) {
+    return invalidTransition(
+      shipment.status,
+      'The order this shipment serves was cancelled (here or by the partner it was routed from): it must not leave. Put the goods back; the shipment is cancelled and its stock released.',
+    );
+  }
   const slots = held.length ? await tx.select().from(stock).where(inArray(stock.id, held.map((r) => r.stockId))) : [];
   const locationRows = slots.length ? await tx.select().from(locations).where(inArray(locations.id, slots.map((s) => s.locationId))) : [];
   for (const reservation of held) {

@@ -8,20 +8,6 @@ export type LineRow = typeof orderLines.$inferSelect;
 export type OrderStatus = OrderRow['status'];
 export type TimelineRow = typeof orderTimeline.$inferSelect;
 
-/** Statuses from which an order may still be held, cancelled or adjusted (nothing shipped yet). */
-export const OPEN_STATUSES: readonly OrderStatus[] = [
-  'DRAFT',
-  'PENDING_REVIEW',
-  'PENDING_FINANCE_REVIEW',
-  'PENDING_ACCEPTANCE',
-  'APPROVED',
-  'ALLOCATED',
-  'BACKORDERED',
-];
-
-/** Statuses after which nothing changes any more. */
-export const FINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED', 'REJECTED'];
-
 /**
  * The partners allowed to see an order and its events: its seller and buyer — except a DRAFT
  * purchase order, which is the buyer's alone until it is submitted.
@@ -34,6 +20,41 @@ export function orderAudience(order: Pick<OrderRow, 'sellerPartnerId' | 'buyerPa
 /** The caller's role in an order. */
 export function roleIn(order: OrderRow, identity: Identity): 'SELLER' | 'BUYER' {
   return order.sellerPartnerId === identity.partnerId ? 'SELLER' : 'BUYER';
+}
+
+/**
+ * Takes the chain lock of an order (`orders.lock_order_chain`: a transaction lock on the root order
+ * of its drop-ship chain, whoever can see it). Everything that changes what ships in a chain —
+ * cancel, adjust, confirm a shipment, dispatch — takes it first, before any row lock, so they
+ * serialise per chain and whoever waits reads the winner's committed outcome. A malformed id locks
+ * nothing (the caller answers "not found").
+ */
+export async function lockOrderChain(tx: Tx, orderId: string): Promise<void> {
+  if (!isUuid(orderId)) return;
+  await tx.execute(sql`select orders.lock_order_chain(${orderId}::uuid)`);
+}
+
+/**
+ * Whether goods of these lines have left anywhere in the chain: shipped units on them or on any line
+ * routed from them, or a dispatched shipment holding units of one of them. Answers only the boolean
+ * (`orders.chain_shipment_started`), nothing of the hops the caller cannot see.
+ */
+export async function chainShipmentStarted(tx: Tx, lineIds: readonly string[]): Promise<boolean> {
+  if (lineIds.length === 0) return false;
+  const [row] = await tx.execute<{ started: boolean }>(
+    sql`select orders.chain_shipment_started(${`{${lineIds.join(',')}}`}::uuid[]) as started`,
+  );
+  return Boolean(row?.started);
+}
+
+/**
+ * Whether any of these lines, or a line they were routed from, is cancelled (`orders.chain_cancelled`):
+ * the goods must not leave.
+ */
+export async function chainCancelled(tx: Tx, lineIds: readonly string[]): Promise<boolean> {
+  if (lineIds.length === 0) return false;
+  const [row] = await tx.execute<{ cancelled: boolean }>(sql`select orders.chain_cancelled(${`{${lineIds.join(',')}}`}::uuid[]) as cancelled`);
+  return Boolean(row?.cancelled);
 }
 
 /** Locks an order the caller may see; undefined when missing or foreign. */

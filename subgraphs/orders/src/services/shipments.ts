@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { orderLines } from '@redthread/schema';
-import type { Identity, Tx } from '@redthread/kit';
+import { isRoutedOrderStatus, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
-import { appendOrderEvent, changeStatus, lockLines, lockOrder, roleIn, type LineRow, type OrderRow } from './common';
+import { appendOrderEvent, chainCancelled, changeStatus, lockLines, lockOrder, lockOrderChain, roleIn, type LineRow, type OrderRow } from './common';
 
 /** Input of `confirmShipment`. */
 export interface ConfirmShipmentInput {
@@ -12,18 +12,18 @@ export interface ConfirmShipmentInput {
   trackingNumber?: string | null;
 }
 
-const SHIPPABLE = ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED'] as const;
-
 /**
  * The seller reports units it shipped from its own stock (its ERP, a third-party warehouse, or
  * inventory's dispatch). Only own-fulfilment lines, at most what remains of each. The order becomes
  * PARTIALLY_SHIPPED or SHIPPED, and `order.lines_shipped` carries the shipment down the chain.
  */
 export async function confirmShipment(tx: Tx, identity: Identity, input: ConfirmShipmentInput): Promise<OrderRow | OrdersFailure> {
+  // The chain lock first, as cancelOrder takes it: a cancellation and a shipment never both succeed.
+  await lockOrderChain(tx, input.orderId);
   const order = await lockOrder(tx, input.orderId);
   if (!order) return orderNotFound();
   if (roleIn(order, identity) !== 'SELLER') return notPermittedForRole('Only the seller ships an order.');
-  if (!(SHIPPABLE as readonly string[]).includes(order.status)) return invalidTransition(order.status, 'shipped');
+  if (!isRoutedOrderStatus(order.status)) return invalidTransition(order.status, 'shipped');
   if (input.lines.length === 0) return invalidInput('lines', 'Name at least one shipped line.');
   const carrier = input.carrier?.trim() || null;
   const trackingNumber = input.trackingNumber?.trim() || null;
@@ -41,6 +41,9 @@ export async function confirmShipment(tx: Tx, identity: Identity, input: Confirm
       return invalidInput(`${path}.quantity`, `Ship between 1 and ${remaining} unit(s) of this line.`);
     }
     shipped.push({ line, quantity: item.quantity });
+  }
+  if (await chainCancelled(tx, shipped.map((s) => s.line.id))) {
+    return invalidTransition(order.status, 'shipped', 'The order these lines were routed from was cancelled; do not ship them.');
   }
   return recordShipped(tx, identity, order, shipped, { carrier, trackingNumber });
 }

@@ -1,14 +1,15 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { orderLines } from '@redthread/schema';
-import type { Identity, Tx } from '@redthread/kit';
+import { ORDER_TRANSITIONS, cancellingParty, isRoutedOrderStatus, lineStatusesFor, orderMoveAllowed, type Identity, type OrderMove, type Transition, type Tx } from '@redthread/kit';
 import { creditLimitExceeded, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
 import {
-  OPEN_STATUSES,
   appendOrderEvent,
+  chainShipmentStarted,
   changeStatus,
   cleanReason,
   lockLines,
   lockOrder,
+  lockOrderChain,
   refreshTotal,
   roleIn,
   setLineStatus,
@@ -20,23 +21,21 @@ import { requestOwnFulfilment, routeOpenLines } from './routing';
 
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
-/** Loads and locks an order and checks the caller's role and the allowed statuses. */
-async function orderFor(
-  tx: Tx,
-  identity: Identity,
-  orderId: string,
-  action: string,
-  rule: { role: 'SELLER' | 'BUYER' | 'EITHER'; kinds?: readonly OrderRow['kind'][]; from: readonly OrderStatus[] },
-): Promise<OrderRow | OrdersFailure> {
+/**
+ * Loads and locks an order and checks `move` against the order life cycle (`ORDER_TRANSITIONS`):
+ * the order's kind, the caller's party and the status it may start from.
+ */
+async function orderFor(tx: Tx, identity: Identity, orderId: string, move: OrderMove, action: string): Promise<OrderRow | OrdersFailure> {
   const order = await lockOrder(tx, orderId);
   if (!order) return orderNotFound();
+  const rule: Transition<OrderStatus> = ORDER_TRANSITIONS[move];
   if (rule.kinds && !rule.kinds.includes(order.kind)) {
     return invalidTransition(order.status, action, `A ${order.kind} order cannot be ${action}.`);
   }
-  if (rule.role !== 'EITHER' && roleIn(order, identity) !== rule.role) {
-    return notPermittedForRole(`Only the ${rule.role.toLowerCase()} of this order can do this.`);
+  if ((rule.by === 'SELLER' || rule.by === 'BUYER') && roleIn(order, identity) !== rule.by) {
+    return notPermittedForRole(`Only the ${rule.by.toLowerCase()} of this order can do this.`);
   }
-  if (!rule.from.includes(order.status)) return invalidTransition(order.status, action);
+  if (!orderMoveAllowed(move, order.status)) return invalidTransition(order.status, action);
   return order;
 }
 
@@ -50,7 +49,7 @@ export async function reviewOrder(
 ): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
-  const order = await orderFor(tx, identity, orderId, 'reviewed', { role: 'SELLER', kinds: ['SALES'], from: ['PENDING_REVIEW'] });
+  const order = await orderFor(tx, identity, orderId, 'review', 'reviewed');
   if (isFailure(order)) return order;
   if (decision === 'REJECT') return cancel(tx, identity, order, note ?? 'rejected in review');
   return changeStatus(tx, identity, order, 'PENDING_FINANCE_REVIEW', 'order.reviewed', note);
@@ -66,11 +65,7 @@ export async function financeReviewOrder(
 ): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
-  const order = await orderFor(tx, identity, orderId, 'finance-reviewed', {
-    role: 'SELLER',
-    kinds: ['SALES'],
-    from: ['PENDING_FINANCE_REVIEW'],
-  });
+  const order = await orderFor(tx, identity, orderId, 'approve', 'finance-reviewed');
   if (isFailure(order)) return order;
   if (decision === 'REJECT') return cancel(tx, identity, order, note ?? 'rejected in finance review');
   const credit = await creditCheck(tx, order);
@@ -80,11 +75,7 @@ export async function financeReviewOrder(
 
 /** The seller accepts a DISTRIBUTION or PURCHASE order: APPROVED, and its lines route further up. */
 export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
-  const order = await orderFor(tx, identity, orderId, 'accepted', {
-    role: 'SELLER',
-    kinds: ['DISTRIBUTION', 'PURCHASE'],
-    from: ['PENDING_ACCEPTANCE'],
-  });
+  const order = await orderFor(tx, identity, orderId, 'accept', 'accepted');
   if (isFailure(order)) return order;
   return approveAndRoute(tx, identity, order, 'order.accepted', null);
 }
@@ -129,11 +120,7 @@ async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topi
 export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(reason);
   if (!note) return invalidInput('reason', 'Say why (1–1000 characters): the buyer has to decide what to do with the lines.');
-  const order = await orderFor(tx, identity, orderId, 'rejected', {
-    role: 'SELLER',
-    kinds: ['DISTRIBUTION', 'PURCHASE'],
-    from: ['PENDING_ACCEPTANCE'],
-  });
+  const order = await orderFor(tx, identity, orderId, 'reject', 'rejected');
   if (isFailure(order)) return order;
   const lines = await lockLines(tx, order.id);
   await setLineStatus(tx, lines.map((l) => l.id), 'CANCELLED');
@@ -146,7 +133,7 @@ export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, r
 export async function holdOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(reason);
   if (!note) return invalidInput('reason', 'Say why the order is held (1–1000 characters).');
-  const order = await orderFor(tx, identity, orderId, 'held', { role: 'SELLER', from: OPEN_STATUSES.filter((s) => s !== 'DRAFT') });
+  const order = await orderFor(tx, identity, orderId, 'hold', 'held');
   if (isFailure(order)) return order;
   return changeStatus(tx, identity, order, 'ON_HOLD', 'order.held', note);
 }
@@ -155,34 +142,42 @@ export async function holdOrder(tx: Tx, identity: Identity, orderId: string, rea
 export async function releaseOrder(tx: Tx, identity: Identity, orderId: string, reason?: string | null): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
-  const order = await orderFor(tx, identity, orderId, 'released', { role: 'SELLER', from: ['ON_HOLD'] });
+  const order = await orderFor(tx, identity, orderId, 'release', 'released');
   if (isFailure(order)) return order;
   const released = await changeStatus(tx, identity, order, order.heldFromStatus!, 'order.released', note);
   // Lines adjusted while held on a routed order are routed now.
-  if (['APPROVED', 'ALLOCATED', 'BACKORDERED'].includes(released.status)) await routeOpenLines(tx, identity, released);
+  if (isRoutedOrderStatus(released.status)) await routeOpenLines(tx, identity, released);
   return released;
 }
 
 /**
- * Cancels an order nothing of which has shipped: a SALES order by its seller, a DISTRIBUTION or
- * PURCHASE order by its buyer. Emits `order.cancelled`: inventory releases reservations, and the
- * orders workflow cancels the unshipped orders routed from it, level by level up the chain.
+ * Cancels an order nothing of which has shipped anywhere in its chain: a SALES order by its seller,
+ * a DISTRIBUTION or PURCHASE order by its buyer. Takes the chain lock first (`lockOrderChain`), the
+ * lock dispatch takes too, so a cancellation and a dispatch of the same chain never both succeed:
+ * whichever commits first wins and the other is refused. Emits `order.cancelled`: inventory
+ * releases reservations, and the orders workflow cancels the orders routed from it, level by level
+ * up the chain.
  */
 export async function cancelOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(reason);
   if (!note) return invalidInput('reason', 'Say why the order is cancelled (1–1000 characters).');
+  await lockOrderChain(tx, orderId);
   const order = await lockOrder(tx, orderId);
   if (!order) return orderNotFound();
-  const canceller = order.kind === 'SALES' ? 'SELLER' : 'BUYER';
+  const canceller = cancellingParty(order.kind);
   if (roleIn(order, identity) !== canceller) {
     return notPermittedForRole(
       order.kind === 'SALES' ? 'Only the seller can cancel a sales order.' : 'Only the buyer can cancel this order; the seller may reject it.',
     );
   }
-  if (![...OPEN_STATUSES, 'ON_HOLD'].includes(order.status)) return invalidTransition(order.status, 'cancelled');
+  if (!orderMoveAllowed('cancel', order.status)) return invalidTransition(order.status, 'cancelled');
   const lines = await lockLines(tx, order.id);
-  if (lines.some((l) => l.shippedQuantity > 0)) {
-    return invalidTransition(order.status, 'cancelled', 'Part of this order has shipped; cancel the remaining lines with adjustOrder or request a return.');
+  if (await chainShipmentStarted(tx, lines.map((l) => l.id))) {
+    return invalidTransition(
+      order.status,
+      'cancelled',
+      'Goods of this order have already been dispatched (here or by a supplier); cancel the remaining lines with adjustOrder or request a return.',
+    );
   }
   return cancel(tx, identity, order, note);
 }
@@ -192,7 +187,7 @@ export async function cancel(tx: Tx, identity: Identity, order: OrderRow, reason
   await tx
     .update(orderLines)
     .set({ status: 'CANCELLED' })
-    .where(and(eq(orderLines.orderId, order.id), inArray(orderLines.status, ['OPEN', 'ROUTED', 'NEEDS_DECISION'])));
+    .where(and(eq(orderLines.orderId, order.id), inArray(orderLines.status, [...lineStatusesFor('cancel')])));
   return changeStatus(tx, identity, order, 'CANCELLED', 'order.cancelled', reason);
 }
 
@@ -206,10 +201,7 @@ export async function decideLines(
 ): Promise<OrderRow | OrdersFailure> {
   const note = cleanReason(input.reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
-  const order = await orderFor(tx, identity, input.orderId, 'decided', {
-    role: 'SELLER',
-    from: ['APPROVED', 'ALLOCATED', 'BACKORDERED', 'PARTIALLY_SHIPPED', 'ON_HOLD'],
-  });
+  const order = await orderFor(tx, identity, input.orderId, 'decideLines', 'decided');
   if (isFailure(order)) return order;
   const lines = await lockLines(tx, order.id);
   const chosen = input.lineIds.map((id) => lines.find((l) => l.id === id));
@@ -236,14 +228,14 @@ export async function decideLines(
 
 /** SHIPPED → DELIVERED, by either party. */
 export async function confirmDelivery(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
-  const order = await orderFor(tx, identity, orderId, 'delivered', { role: 'EITHER', from: ['SHIPPED'] });
+  const order = await orderFor(tx, identity, orderId, 'deliver', 'delivered');
   if (isFailure(order)) return order;
   return changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', null);
 }
 
 /** DELIVERED → COMPLETED, by the seller. */
 export async function completeOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
-  const order = await orderFor(tx, identity, orderId, 'completed', { role: 'SELLER', from: ['DELIVERED'] });
+  const order = await orderFor(tx, identity, orderId, 'complete', 'completed');
   if (isFailure(order)) return order;
   return changeStatus(tx, identity, order, 'COMPLETED', 'order.completed', null);
 }
