@@ -10,11 +10,11 @@ export type LineStatus = (typeof lineStatus.enumValues)[number];
 export type ShipmentStatus = (typeof shipmentStatus.enumValues)[number];
 
 /**
- * Who may make a move: the order's seller, its buyer, either of them, or a workflow reacting to an
- * event (acting for the partner whose order it changes). For `cancel`, the party depends on the
- * kind: see {@link cancellingParty}.
+ * Who may make a move: the order's seller, its buyer, either of them, a workflow reacting to an
+ * event (acting for the partner whose order it changes), or — for `cancel` — the seller of a SALES
+ * order and the buyer of the others ({@link cancellingParty}).
  */
-export type Party = 'SELLER' | 'BUYER' | 'EITHER' | 'WORKFLOW';
+export type Party = 'SELLER' | 'BUYER' | 'EITHER' | 'WORKFLOW' | 'CANCELLER';
 
 /** One move of a life cycle: where it may start, where it leads, who makes it, what follows. */
 export interface Transition<S extends string> {
@@ -119,7 +119,7 @@ export const ORDER_TRANSITIONS = {
   cancel: {
     from: [...OPEN_ORDER_STATUSES, 'ON_HOLD'],
     to: 'CANCELLED',
-    by: 'EITHER',
+    by: 'CANCELLER',
     topic: 'order.cancelled',
     cascades:
       'refused once goods left anywhere in the chain; inventory releases reservations (freed stock goes to backorders) and the unshipped orders routed from it are cancelled, level by level up the chain',
@@ -222,7 +222,7 @@ export function lifecycleDiagram(): string {
       for (const from of transition.from) {
         const to = transition.to === 'HELD_FROM' ? 'HELD_FROM' : transition.to;
         if (from === to) continue;
-        const by = transition.by.toLowerCase();
+        const by = transition.by === 'CANCELLER' ? 'seller of a sales order, else buyer' : transition.by.toLowerCase();
         lines.push(`  ${from} --> ${to === 'HELD_FROM' ? 'HELD_FROM_STATUS' : to}: ${move} (${by})`);
       }
     }
