@@ -101,11 +101,12 @@ export class InventoryApi {
 
   /** The shipments of an order in a warehouse with one of `status`. */
   async shipments(warehouseId: string, orderId: string, status: string[]): Promise<{ id: string; status: string; carrier: string | null; trackingNumber: string | null }[]> {
-    const { shipments } = await this.gql<{ shipments: { id: string; status: string; orderId: string; carrier: string | null; trackingNumber: string | null }[] }>(
-      `query($filter: ShipmentFilter) { shipments(filter: $filter) { id status orderId carrier trackingNumber } }`,
-      { filter: { warehouseId, status } },
+    // An order has at most a few shipments per warehouse: one page holds them all.
+    const { shipments } = await this.gql<{ shipments: { edges: { node: { id: string; status: string; carrier: string | null; trackingNumber: string | null } }[] } }>(
+      `query($filter: ShipmentFilter) { shipments(filter: $filter, first: 100) { edges { node { id status carrier trackingNumber } } } }`,
+      { filter: { warehouseId, orderId, status } },
     );
-    return shipments.filter((s) => s.orderId === orderId);
+    return shipments.edges.map((edge) => edge.node);
   }
 
   /** Inspects a shipment with exactly its pick list (by SKU code), as a warehouse screen elsewhere would; it becomes READY. */

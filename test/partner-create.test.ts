@@ -35,11 +35,11 @@ describe('npm run partner:create', () => {
 
     const signedIn = await api.auth<{ accessToken: string }>('/auth/sign-in', { email: 'ann@acme.example', password });
     expect(signedIn.status).toBe(200);
-    const me = await api.query(signedIn.body.accessToken, '{ me { code kinds } myRoles members { email roles } }');
+    const me = await api.query(signedIn.body.accessToken, '{ me { code kinds } myRoles members { edges { node { email roles } } pageInfo { hasNextPage } } }');
     expect(me.data).toEqual({
       me: { code: 'ACME', kinds: ['SUPPLIER', 'TRADER'] },
       myRoles: ['admin'],
-      members: [{ email: 'ann@acme.example', roles: ['admin'] }],
+      members: { edges: [{ node: { email: 'ann@acme.example', roles: ['admin'] } }], pageInfo: { hasNextPage: false } },
     });
     const log = await api.query<{ accessLog: { edges: { node: { topic: string; actor: string } }[] } }>(
       signedIn.body.accessToken,

@@ -5,6 +5,12 @@ import type { Role } from '@redthread/kit';
 import { freshDatabase, type TestDatabase } from './database';
 import { startTestPlatform, type GraphQLResponse, type TestPlatform, type TestPlatformOptions } from './platform';
 
+/** A Relay connection as a test reads it. */
+export interface Connection<Node> {
+  edges: { cursor?: string; node: Node }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 /** A mutation result union as a test sees it: the object with `__typename`, or a typed failure. */
 export type Result = { __typename: string; errorCode?: string; message?: string; field?: string; status?: string; [field: string]: unknown };
 
@@ -13,6 +19,27 @@ export function ok<T>(result: Result, typename: string): T {
   expect(result, `expected a ${typename}, got ${JSON.stringify(result)}`).toMatchObject({ __typename: typename });
   const { __typename: _typename, ...object } = result;
   return object as T;
+}
+
+/**
+ * Every node of a root connection `field(args)` as `token` sees it, page after page of 100,
+ * following `pageInfo.endCursor`; for tests that call the platform without a {@link TestWorld}.
+ * `args` is extra argument text (e.g. `direction: UPSTREAM`), `selection` the node's fields.
+ */
+export async function everyNode<Node>(api: Pick<TestPlatform, 'query'>, token: string, field: string, selection: string, args = ''): Promise<Node[]> {
+  const query = `query($first: Int, $after: String) { list: ${field}(${args ? `${args}, ` : ''}first: $first, after: $after) {
+    edges { node { ${selection} } } pageInfo { hasNextPage endCursor } } }`;
+  const nodes: Node[] = [];
+  let after: string | null = null;
+  for (let page = 0; ; page += 1) {
+    expect(page, `${field}: more than 1,000 pages`).toBeLessThan(1_000);
+    const response: GraphQLResponse<{ list: Connection<Node> }> = await api.query<{ list: Connection<Node> }>(token, query, { first: 100, after });
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    const connection = response.data!.list;
+    nodes.push(...connection.edges.map((edge) => edge.node));
+    if (!connection.pageInfo.hasNextPage) return nodes;
+    after = connection.pageInfo.endCursor;
+  }
 }
 
 const LINK_RESULT = `__typename ... on ProductLink { id status } ... on CatalogError { errorCode message }`;
@@ -91,6 +118,25 @@ export class TestWorld<Code extends string> {
     const response = await this.raw<Data>(as, query, variables);
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     return response.data!;
+  }
+
+  /**
+   * Every node of a connection, page after page (`first` per page, default 100, the maximum),
+   * following `pageInfo.endCursor` until `hasNextPage` is false. `query` declares `$first: Int`
+   * and `$after: String`, passes them to the connection field named `field` (its response key)
+   * and selects `edges { node { … } } pageInfo { hasNextPage endCursor }` there.
+   */
+  async allNodes<Node>(as: Code | string, query: string, field: string, variables: Record<string, unknown> = {}, first = 100): Promise<Node[]> {
+    const nodes: Node[] = [];
+    let after: string | null = null;
+    for (let page = 0; ; page += 1) {
+      expect(page, `${field}: more than 1,000 pages`).toBeLessThan(1_000);
+      const data: Record<string, Connection<Node>> = await this.gql<Record<string, Connection<Node>>>(as, query, { ...variables, first, after });
+      const connection = data[field]!;
+      nodes.push(...connection.edges.map((edge) => edge.node));
+      if (!connection.pageInfo.hasNextPage) return nodes;
+      after = connection.pageInfo.endCursor;
+    }
   }
 }
 

@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<void> {
         externalNumber: `D-${i}`,
         currency: 'EUR',
         shipTo: SHIP_TO,
-        lines: [{ productId: direct.productIds[i % productCount]!, quantity: 1, unitPriceMinor: 1000 }],
+        lines: [{ productId: direct.productIds[i % productCount]!, quantity: 1, unitPriceMinor: 1000n }],
       });
       if ('errorCode' in placed) throw new Error(placed.message);
       return placed.id;

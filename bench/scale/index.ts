@@ -383,7 +383,7 @@ async function seedReadData(db: BenchDatabase, shopA: Identity, productCount: nu
         const lines = Array.from({ length: 1 + (i % 3) }, (_, k) => ({
           productId: products[(i * 3 + k) % products.length]!,
           quantity: 1 + k,
-          unitPriceMinor: 990 + 100 * k,
+          unitPriceMinor: BigInt(990 + 100 * k),
         }));
         const placed = await placeOrder(tx, shopA, { channelId: channel.id, externalNumber: `SCALE-${i}`, currency: 'EUR', shipTo: SHIP_TO, lines });
         if ('errorCode' in placed) throw new Error(`bench setup failed: ${placed.message}`);

@@ -115,16 +115,16 @@ describe('onboarding a supplier by invitation, through the gateway', () => {
     const accepted = await gql(invitee.accessToken, `mutation($id: ID!) { acceptLink(id: $id) { __typename ... on ProductLink { status } } }`, { id: linkId });
     expect(accepted.data).toEqual({ acceptLink: { __typename: 'ProductLink', status: 'ACTIVE' } });
 
-    const issuerView = await gql<{ invitations: unknown[] }>(shopA.accessToken, `{ invitations { id status redeemedPartner { code } } }`);
-    expect(issuerView.data?.invitations).toContainEqual({ id: invitation.id, status: 'REDEEMED', redeemedPartner: { code: 'POTTERS-F' } });
+    const issuerView = await gql<{ invitations: { edges: { node: unknown }[] } }>(shopA.accessToken, `{ invitations(first: 100) { edges { node { id status redeemedPartner { code } } } } }`);
+    expect(issuerView.data?.invitations.edges.map((e) => e.node)).toContainEqual({ id: invitation.id, status: 'REDEEMED', redeemedPartner: { code: 'POTTERS-F' } });
 
     const shopD = await signIn('admin@shop-d.example');
-    const outsider = await gql<{ invitations: unknown[]; productLinks: { edges: unknown[] }; link: unknown; partner: unknown }>(
+    const outsider = await gql<{ invitations: { edges: unknown[] }; productLinks: { edges: unknown[] }; link: unknown; partner: unknown }>(
       shopD.accessToken,
-      `query($link: ID!, $partner: ID!) { invitations { id } productLinks { edges { node { id } } } link: productLink(id: $link) { id } partner(id: $partner) { code } }`,
+      `query($link: ID!, $partner: ID!) { invitations { edges { node { id } } } productLinks { edges { node { id } } } link: productLink(id: $link) { id } partner(id: $partner) { code } }`,
       { link: linkId, partner: redeemed.body.partner.id },
     );
-    expect(outsider.data).toEqual({ invitations: [], productLinks: { edges: [] }, link: null, partner: null });
+    expect(outsider.data).toEqual({ invitations: { edges: [] }, productLinks: { edges: [] }, link: null, partner: null });
   });
 
   it('refuses an expired invitation, a revoked one and an unknown secret, and creates nothing', async () => {

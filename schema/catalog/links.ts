@@ -77,7 +77,7 @@ export const supplyPrices = catalogSchema.table(
     linkId: uuid('link_id')
       .notNull()
       .references(() => productLinks.id),
-    amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
     currency: char('currency', { length: 3 }).notNull(),
     effectiveFrom: timestamp('effective_from', { withTimezone: true }).notNull(),
     setByPartnerId: uuid('set_by_partner_id')
@@ -104,7 +104,7 @@ export const activeSupplyLinks = catalogSchema
     downstreamProductId: uuid('downstream_product_id').notNull(),
     upstreamPartnerId: uuid('upstream_partner_id').notNull(),
     upstreamProductId: uuid('upstream_product_id').notNull(),
-    priceAmountMinor: bigint('price_amount_minor', { mode: 'number' }),
+    priceAmountMinor: bigint('price_amount_minor', { mode: 'bigint' }),
     priceCurrency: char('price_currency', { length: 3 }),
     priceEffectiveFrom: timestamp('price_effective_from', { withTimezone: true }),
   })

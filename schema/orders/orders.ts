@@ -50,7 +50,7 @@ export const orders = ordersSchema.table(
     /** The status to return to on release, while ON_HOLD. */
     heldFromStatus: orderStatus('held_from_status'),
     currency: char('currency', { length: 3 }).notNull(),
-    totalMinor: bigint('total_minor', { mode: 'number' }).notNull().default(0),
+    totalMinor: bigint('total_minor', { mode: 'bigint' }).notNull().default(0n),
     shipTo: jsonb('ship_to').$type<Address>(),
     deliveryMethod: text('delivery_method'),
     customFields: jsonb('custom_fields').$type<Record<string, string | number>>().notNull().default({}),
@@ -105,7 +105,7 @@ export const orderLines = ordersSchema.table(
     buyerProductId: uuid('buyer_product_id'),
     quantity: integer('quantity').notNull(),
     shippedQuantity: integer('shipped_quantity').notNull().default(0),
-    unitPriceMinor: bigint('unit_price_minor', { mode: 'number' }).notNull(),
+    unitPriceMinor: bigint('unit_price_minor', { mode: 'bigint' }).notNull(),
     status: lineStatus('status').notNull().default('OPEN'),
     fulfilment: lineFulfilment('fulfilment'),
     /** The catalog link a DISTRIBUTED line went through. */

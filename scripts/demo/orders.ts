@@ -3,7 +3,7 @@ import { orders } from '@redthread/schema';
 import { inTenantTransaction, type Database, type Db, type Identity, type Tx } from '@redthread/kit';
 import { createWorkflows } from '../../cli/wiring';
 import { dispatchShipment, inspectShipment, pickLinesOf } from '@redthread/inventory/services/shipments';
-import { listShipments } from '@redthread/inventory/services/queries';
+import { shipmentsOfOrder } from '@redthread/inventory/services/queries';
 import { visibleWarehouse } from '@redthread/inventory/services/warehouses';
 import { createChannel, createCustomer } from '@redthread/orders/services/channels';
 import { placeOrder, type PlaceOrderInput } from '@redthread/orders/services/intake';
@@ -76,11 +76,20 @@ export async function seedDemoOrders(app: Database, worker: Database, partnerId:
   // The very consumers the workers run (same names, topics and partitions), drained by hand.
   const consumers = [...createWorkflows(worker).values()];
   // Runs both workflows (the same consumers and cursors the platform runs) until nothing is left.
+  // Consumers only read events below the oldest running transaction of the whole server (so that
+  // none commits late behind them). On a shared PostgreSQL another database's open transaction can
+  // hold that back: "nothing handled" then does not mean "nothing left", so wait for such events.
   const settle = async () => {
+    const deadline = Date.now() + 60_000;
     for (;;) {
       let handled = 0;
       for (const consumer of consumers) handled += await consumer.drainOnce();
-      if (handled === 0) return;
+      if (handled > 0) continue;
+      const [pending] = await worker.client`
+        select exists (select from events.event_log where txid >= pg_snapshot_xmin(pg_current_snapshot())) as waiting`;
+      if (!pending?.['waiting']) return;
+      if (Date.now() > deadline) throw new Error('seed: events stayed invisible for 60 s; a long transaction on this PostgreSQL server holds them back');
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   };
   const shipAll = async (db: Db, seller: Identity, orderId: string) => {
@@ -175,7 +184,7 @@ async function placeDemoOrder(db: Db, identity: Identity, channels: Map<string, 
     customerId: customers[demo.customer] ?? null,
     currency: 'EUR',
     deliveryMethod: 'parcel',
-    lines: demo.lines.map(([skuCode, quantity, unitPriceMinor]) => ({ skuCode, quantity, unitPriceMinor })),
+    lines: demo.lines.map(([skuCode, quantity, unitPriceMinor]) => ({ skuCode, quantity, unitPriceMinor: BigInt(unitPriceMinor) })),
   };
   const placed = await inTenantTransaction(db, identity, (tx) => placeOrder(tx, identity, input));
   if (isFailure(placed)) {
@@ -222,7 +231,7 @@ async function childOf(db: Db, buyer: Identity, parentId: string): Promise<strin
  */
 async function shipThroughWarehouse(db: Db, seller: Identity, orderId: string): Promise<void> {
   await step(db, seller, async (tx) => {
-    for (const shipment of await listShipments(tx, { orderId, status: ['TO_PICK'] })) {
+    for (const shipment of await shipmentsOfOrder(tx, orderId, ['TO_PICK'])) {
       const lines = (await pickLinesOf(tx, [shipment])).get(shipment.id) ?? [];
       const inspected = await inspectShipment(tx, seller, {
         shipmentId: shipment.id,

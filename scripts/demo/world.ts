@@ -266,7 +266,7 @@ async function seedLink(db: Db, link: DemoLink): Promise<void> {
       ...(await sequential(link.prices ?? [], (price) =>
         setSupplyPrice(tx, supplier, {
           linkId: proposed.id,
-          amountMinor: price.amountMinor,
+          amountMinor: BigInt(price.amountMinor),
           currency: 'EUR',
           effectiveFrom: price.inDays ? new Date(Date.now() + price.inDays * DAY_MS) : null,
         }),

@@ -134,7 +134,8 @@ export class FederatedSubscriptions {
     try {
       for await (const event of queue.iterate()) {
         if (!event.data) {
-          yield { errors: event.errors ?? [] };
+          // The subgraph's errors arrive as plain JSON; graphql-ws serialises GraphQLErrors only.
+          yield { errors: (event.errors ?? []).map((error) => toGraphQLError([error])) };
           continue;
         }
         const context: GatewayContext = { identity: args.identity, requestId: `subscription:${args.identity.partnerId}`, internalTokens: new Map() };

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { rowsByKey, rowsGroupedByKey, type LoaderScope } from '@redthread/kit';
 import { visiblePartnersByIds, type PartnerRow } from './services/partners';
-import { visibleProductsByIds, type ProductRow } from './services/products';
+import { visibleProductViewsByIds, type VisibleProduct } from './services/products';
 import {
   supplyPricesByLinkIds,
   visibleLinksByIds,
@@ -13,7 +13,8 @@ import {
 /** The catalog's DataLoaders: one statement per batch, cached for one request only. */
 export interface CatalogLoaders {
   partner: DataLoader<string, PartnerRow | null>;
-  product: DataLoader<string, ProductRow | null>;
+  /** A product in full, or the 3PL operator's view of one stored in a warehouse it operates. */
+  product: DataLoader<string, VisibleProduct | null>;
   link: DataLoader<string, LinkRow | null>;
   /** The caller's links naming a product (either end), newest first. */
   linksOfProduct: DataLoader<string, LinkRow[]>;
@@ -25,7 +26,7 @@ export interface CatalogLoaders {
 export function createCatalogLoaders(scope: LoaderScope): CatalogLoaders {
   return {
     partner: new DataLoader(async (ids) => rowsByKey(ids, await visiblePartnersByIds(await scope.tx(), ids), (row) => row.id)),
-    product: new DataLoader(async (ids) => rowsByKey(ids, await visibleProductsByIds(await scope.tx(), ids), (row) => row.id)),
+    product: new DataLoader(async (ids) => rowsByKey(ids, await visibleProductViewsByIds(await scope.tx(), ids), (row) => row.id)),
     link: new DataLoader(async (ids) => rowsByKey(ids, await visibleLinksByIds(await scope.tx(), ids), (row) => row.id)),
     linksOfProduct: new DataLoader(async (productIds) => {
       const links = await visibleLinksByProductIds(await scope.tx(), productIds);

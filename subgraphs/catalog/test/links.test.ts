@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import type { Role } from '@redthread/kit';
 import { freshDatabase, type TestDatabase } from '../../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../../test/platform';
+import { everyNode } from '../../../test/world';
 import { demoPartnerId } from '../../../scripts/demo/world';
 
 /**
@@ -16,7 +17,7 @@ import { demoPartnerId } from '../../../scripts/demo/world';
 type Code = 'SHOP-A' | 'TRADER-B' | 'SUPPLIER-C' | 'SHOP-D';
 type Result = Record<string, unknown> & { __typename: string };
 interface Price {
-  price: { amountMinor: number; currency: string };
+  price: { amountMinor: string; currency: string };
   effectiveFrom: string;
   setAt: string;
 }
@@ -527,13 +528,13 @@ describe('supply prices', () => {
     const t2 = new Date(base + 2 * hour).toISOString();
 
     const now = (await setPrice('TRADER-B', { linkId: link.id, amountMinor: 100, currency: 'EUR' })) as Link;
-    expect(now).toMatchObject({ __typename: 'ProductLink', currentSupplyPrice: { price: { amountMinor: 100, currency: 'EUR' } } });
+    expect(now).toMatchObject({ __typename: 'ProductLink', currentSupplyPrice: { price: { amountMinor: '100', currency: 'EUR' } } });
     const e0 = now.currentSupplyPrice!.effectiveFrom;
     expect(Math.abs(Date.parse(e0) - Date.now())).toBeLessThan(60_000);
     // Scheduled out of order on purpose.
     expect(await setPrice('TRADER-B', { linkId: link.id, amountMinor: 300, currency: 'EUR', effectiveFrom: t2 })).toMatchObject({ __typename: 'ProductLink' });
     const scheduled = (await setPrice('TRADER-B', { linkId: link.id, amountMinor: 200, currency: 'EUR', effectiveFrom: t1 })) as Link;
-    expect(scheduled.currentSupplyPrice?.price.amountMinor).toBe(100);
+    expect(scheduled.currentSupplyPrice?.price.amountMinor).toBe('100');
 
     const ms = (iso: string, delta: number) => new Date(Date.parse(iso) + delta).toISOString();
     const variables = {
@@ -546,18 +547,18 @@ describe('supply prices', () => {
       t6: ms(t2, 10 * 365 * 86_400_000),
     };
     const expected = {
-      currentSupplyPrice: { price: { amountMinor: 100, currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
+      currentSupplyPrice: { price: { amountMinor: '100', currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
       supplyPrices: [
-        { price: { amountMinor: 300, currency: 'EUR' }, effectiveFrom: t2, setAt: expect.any(String) },
-        { price: { amountMinor: 200, currency: 'EUR' }, effectiveFrom: t1, setAt: expect.any(String) },
-        { price: { amountMinor: 100, currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
+        { price: { amountMinor: '300', currency: 'EUR' }, effectiveFrom: t2, setAt: expect.any(String) },
+        { price: { amountMinor: '200', currency: 'EUR' }, effectiveFrom: t1, setAt: expect.any(String) },
+        { price: { amountMinor: '100', currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
       ],
       a1: null,
-      a2: { price: { amountMinor: 100 } },
-      a3: { price: { amountMinor: 200 } },
-      a4: { price: { amountMinor: 200 } },
-      a5: { price: { amountMinor: 300 } },
-      a6: { price: { amountMinor: 300 } },
+      a2: { price: { amountMinor: '100' } },
+      a3: { price: { amountMinor: '200' } },
+      a4: { price: { amountMinor: '200' } },
+      a5: { price: { amountMinor: '300' } },
+      a6: { price: { amountMinor: '300' } },
     };
     // The downstream party sees current and scheduled prices exactly as the upstream party does.
     for (const party of ['TRADER-B', 'SHOP-A'] as const) {
@@ -581,7 +582,7 @@ describe('supply prices', () => {
         before: supplyPriceAt(time: $before) { price { amountMinor } } } }`,
       { id: link.id, at: from, before: new Date(Date.parse(from) - 1).toISOString() },
     );
-    expect(response.data!.productLink).toEqual({ at: { price: { amountMinor: 990, currency: 'USD' }, effectiveFrom: from }, before: null });
+    expect(response.data!.productLink).toEqual({ at: { price: { amountMinor: '990', currency: 'USD' }, effectiveFrom: from }, before: null });
   });
 
   it('refuses a negative amount, a malformed currency and an effectiveFrom in the past, and changes nothing', async () => {
@@ -638,7 +639,7 @@ describe('supply prices', () => {
     const { link } = await freshActiveLink();
     expect(await setPrice('TRADER-B', { linkId: link.id, amountMinor: 0, currency: 'EUR' })).toMatchObject({
       __typename: 'ProductLink',
-      currentSupplyPrice: { price: { amountMinor: 0, currency: 'EUR' } },
+      currentSupplyPrice: { price: { amountMinor: '0', currency: 'EUR' } },
     });
   });
 
@@ -964,13 +965,10 @@ describe('races', () => {
 });
 
 describe('relationships', () => {
-  const RELATIONSHIPS = `query($direction: LinkDirection!) { relationships(direction: $direction) {
-    partner { id code name kinds } direction activeLinks suspendedLinks } }`;
-  const relationshipWith = async (as: Code, direction: 'UPSTREAM' | 'DOWNSTREAM', other: Code) => {
-    const response = await api.query<{ relationships: { partner: { code: string } }[] }>(token(as), RELATIONSHIPS, { direction });
-    expect(response.errors).toBeUndefined();
-    return response.data!.relationships.filter((r) => r.partner.code === other);
-  };
+  const relationshipWith = async (as: Code, direction: 'UPSTREAM' | 'DOWNSTREAM', other: Code) =>
+    (
+      await everyNode<{ partner: { code: string } }>(api, token(as), 'relationships', 'partner { id code name kinds } direction activeLinks suspendedLinks', `direction: ${direction}`)
+    ).filter((r) => r.partner.code === other);
   const entry = (code: Code, name: string, direction: string, activeLinks: number, suspendedLinks: number) => [
     { partner: { id: demoPartnerId(code), code, name, kinds: null }, direction, activeLinks, suspendedLinks },
   ];
@@ -1041,7 +1039,7 @@ describe('roles', () => {
     const price = await api.query<{ setSupplyPrice: Result }>(await finance('TRADER-B'), SET_PRICE, {
       input: { linkId: link.id, amountMinor: 42, currency: 'EUR' },
     });
-    expect(price.data?.setSupplyPrice).toMatchObject({ __typename: 'ProductLink', currentSupplyPrice: { price: { amountMinor: 42 } } });
+    expect(price.data?.setSupplyPrice).toMatchObject({ __typename: 'ProductLink', currentSupplyPrice: { price: { amountMinor: '42' } } });
     const share = await api.query(await finance('TRADER-B'), SET_SHARE, { input: { linkId: link.id, kind: 'ALL' } });
     expect(share.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const proposal = await api.query(await finance('SHOP-A'), PROPOSE, {

@@ -138,8 +138,8 @@ function linkAsSeenBy(viewer: Code, key: LinkKey) {
     shareRule: link.shareRule
       ? { kind: link.shareRule.kind, value: link.shareRule.value ?? null, safetyBuffer: link.shareRule.safetyBuffer ?? 0 }
       : { kind: expect.any(String), value: null, safetyBuffer: 0 },
-    currentSupplyPrice: inForce ? { price: { amountMinor: inForce.amountMinor, currency: 'EUR' } } : null,
-    supplyPrices: prices.map((p) => ({ price: { amountMinor: p.amountMinor, currency: 'EUR' }, effectiveFrom: expect.any(String) })),
+    currentSupplyPrice: inForce ? { price: { amountMinor: String(inForce.amountMinor), currency: 'EUR' } } : null,
+    supplyPrices: prices.map((p) => ({ price: { amountMinor: String(p.amountMinor), currency: 'EUR' }, effectiveFrom: expect.any(String) })),
   };
 }
 
@@ -277,35 +277,36 @@ describe('visibility matrix', () => {
     const green = await views('A-TEA-001>B-TEA-GRN');
     expect(green.productLink).toMatchObject({
       shareRule: { kind: 'ALL', value: null, safetyBuffer: 2 },
-      currentSupplyPrice: { price: { amountMinor: 450, currency: 'EUR' } },
-      supplyPrices: [{ price: { amountMinor: 480, currency: 'EUR' } }, { price: { amountMinor: 450, currency: 'EUR' } }],
-      soon: { price: { amountMinor: 450 } },
-      later: { price: { amountMinor: 480 } },
+      currentSupplyPrice: { price: { amountMinor: '450', currency: 'EUR' } },
+      supplyPrices: [{ price: { amountMinor: '480', currency: 'EUR' } }, { price: { amountMinor: '450', currency: 'EUR' } }],
+      soon: { price: { amountMinor: '450' } },
+      later: { price: { amountMinor: '480' } },
     });
     const scheduled = Date.parse(green.productLink.supplyPrices[0]!.effectiveFrom);
     expect(Math.abs(scheduled - (Date.now() + 30 * day))).toBeLessThan(day / 2);
 
     expect((await views('A-TEA-002>B-TEA-BLK')).productLink).toMatchObject({
       shareRule: { kind: 'PERCENT', value: 50, safetyBuffer: 0 },
-      currentSupplyPrice: { price: { amountMinor: 700 } },
+      currentSupplyPrice: { price: { amountMinor: '700' } },
     });
     expect((await views('A-MUG-001>B-MUG-CER')).productLink).toMatchObject({
       shareRule: { kind: 'FIXED', value: 20, safetyBuffer: 0 },
-      currentSupplyPrice: { price: { amountMinor: 300 } },
+      currentSupplyPrice: { price: { amountMinor: '300' } },
     });
-    expect((await views('B-TEA-GRN>C-GT-100')).productLink).toMatchObject({ currentSupplyPrice: { price: { amountMinor: 300 } } });
-    expect((await views('B-TEA-BLK>C-BT-250')).productLink).toMatchObject({ currentSupplyPrice: { price: { amountMinor: 500 } } });
+    expect((await views('B-TEA-GRN>C-GT-100')).productLink).toMatchObject({ currentSupplyPrice: { price: { amountMinor: '300' } } });
+    expect((await views('B-TEA-BLK>C-BT-250')).productLink).toMatchObject({ currentSupplyPrice: { price: { amountMinor: '500' } } });
     expect((await views('B-MUG-CER>C-MUG-300')).productLink).toMatchObject({ currentSupplyPrice: null, supplyPrices: [], soon: null, later: null });
   });
 
   it('relationships: each partner sees its own, in both directions, and nothing else', async () => {
-    const QUERY = `query($direction: LinkDirection!) { relationships(direction: $direction) {
-      partner { ${PARTNER_FIELDS} } direction activeLinks suspendedLinks } }`;
+    const QUERY = `query($direction: LinkDirection!) { relationships(direction: $direction, first: 100) {
+      edges { node { partner { ${PARTNER_FIELDS} } direction activeLinks suspendedLinks } } pageInfo { hasNextPage } } }`;
     for (const viewer of CODES) {
       for (const direction of ['UPSTREAM', 'DOWNSTREAM'] as const) {
-        const data = await askData<{ relationships: { partner: { code: string } }[] }>(viewer, QUERY, { direction });
+        const data = await askData<{ relationships: { edges: { node: { partner: { code: string } } }[]; pageInfo: { hasNextPage: boolean } } }>(viewer, QUERY, { direction });
+        expect(data.relationships.pageInfo.hasNextPage).toBe(false);
         expect(
-          [...data.relationships].sort((a, b) => a.partner.code.localeCompare(b.partner.code)),
+          data.relationships.edges.map((e) => e.node).sort((a, b) => a.partner.code.localeCompare(b.partner.code)),
           `${viewer} ${direction}`,
         ).toEqual(
           RELATIONSHIPS[viewer][direction].map(([code, activeLinks]) => ({
@@ -360,7 +361,7 @@ describe('visibility matrix', () => {
               id: linkId('B-TEA-GRN>C-GT-100'),
               upstreamPartner: { code: 'SUPPLIER-C' },
               downstreamPartner: { code: 'TRADER-B' },
-              currentSupplyPrice: { price: { amountMinor: 300 } },
+              currentSupplyPrice: { price: { amountMinor: '300' } },
             },
           ],
         },
@@ -376,11 +377,11 @@ describe('visibility matrix', () => {
 });
 
 describe('acceptance', () => {
-  const RELS = `{ up: relationships(direction: UPSTREAM) { partner { code } activeLinks }
-    down: relationships(direction: DOWNSTREAM) { partner { code } activeLinks } }`;
-  const codesOf = (data: Record<string, { partner: { code: string } }[]>) => ({
-    up: data['up']!.map((r) => r.partner.code).sort(),
-    down: data['down']!.map((r) => r.partner.code).sort(),
+  const RELS = `{ up: relationships(direction: UPSTREAM, first: 100) { edges { node { partner { code } activeLinks } } }
+    down: relationships(direction: DOWNSTREAM, first: 100) { edges { node { partner { code } activeLinks } } } }`;
+  const codesOf = (data: Record<string, { edges: { node: { partner: { code: string } } }[] }>) => ({
+    up: data['up']!.edges.map((e) => e.node.partner.code).sort(),
+    down: data['down']!.edges.map((e) => e.node.partner.code).sort(),
   });
 
   it('SHOP-A’s relationships show TRADER-B upstream and nothing else', async () => {
@@ -496,8 +497,8 @@ describe('a pending proposal opens exactly what it names', () => {
     expect(await canSee('SHOP-A', PARTNER_PROBE, demoPartnerId('SHOP-D'))).toBe(false);
     expect(await canSee('TRADER-B', PRODUCT_PROBE, productId('SHOP-D/D-CUP-001'))).toBe(false);
 
-    const rels = `{ relationships(direction: UPSTREAM) { partner { code } } }`;
-    expect(await askData('SHOP-D', rels)).toEqual({ relationships: [] });
+    const rels = `{ relationships(direction: UPSTREAM) { edges { node { partner { code } } } } }`;
+    expect(await askData('SHOP-D', rels)).toEqual({ relationships: { edges: [] } });
 
     const accepted = await askData<{ acceptLink: { __typename: string; status: string } }>(
       'SUPPLIER-C',
@@ -505,12 +506,12 @@ describe('a pending proposal opens exactly what it names', () => {
       { id: proposed.proposeLink.id },
     );
     expect(accepted.acceptLink).toEqual({ __typename: 'ProductLink', status: 'ACTIVE' });
-    expect(await askData('SHOP-D', rels)).toEqual({ relationships: [{ partner: { code: 'SUPPLIER-C' } }] });
-    const down = await askData<{ relationships: { partner: { code: string }; activeLinks: number }[] }>(
+    expect(await askData('SHOP-D', rels)).toEqual({ relationships: { edges: [{ node: { partner: { code: 'SUPPLIER-C' } } }] } });
+    const down = await askData<{ relationships: { edges: { node: { partner: { code: string }; activeLinks: number } }[] } }>(
       'SUPPLIER-C',
-      `{ relationships(direction: DOWNSTREAM) { partner { code } activeLinks } }`,
+      `{ relationships(direction: DOWNSTREAM, first: 100) { edges { node { partner { code } activeLinks } } } }`,
     );
-    expect([...down.relationships].sort((a, b) => a.partner.code.localeCompare(b.partner.code))).toEqual([
+    expect(down.relationships.edges.map((e) => e.node).sort((a, b) => a.partner.code.localeCompare(b.partner.code))).toEqual([
       { partner: { code: 'SHOP-D' }, activeLinks: 1 },
       { partner: { code: 'TRADER-B' }, activeLinks: 2 },
     ]);

@@ -18,7 +18,7 @@ export function createFinanceLoaders(scope: LoaderScope) {
     }),
     statementPaid: new DataLoader(async (ids: readonly string[]) => {
       const rows = await paymentsOfStatements(await tx(), ids);
-      return ids.map((id) => Number(rows.find((r) => r.statementId === id)?.paid ?? 0));
+      return ids.map((id) => rows.find((r) => r.statementId === id)?.paid ?? 0n);
     }),
   };
 }

@@ -36,7 +36,8 @@ export const permissions = {
       'Money', 'Partner', 'Order', 'ProductCost', 'CreditFile', 'CustomerPayment', 'PartnerBalance', 'LedgerEntry',
       'SettlementRule', 'Statement', 'StatementLine', 'CommissionRule', 'GenerateStatementsPayload', 'Report', 'ReportRow',
       'ReportKey', 'ReceivablesAgeing', 'FinanceNotFound', 'InvalidFinanceInput', 'InvalidStatementTransition',
-      'NotPermittedForStatementSide',
+      'NotPermittedForStatementSide', 'PageInfo', 'PartnerBalanceConnection', 'PartnerBalanceEdge', 'LedgerEntryConnection',
+      'LedgerEntryEdge', 'StatementConnection', 'StatementEdge',
     ].map((type) => [type, allow]),
   ),
 };

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import { minorFromSql } from './money';
 import { bookCostOfGoods, bookReceipt, bookReturnCredit, bookShippedLines, lineFacts } from './services/bookings';
 
 /** Durable name of the finance bookkeeping consumer. */
@@ -37,13 +38,13 @@ export async function handleBookkeepingEvents(tx: Tx, events: readonly LoggedEve
         if (kind !== 'PURCHASE_RECEIPT' && kind !== 'FREE_RECEIPT' && kind !== 'RETURN_RECEIPT') break;
         const owner = payload['ownerPartnerId'] as string;
         await setTenant(tx, actingFor(owner));
-        let unitCost: number | null = null;
+        let unitCost: bigint | null = null;
         let currency = 'EUR';
         const match = /^purchase-order:[0-9a-f-]+:line:([0-9a-f-]+)$/.exec(String(payload['reference'] ?? ''));
         if (kind === 'PURCHASE_RECEIPT' && match?.[1]) {
           const [line] = await lineFacts(tx, [match[1]]);
           if (line) {
-            unitCost = Number(line.unit_price_minor);
+            unitCost = minorFromSql(line.unit_price_minor);
             currency = line.currency;
           }
         }

@@ -25,14 +25,20 @@ export const POLL = { timeout: 15_000, interval: 25 } as const;
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Money as the API answers it: `amountMinor` is a `Long`, a string of decimal digits. */
 export interface Money {
-  amountMinor: number;
+  amountMinor: string;
   currency: string;
 }
 
-/** Money in euro cents. */
-export function eur(amountMinor: number): Money {
-  return { amountMinor, currency: 'EUR' };
+/** Money in euro cents, as the API answers it. */
+export function eur(amountMinor: number | bigint): Money {
+  return { amountMinor: String(amountMinor), currency: 'EUR' };
+}
+
+/** The exact amount of money the API answered, for arithmetic in tests. */
+export function minor(money: Pick<Money, 'amountMinor'>): bigint {
+  return BigInt(money.amountMinor);
 }
 
 export interface LedgerEntry {
@@ -94,7 +100,8 @@ export interface CommissionRule {
   earner: { id: string } | null;
   productId: string | null;
   kind: 'PERCENT' | 'FIXED';
-  value: number;
+  /** A `Long`: basis points or minor units per unit, as a string of digits. */
+  value: string;
 }
 
 export interface CreditFile {
@@ -177,20 +184,20 @@ export type FinanceMutation = keyof typeof FINANCE_MUTATIONS;
 
 /** A mutation result as the test sees it: the object with `__typename`, or a typed failure. */
 /** The signed effect of a ledger entry on what the debtor owes the creditor. */
-export function signed(entry: Pick<LedgerEntry, 'kind' | 'amount'>): number {
-  const amount = Math.abs(entry.amount.amountMinor);
+export function signed(entry: Pick<LedgerEntry, 'kind' | 'amount'>): bigint {
+  const amount = minor(entry.amount) < 0n ? -minor(entry.amount) : minor(entry.amount);
   return entry.kind === 'INVOICE' || entry.kind === 'COMMISSION' ? amount : -amount;
 }
 
 /** The sum of the signed line amounts of a statement. */
-export function lineSum(statement: Pick<Statement, 'lines'>): number {
-  return statement.lines.reduce((sum, line) => sum + signed(line.entry), 0);
+export function lineSum(statement: Pick<Statement, 'lines'>): bigint {
+  return statement.lines.reduce((sum, line) => sum + signed(line.entry), 0n);
 }
 
 /** Asserts a statement balances to the cent: closing = opening + lines, remaining = closing − paid. */
 export function expectBalanced(statement: Statement): void {
-  expect(statement.closing.amountMinor, `closing of ${statement.id}`).toBe(statement.opening.amountMinor + lineSum(statement));
-  expect(statement.remaining.amountMinor, `remaining of ${statement.id}`).toBe(statement.closing.amountMinor - statement.paid.amountMinor);
+  expect(minor(statement.closing), `closing of ${statement.id}`).toBe(minor(statement.opening) + lineSum(statement));
+  expect(minor(statement.remaining), `remaining of ${statement.id}`).toBe(minor(statement.closing) - minor(statement.paid));
   for (const money of [statement.opening, statement.closing, statement.paid, statement.remaining]) expect(money.currency).toBe('EUR');
 }
 
@@ -251,7 +258,12 @@ export class FinanceWorld extends TestWorld<Code> {
   }
 
   async balances(as: Code | string): Promise<PartnerBalance[]> {
-    return (await this.gql<{ balances: PartnerBalance[] }>(as, `{ balances { partner { id } net { ${MONEY} } receivable { ${MONEY} } payable { ${MONEY} } } }`)).balances;
+    return this.allNodes<PartnerBalance>(
+      as,
+      `query($first: Int, $after: String) { balances(first: $first, after: $after) {
+        edges { node { partner { id } net { ${MONEY} } receivable { ${MONEY} } payable { ${MONEY} } } } pageInfo { hasNextPage endCursor } } }`,
+      'balances',
+    );
   }
 
   /** The caller's balance with one partner (EUR); null when there is none. */
@@ -260,7 +272,13 @@ export class FinanceWorld extends TestWorld<Code> {
   }
 
   async ledgerEntries(as: Code | string, filter: { partnerId?: string; kind?: string[] } = {}): Promise<LedgerEntry[]> {
-    return (await this.gql<{ ledgerEntries: LedgerEntry[] }>(as, `query($filter: LedgerFilter) { ledgerEntries(filter: $filter) { ${ENTRY_FIELDS} } }`, { filter })).ledgerEntries;
+    return this.allNodes<LedgerEntry>(
+      as,
+      `query($filter: LedgerFilter, $first: Int, $after: String) { ledgerEntries(filter: $filter, first: $first, after: $after) {
+        edges { node { ${ENTRY_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      'ledgerEntries',
+      { filter },
+    );
   }
 
   /** The ledger entries of one order as `as` sees them. */
@@ -269,7 +287,13 @@ export class FinanceWorld extends TestWorld<Code> {
   }
 
   async statements(as: Code | string, filter: Record<string, unknown> = {}): Promise<Statement[]> {
-    return (await this.gql<{ statements: Statement[] }>(as, `query($filter: StatementFilter) { statements(filter: $filter) { ${STATEMENT_FIELDS} } }`, { filter })).statements;
+    return this.allNodes<Statement>(
+      as,
+      `query($filter: StatementFilter, $first: Int, $after: String) { statements(filter: $filter, first: $first, after: $after) {
+        edges { node { ${STATEMENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      'statements',
+      { filter },
+    );
   }
 
   async statement(as: Code | string, id: string): Promise<Statement | null> {
@@ -343,10 +367,10 @@ export class FinanceWorld extends TestWorld<Code> {
    * Inserts a ledger entry directly (admin connection, behind row-level security), for tests that
    * need entries at chosen moments. Returns its id.
    */
-  async insertEntry(entry: { creditor: Code; debtor: Code; amountMinor: number; occurredAt: string; kind?: 'INVOICE' | 'COMMISSION'; description?: string }): Promise<string> {
+  async insertEntry(entry: { creditor: Code; debtor: Code; amountMinor: number | bigint; occurredAt: string; kind?: 'INVOICE' | 'COMMISSION'; description?: string }): Promise<string> {
     const [row] = await this.admin`
       insert into finance.ledger_entries (creditor_partner_id, debtor_partner_id, kind, amount_minor, signed_minor, currency, description, occurred_at)
-      values (${PARTNER[entry.creditor]}, ${PARTNER[entry.debtor]}, ${entry.kind ?? 'INVOICE'}, ${entry.amountMinor}, ${entry.amountMinor}, 'EUR',
+      values (${PARTNER[entry.creditor]}, ${PARTNER[entry.debtor]}, ${entry.kind ?? 'INVOICE'}, ${String(entry.amountMinor)}, ${String(entry.amountMinor)}, 'EUR',
               ${entry.description ?? `test entry at ${entry.occurredAt}`}, ${entry.occurredAt})
       returning id`;
     return row!['id'] as string;
@@ -414,7 +438,13 @@ export class FinanceWorld extends TestWorld<Code> {
   }
 
   async shipments(as: Code | string, orderId: string): Promise<Shipment[]> {
-    return (await this.gql<{ shipments: Shipment[] }>(as, `query($filter: ShipmentFilter) { shipments(filter: $filter) { id status orderId lines { skuCode quantity } } }`, { filter: { orderId } })).shipments;
+    return this.allNodes<Shipment>(
+      as,
+      `query($filter: ShipmentFilter, $first: Int, $after: String) { shipments(filter: $filter, first: $first, after: $after) {
+        edges { node { id status orderId lines { skuCode quantity } } } pageInfo { hasNextPage endCursor } } }`,
+      'shipments',
+      { filter: { orderId } },
+    );
   }
 
   /**

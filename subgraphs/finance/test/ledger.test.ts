@@ -6,6 +6,7 @@ import {
   addDays,
   eur,
   expectBalanced,
+  minor,
   ok,
   sharedView,
   signed,
@@ -43,15 +44,17 @@ async function balance(as: Code, partner: Code): Promise<Pick<PartnerBalance, 'n
 }
 
 /** Balance and entries with one partner in a single request, so they are read together. */
-async function ledgerWith(as: Code, partner: Code): Promise<{ balance: number | null; entries: LedgerEntry[] }> {
-  const data = await w.gql<{ balances: PartnerBalance[]; ledgerEntries: LedgerEntry[] }>(
+async function ledgerWith(as: Code, partner: Code): Promise<{ balance: bigint | null; entries: LedgerEntry[] }> {
+  const data = await w.gql<{ balances: { edges: { node: PartnerBalance }[] }; ledgerEntries: { edges: { node: LedgerEntry }[]; pageInfo: { hasNextPage: boolean } } }>(
     as,
-    `query($partnerId: ID!) { balances { partner { id } net { amountMinor currency } receivable { amountMinor currency } payable { amountMinor currency } }
-      ledgerEntries(filter: { partnerId: $partnerId }) { id kind side amount { amountMinor currency } creditor { id } debtor { id } statementId order { id } description occurredAt } }`,
+    `query($partnerId: ID!) { balances(first: 100) { edges { node { partner { id } net { amountMinor currency } receivable { amountMinor currency } payable { amountMinor currency } } } }
+      ledgerEntries(filter: { partnerId: $partnerId }, first: 100) { edges { node { id kind side amount { amountMinor currency } creditor { id } debtor { id } statementId order { id } description occurredAt } }
+        pageInfo { hasNextPage } } }`,
     { partnerId: PARTNER[partner] },
   );
-  const found = data.balances.find((b) => b.partner.id === PARTNER[partner] && b.net.currency === 'EUR');
-  return { balance: found ? found.net.amountMinor : null, entries: data.ledgerEntries };
+  expect(data.ledgerEntries.pageInfo.hasNextPage, 'all entries with the partner fit one page').toBe(false);
+  const found = data.balances.edges.map((e) => e.node).find((b) => b.partner.id === PARTNER[partner] && b.net.currency === 'EUR');
+  return { balance: found ? minor(found.net) : null, entries: data.ledgerEntries.edges.map((e) => e.node) };
 }
 
 describe('a distribution order shipped by TRADER-B to SHOP-A', () => {
@@ -85,8 +88,8 @@ describe('a distribution order shipped by TRADER-B to SHOP-A', () => {
     });
     expect(Math.abs(Date.parse(invoice.occurredAt) - Date.now())).toBeLessThan(60_000);
     const after = await balance('TRADER-B', 'SHOP-A');
-    expect(after.net).toEqual(eur(before.trader.net.amountMinor + 1350));
-    expect(after.receivable).toEqual(eur(before.trader.receivable.amountMinor + 1350));
+    expect(after.net).toEqual(eur(minor(before.trader.net) + 1350n));
+    expect(after.receivable).toEqual(eur(minor(before.trader.receivable) + 1350n));
     expect(after.payable).toEqual(before.trader.payable);
     // No commission rule: no commission entry. The sales order itself is no partner debt.
     expect((await w.ledgerEntries('TRADER-B', { kind: ['COMMISSION'] })).filter((e) => e.order?.id === distribution.id)).toEqual([]);
@@ -97,8 +100,8 @@ describe('a distribution order shipped by TRADER-B to SHOP-A', () => {
     const mine = await w.entriesOfOrder('SHOP-A', distribution.id);
     expect(mine).toEqual([{ ...invoice, side: 'PAYABLE' }]);
     const after = await balance('SHOP-A', 'TRADER-B');
-    expect(after.net).toEqual(eur(before.shop.net.amountMinor - 1350));
-    expect(after.payable).toEqual(eur(before.shop.payable.amountMinor + 1350));
+    expect(after.net).toEqual(eur(minor(before.shop.net) - 1350n));
+    expect(after.payable).toEqual(eur(minor(before.shop.payable) + 1350n));
     expect(after.receivable).toEqual(before.shop.receivable);
     expect(await w.entriesOfOrder('SHOP-A', sales.id)).toEqual([]);
   });
@@ -108,7 +111,7 @@ describe('a distribution order shipped by TRADER-B to SHOP-A', () => {
       await expect
         .poll(async () => {
           const { balance: net, entries } = await ledgerWith(as, partner);
-          const sum = entries.reduce((total, e) => total + (e.side === 'RECEIVABLE' ? signed(e) : -signed(e)), 0);
+          const sum = entries.reduce((total, e) => total + (e.side === 'RECEIVABLE' ? signed(e) : -signed(e)), 0n);
           return net === sum;
         }, POLL)
         .toBe(true);
@@ -149,7 +152,7 @@ describe('a distribution order shipped by TRADER-B to SHOP-A', () => {
     // Every entry of the pair in this period that was unbilled is on it: the debtor's view of the pair's entries agrees.
     const billed = (await w.ledgerEntries('SHOP-A', { partnerId: PARTNER['TRADER-B'] })).filter((e) => e.statementId === statement.id);
     expect(billed.map((e) => e.id).sort()).toEqual(statement.lines.map((l) => l.entry.id).sort());
-    expect(billed.reduce((sum, e) => sum + signed(e), 0)).toBe(statement.closing.amountMinor - statement.opening.amountMinor);
+    expect(billed.reduce((sum, e) => sum + signed(e), 0n)).toBe(minor(statement.closing) - minor(statement.opening));
     const debtorView = (await w.statement('SHOP-A', statement.id))!;
     expect(debtorView.side).toBe('PAYABLE');
     expect(sharedView(debtorView)).toEqual(sharedView(issued));
@@ -171,9 +174,9 @@ describe('partial shipments', () => {
     const lineId = accepted.lines[0]!.id;
     const CONFIRM = `mutation($input: ConfirmShipmentInput!) { result: confirmShipment(input: $input) { __typename ... on Order { status } ... on OrdersError { errorCode message } } }`;
     ok((await w.gql<{ result: never }>('TRADER-B', CONFIRM, { input: { orderId: childId, lines: [{ lineId, quantity: 1 }] } })).result, 'Order');
-    await expect.poll(async () => (await w.entriesOfOrder('TRADER-B', childId)).map((e) => e.amount.amountMinor), POLL).toEqual([275]);
+    await expect.poll(async () => (await w.entriesOfOrder('TRADER-B', childId)).map((e) => e.amount.amountMinor), POLL).toEqual(['275']);
     ok((await w.gql<{ result: never }>('TRADER-B', CONFIRM, { input: { orderId: childId, lines: [{ lineId, quantity: 2 }] } })).result, 'Order');
-    await expect.poll(async () => (await w.entriesOfOrder('TRADER-B', childId)).map((e) => e.amount.amountMinor).sort(), POLL).toEqual([275, 550]);
+    await expect.poll(async () => (await w.entriesOfOrder('TRADER-B', childId)).map((e) => e.amount.amountMinor).sort(), POLL).toEqual(['275', '550']);
     const entries = await w.entriesOfOrder('SHOP-A', childId);
     expect(entries.every((e) => e.kind === 'INVOICE' && e.side === 'PAYABLE' && e.creditor.id === PARTNER['TRADER-B'])).toBe(true);
   });

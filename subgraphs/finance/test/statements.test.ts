@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FinanceWorld, PARTNER, eur, expectBalanced, ok, sharedView, type Code, type Statement } from './helpers';
+import { FinanceWorld, PARTNER, eur, expectBalanced, minor, ok, sharedView, type Code, type Statement } from './helpers';
 
 /**
  * The statement life cycle (finance issue, DESIGN.md §3): DRAFT → issue (creditor) → ISSUED →
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** A DRAFT statement from TRADER-B to SHOP-A of one day with invoices of the given amounts. */
-async function draft(day: string, amounts: number[]): Promise<Statement> {
+async function draft(day: string, amounts: (number | bigint)[]): Promise<Statement> {
   for (const [i, amountMinor] of amounts.entries()) {
     await w.insertEntry({ creditor: 'TRADER-B', debtor: 'SHOP-A', amountMinor, occurredAt: `${day}T${String(8 + i).padStart(2, '0')}:00:00Z`, description: `invoice ${i + 1}` });
   }
@@ -48,7 +48,7 @@ async function bothSides(id: string): Promise<Statement> {
   return creditor;
 }
 
-const lineOf = (statement: Statement, amountMinor: number) => statement.lines.find((l) => l.entry.kind === 'INVOICE' && l.entry.amount.amountMinor === amountMinor)!;
+const lineOf = (statement: Statement, amountMinor: number) => statement.lines.find((l) => l.entry.kind === 'INVOICE' && l.entry.amount.amountMinor === String(amountMinor))!;
 
 describe('issue and confirm', () => {
   it('the creditor issues, the debtor confirms; the wrong side or status is refused', async () => {
@@ -89,7 +89,7 @@ describe('issue and confirm', () => {
 describe('disputes', () => {
   it('a disputed line is resolved with a credit note on the statement, another without; then ISSUED again and confirmed', async () => {
     const statement = await draft('2024-01-20', [700, 300, 450]);
-    const opening = statement.opening.amountMinor;
+    const opening = minor(statement.opening);
     ok(await w.finance('TRADER-B', 'issueStatement', { id: statement.id }), 'Statement');
     const balanceBefore = (await w.balanceWith('SHOP-A', 'TRADER-B'))!;
     const line700 = lineOf(statement, 700);
@@ -112,7 +112,7 @@ describe('disputes', () => {
     // A credit of one unit: a CREDIT_NOTE on this statement lowers its closing; one dispute is still open.
     const credited = await w.statementStep('TRADER-B', 'resolveStatementLine', { input: { statementId: statement.id, lineId: line700.id, creditMinor: 233, note: 'one unit credited' } });
     expect(credited.status).toBe('DISPUTED');
-    expect(credited.closing).toEqual(eur(opening + 1450 - 233));
+    expect(credited.closing).toEqual(eur(opening + 1450n - 233n));
     expect(credited.lines.find((l) => l.id === line700.id)).toMatchObject({ status: 'RESOLVED', resolution: 'one unit credited', disputeReason: 'only 2 of 3 arrived' });
     const creditLine = credited.lines.find((l) => l.entry.kind === 'CREDIT_NOTE');
     expect(creditLine?.entry).toMatchObject({ amount: eur(233), creditor: { id: PARTNER['TRADER-B'] }, debtor: { id: PARTNER['SHOP-A'] }, statementId: statement.id });
@@ -120,7 +120,7 @@ describe('disputes', () => {
 
     // Rejected without credit: nothing is added; no dispute is open, so the statement is ISSUED again.
     const reissued = await w.statementStep('TRADER-B', 'resolveStatementLine', { input: { statementId: statement.id, lineId: line300.id, creditMinor: 0, note: 'the agreed price was 300' } });
-    expect(reissued).toMatchObject({ status: 'ISSUED', closing: eur(opening + 1450 - 233) });
+    expect(reissued).toMatchObject({ status: 'ISSUED', closing: eur(opening + 1450n - 233n) });
     expect(reissued.lines).toHaveLength(4);
     expect(reissued.lines.find((l) => l.id === line300.id)).toMatchObject({ status: 'RESOLVED', resolution: 'the agreed price was 300' });
     expect(reissued.lines.find((l) => l.entry.id === lineOf(statement, 450).entry.id)).toMatchObject({ status: 'OPEN' });
@@ -129,10 +129,10 @@ describe('disputes', () => {
     // The credit note is in the ledger, and what SHOP-A owes TRADER-B is 233 less.
     const credits = await w.ledgerEntries('SHOP-A', { partnerId: PARTNER['TRADER-B'], kind: ['CREDIT_NOTE'] });
     expect(credits.filter((e) => e.statementId === statement.id)).toEqual([expect.objectContaining({ kind: 'CREDIT_NOTE', side: 'PAYABLE', amount: eur(233) })]);
-    expect((await w.balanceWith('SHOP-A', 'TRADER-B'))!.net).toEqual(eur(balanceBefore.net.amountMinor + 233));
+    expect((await w.balanceWith('SHOP-A', 'TRADER-B'))!.net).toEqual(eur(minor(balanceBefore.net) + 233n));
 
     const confirmed = await w.statementStep('SHOP-A', 'confirmStatement', { id: statement.id });
-    expect(confirmed).toMatchObject({ status: 'CONFIRMED', remaining: eur(opening + 1217) });
+    expect(confirmed).toMatchObject({ status: 'CONFIRMED', remaining: eur(opening + 1217n) });
   });
 
   it('only lines of the statement can be disputed, and only with a reason', async () => {
@@ -154,21 +154,21 @@ describe('disputes', () => {
 describe('payments', () => {
   it('partial payments by the creditor, SETTLED once they cover the closing balance', async () => {
     const statement = await draft('2024-01-30', [2000]);
-    const closing = statement.closing.amountMinor;
+    const closing = minor(statement.closing);
     ok(await w.finance('TRADER-B', 'issueStatement', { id: statement.id }), 'Statement');
     ok(await w.finance('SHOP-A', 'confirmStatement', { id: statement.id }), 'Statement');
     const before = (await w.balanceWith('TRADER-B', 'SHOP-A'))!;
 
-    const pay = (as: Code, amountMinor: number, currency = 'EUR', reference?: string) =>
-      w.finance(as, 'recordPayment', { input: { statementId: statement.id, amountMinor, currency, ...(reference ? { reference } : {}) } });
+    const pay = (as: Code, amountMinor: number | bigint, currency = 'EUR', reference?: string) =>
+      w.finance(as, 'recordPayment', { input: { statementId: statement.id, amountMinor: String(amountMinor), currency, ...(reference ? { reference } : {}) } });
     expect(await pay('SHOP-A', 500)).toMatchObject({ __typename: 'NotPermittedForStatementSide' });
     expect(await pay('TRADER-B', 500, 'USD')).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'currency' });
     expect(await pay('TRADER-B', 0)).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'amountMinor' });
     expect(await pay('TRADER-B', -5)).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'amountMinor' });
 
-    const partly = ok<Statement>(await pay('TRADER-B', closing - 500, 'EUR', 'SEPA-1'), 'Statement');
-    expect(partly).toMatchObject({ status: 'CONFIRMED', paid: eur(closing - 500), remaining: eur(500), closing: eur(closing) });
-    expect((await bothSides(statement.id)).paid).toEqual(eur(closing - 500));
+    const partly = ok<Statement>(await pay('TRADER-B', closing - 500n, 'EUR', 'SEPA-1'), 'Statement');
+    expect(partly).toMatchObject({ status: 'CONFIRMED', paid: eur(closing - 500n), remaining: eur(500), closing: eur(closing) });
+    expect((await bothSides(statement.id)).paid).toEqual(eur(closing - 500n));
 
     const settled = ok<Statement>(await pay('TRADER-B', 500, 'EUR', 'SEPA-2'), 'Statement');
     expect(settled).toMatchObject({ status: 'SETTLED', paid: eur(closing), remaining: eur(0) });
@@ -177,9 +177,9 @@ describe('payments', () => {
 
     // The payments are ledger entries against this statement; the balance falls by what was paid.
     const payments = (await w.ledgerEntries('TRADER-B', { partnerId: PARTNER['SHOP-A'], kind: ['PAYMENT'] })).filter((e) => e.statementId === statement.id);
-    expect(payments.map((e) => [e.amount.amountMinor, e.side]).sort()).toEqual([[500, 'RECEIVABLE'], [closing - 500, 'RECEIVABLE']].sort());
-    expect((await w.balanceWith('TRADER-B', 'SHOP-A'))!.net).toEqual(eur(before.net.amountMinor - closing));
-    expect((await w.balanceWith('SHOP-A', 'TRADER-B'))!.net).toEqual(eur(-(before.net.amountMinor - closing)));
+    expect(payments.map((e) => [e.amount.amountMinor, e.side]).sort()).toEqual([['500', 'RECEIVABLE'], [String(closing - 500n), 'RECEIVABLE']].sort());
+    expect((await w.balanceWith('TRADER-B', 'SHOP-A'))!.net).toEqual(eur(minor(before.net) - closing));
+    expect((await w.balanceWith('SHOP-A', 'TRADER-B'))!.net).toEqual(eur(-(minor(before.net) - closing)));
   });
 
   it('the next statement opens with what the previous one left open', async () => {
@@ -188,14 +188,14 @@ describe('payments', () => {
     const first = await draft('2024-02-10', [1000]);
     ok(await w.finance('TRADER-B', 'issueStatement', { id: first.id }), 'Statement');
     const paid = ok<Statement>(await w.finance('TRADER-B', 'recordPayment', { input: { statementId: first.id, amountMinor: 600, currency: 'EUR' } }), 'Statement');
-    expect(paid).toMatchObject({ status: 'ISSUED', paid: eur(600), remaining: eur(first.closing.amountMinor - 600) });
+    expect(paid).toMatchObject({ status: 'ISSUED', paid: eur(600), remaining: eur(minor(first.closing) - 600n) });
     const second = await draft('2024-02-11', [400]);
-    expect(second.opening).toEqual(eur(first.closing.amountMinor - 600));
-    expect(second.closing).toEqual(eur(first.closing.amountMinor - 600 + 400));
+    expect(second.opening).toEqual(eur(minor(first.closing) - 600n));
+    expect(second.closing).toEqual(eur(minor(first.closing) - 600n + 400n));
     // Without payments, the opening is exactly the previous closing.
     const third = await draft('2024-02-12', [50]);
     expect(third.opening).toEqual(second.closing);
-    expect(third.closing).toEqual(eur(second.closing.amountMinor + 50));
+    expect(third.closing).toEqual(eur(minor(second.closing) + 50n));
   });
 });
 
@@ -229,7 +229,7 @@ describe('visibility and roles', () => {
     const statement = await draft('2024-03-02', [99]);
     for (const roles of [['viewer'], ['sales', 'reviewer', 'warehouse']] as const) {
       const token = await w.tokenFor('TRADER-B', [...roles]);
-      for (const query of ['{ balances { net { amountMinor } } }', '{ statements { id } }', '{ ledgerEntries { id } }']) {
+      for (const query of ['{ balances { edges { node { net { amountMinor } } } } }', '{ statements { edges { node { id } } } }', '{ ledgerEntries { edges { node { id } } } }']) {
         const response = await w.raw(token, query);
         expect(response.errors?.[0]?.extensions?.['code'], `${roles.join()} ${query}`).toBe('FORBIDDEN');
       }
@@ -238,5 +238,41 @@ describe('visibility and roles', () => {
     }
     const financeOnly = await w.tokenFor('TRADER-B', ['finance']);
     expect(ok<Statement>((await w.gql<{ result: never }>(financeOnly, `mutation($id: ID!) { result: issueStatement(id: $id) { __typename ... on Statement { id status } } }`, { id: statement.id })).result, 'Statement').status).toBe('ISSUED');
+  });
+});
+
+describe('amounts beyond 2^53', () => {
+  const LONG_MAX = 9_223_372_036_854_775_807n;
+  const PAID = 9_007_199_254_740_993n; // 2^53 + 1: where doubles start to skip integers
+
+  it('a statement totals up to 2^63 − 1 exactly, payments and balances stay exact, and a closing beyond it is refused', async () => {
+    // SUPPLIER-C bills TRADER-B (monthly, by the demo world's rule; no other statements of this pair here).
+    const before = minor((await w.balanceWith('SUPPLIER-C', 'TRADER-B'))?.net ?? eur(0));
+    // Two invoices no JavaScript number holds, summing to exactly 2^63 − 1.
+    await w.insertEntry({ creditor: 'SUPPLIER-C', debtor: 'TRADER-B', amountMinor: 2n ** 62n, occurredAt: '2024-06-03T09:00:00Z' });
+    await w.insertEntry({ creditor: 'SUPPLIER-C', debtor: 'TRADER-B', amountMinor: 2n ** 62n - 1n, occurredAt: '2024-06-04T09:00:00Z' });
+    const statement = await w.generateOne('SUPPLIER-C', '2024-06-15T12:00:00Z', 'TRADER-B');
+    expect(statement).toMatchObject({ opening: eur(0), closing: { amountMinor: '9223372036854775807', currency: 'EUR' }, remaining: eur(LONG_MAX) });
+    expect(statement.lines.map((l) => l.entry.amount.amountMinor).sort()).toEqual(['4611686018427387903', '4611686018427387904']);
+    expectBalanced(statement);
+    ok(await w.finance('SUPPLIER-C', 'issueStatement', { id: statement.id }), 'Statement');
+
+    const paid = await w.statementStep('SUPPLIER-C', 'recordPayment', { input: { statementId: statement.id, amountMinor: String(PAID), currency: 'EUR' } });
+    expect(paid).toMatchObject({ status: 'ISSUED', paid: { amountMinor: '9007199254740993' }, remaining: { amountMinor: '9214364837600034814' } });
+    expectBalanced(paid);
+    expect(minor((await w.balanceWith('SUPPLIER-C', 'TRADER-B'))!.net)).toBe(before + LONG_MAX - PAID);
+    expect(minor((await w.balanceWith('TRADER-B', 'SUPPLIER-C'))!.net)).toBe(-(before + LONG_MAX - PAID));
+
+    // The next period opens with what is left; an invoice of 2^53 + 2 would take its closing past
+    // 2^63 − 1: refused with a clear error, nothing generated, the entry still unbilled.
+    const entryId = await w.insertEntry({ creditor: 'SUPPLIER-C', debtor: 'TRADER-B', amountMinor: PAID + 1n, occurredAt: '2024-07-02T09:00:00Z' });
+    const refused = await w.raw('SUPPLIER-C', `mutation($input: GenerateStatementsInput!) { generateStatements(input: $input) { statements { id } } }`, {
+      input: { periodContaining: '2024-07-15T12:00:00Z', debtorCode: 'TRADER-B' },
+    });
+    expect(refused.errors?.[0], JSON.stringify(refused)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('9223372036854775807') });
+    expect((await w.statements('SUPPLIER-C', { partnerId: PARTNER['TRADER-B'] })).map((s) => s.id)).toEqual([statement.id]);
+    expect([...(await w.admin`select statement_id from finance.ledger_entries where id = ${entryId}`)]).toEqual([{ statement_id: null }]);
+    // Leave the pair's balance within range for whoever reads it later.
+    await w.admin`delete from finance.ledger_entries where id = ${entryId}`;
   });
 });

@@ -19,7 +19,7 @@ export const permissions = {
     shipments: isCaller,
     shipment: isCaller,
   },
-  Subscription: { stockChanged: isCaller, shipmentQueueChanged: isCaller },
+  Subscription: { stockChanged: isCaller, shipmentQueueChanged: isCaller, sellableQuantityChanged: isCaller },
   Mutation: {
     createWarehouse: admin,
     createLocation: warehouse,
@@ -36,8 +36,9 @@ export const permissions = {
   },
   ...Object.fromEntries(
     [
-      'StockChange', 'ShipmentQueueChange', 'Partner', 'Order', 'Product', 'Warehouse', 'Location', 'Batch', 'StockLevel', 'Movement', 'MovementConnection',
-      'MovementEdge', 'PageInfo', 'Transfer', 'TransferLine', 'StockCount', 'StockCountLine', 'Shipment', 'ShipmentLine',
+      'StockChange', 'ShipmentQueueChange', 'SellableQuantityChange', 'Partner', 'Order', 'Product', 'Warehouse', 'Location', 'Batch', 'StockLevel', 'Movement', 'MovementConnection',
+      'MovementEdge', 'StockLevelConnection', 'StockLevelEdge', 'TransferConnection', 'TransferEdge', 'StockCountConnection', 'StockCountEdge',
+      'ShipmentConnection', 'ShipmentEdge', 'PageInfo', 'Transfer', 'TransferLine', 'StockCount', 'StockCountLine', 'Shipment', 'ShipmentLine',
       'InspectionDifference', 'Receipt', 'InventoryNotFound', 'InvalidInventoryInput', 'InvalidInventoryTransition',
       'InsufficientStock', 'Inspection', 'CodeTaken',
     ].map((type) => [type, allow]),

@@ -125,7 +125,7 @@ describe('cancel and dispatch race', () => {
     await w.received('TRADER-B', warehouseId, [{ productId: traderProduct.id, quantity: ROUNDS }]);
 
     const random = seededRandom(51);
-    const rounds = [];
+    const rounds: { order: string; distribution: string; cancelled: string; dispatched: string }[] = [];
     for (let index = 0; index < ROUNDS; index++) {
       const order = await w.placeOrder('SHOP-A', [{ productId: shopProduct.id, quantity: 1 }]);
       expect(await w.approve('SHOP-A', order.id)).toBe('APPROVED');

@@ -19,7 +19,13 @@ afterAll(async () => {
 });
 
 async function counts(warehouseId: string): Promise<StockCount[]> {
-  return (await w.gql<{ stockCounts: StockCount[] }>('SHOP-A', `query($id: ID) { stockCounts(warehouseId: $id) { ${COUNT_FIELDS} } }`, { id: warehouseId })).stockCounts;
+  return w.allNodes<StockCount>(
+    'SHOP-A',
+    `query($id: ID, $first: Int, $after: String) { stockCounts(warehouseId: $id, first: $first, after: $after) {
+      edges { node { ${COUNT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+    'stockCounts',
+    { id: warehouseId },
+  );
 }
 
 /** A warehouse with two slots of one product: 10 unbatched in DEFAULT, 5 of lot C-1 in BIN-1. */

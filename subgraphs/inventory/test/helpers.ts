@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { demoPartnerId } from '../../../scripts/demo/world';
 import { TestWorld, linkProducts, ok, type Result } from '../../../test/world';
+import type { TestPlatformOptions } from '../../../test/platform';
 
 export { ok, type Result } from '../../../test/world';
 
@@ -151,9 +152,9 @@ export interface SlotBalance {
 export class InventoryWorld extends TestWorld<Code> {
   #channels = new Map<Code, string>();
 
-  /** Clones a fresh demo database and starts the platform on it. Call in `beforeAll`. */
-  static async start(): Promise<InventoryWorld> {
-    return new InventoryWorld(await TestWorld.boot(CODES));
+  /** Clones a fresh demo database and starts the platform on it (with `options`, e.g. a statement counter). Call in `beforeAll`. */
+  static async start(options: TestPlatformOptions = {}): Promise<InventoryWorld> {
+    return new InventoryWorld(await TestWorld.boot(CODES, options));
   }
 
   /** Runs an inventory mutation and returns its result union. */
@@ -224,9 +225,15 @@ export class InventoryWorld extends TestWorld<Code> {
     return ok<{ movements: Movement[] }>(await this.receive(as, warehouseId, lines), 'Receipt').movements;
   }
 
-  /** Stock levels as `as` sees them. */
+  /** Stock levels as `as` sees them (every page). */
   async stock(as: Code | string, filter: Record<string, unknown> = {}): Promise<StockLevel[]> {
-    return (await this.gql<{ stockLevels: StockLevel[] }>(as, `query($filter: StockFilter) { stockLevels(filter: $filter) { ${STOCK_FIELDS} } }`, { filter })).stockLevels;
+    return this.allNodes<StockLevel>(
+      as,
+      `query($filter: StockFilter, $first: Int, $after: String) { stockLevels(filter: $filter, first: $first, after: $after) {
+        edges { node { ${STOCK_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      'stockLevels',
+      { filter },
+    );
   }
 
   /** On hand, reserved and available of a product in a warehouse (all slots), as the owner sees it. */
@@ -245,9 +252,15 @@ export class InventoryWorld extends TestWorld<Code> {
     return data.movements.edges.map((e) => e.node);
   }
 
-  /** Shipments as `as` sees them. */
+  /** Shipments as `as` sees them, newest first (every page). */
   async shipments(as: Code | string, filter: Record<string, unknown> = {}): Promise<Shipment[]> {
-    return (await this.gql<{ shipments: Shipment[] }>(as, `query($filter: ShipmentFilter) { shipments(filter: $filter) { ${SHIPMENT_FIELDS} } }`, { filter })).shipments;
+    return this.allNodes<Shipment>(
+      as,
+      `query($filter: ShipmentFilter, $first: Int, $after: String) { shipments(filter: $filter, first: $first, after: $after) {
+        edges { node { ${SHIPMENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      'shipments',
+      { filter },
+    );
   }
 
   /** Warehouses as `as` sees them. */

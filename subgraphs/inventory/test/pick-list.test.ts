@@ -79,9 +79,13 @@ describe('pick list names', () => {
       ]),
     );
     expect(seen!.lines).toHaveLength(2);
-    // The name comes with the pick list only: the catalog still does not show the owner's product to the 3PL.
-    const { product } = await w.gql<{ product: { name: string } | null }>('LOGI-E', `query($id: ID!) { product(id: $id) { name } }`, { id: kettle.id });
-    expect(product).toBeNull();
+    // The catalog shows the 3PL the same of a product it stores (issue 15), and nothing else of it.
+    const { product } = await w.gql<{ product: { name: string; status: string | null; links: unknown[] } | null }>(
+      'LOGI-E',
+      `query($id: ID!) { product(id: $id) { name status links { id } } }`,
+      { id: kettle.id },
+    );
+    expect(product).toEqual({ name: 'Stovetop Kettle 1.5 l', status: null, links: [] });
   });
 
   it.each(['TRADER-B', 'SHOP-D'] as const)('%s reads no pick list of SHOP-A’s: the shipment answers like an unknown id', async (code) => {
@@ -91,7 +95,6 @@ describe('pick list names', () => {
     const missing = await w.raw(code, `query($id: ID!) { shipment(id: $id) { ${CARD_FIELDS} } }`, { id: RANDOM_ID });
     expect(foreign).toEqual(missing);
     expect(foreign.data).toEqual({ shipment: null });
-    const { shipments } = await w.gql<{ shipments: { id: string }[] }>(code, `{ shipments { id } }`);
-    expect(shipments.map((s) => s.id)).not.toContain(shipment.id);
+    expect((await w.shipments(code)).map((s) => s.id)).not.toContain(shipment.id);
   });
 });

@@ -42,7 +42,7 @@ async function shippedOrder(skuCode: string, quantity: number) {
   let shipment: Data | undefined;
   await expect
     .poll(async () => {
-      shipment = (await call(`query($o: ID) { shipments(filter: { orderId: $o, status: [TO_PICK] }) { id lines { skuCode quantity } } }`, { o: order.id }))['shipments'][0];
+      shipment = (await call(`query($o: ID) { shipments(filter: { orderId: $o, status: [TO_PICK] }) { edges { node { id lines { skuCode quantity } } } } }`, { o: order.id }))['shipments'].edges[0]?.node;
       return Boolean(shipment);
     }, { timeout: 10_000 })
     .toBe(true);
@@ -155,8 +155,8 @@ describe('sales-return receipts', () => {
     });
     expect(adjusted['adjustOrder'].__typename).toBe('Order');
     const queued = async () =>
-      ((await call(`query($o: ID) { shipments(filter: { orderId: $o, status: [TO_PICK] }) { lines { quantity } } }`, { o: order.id }))['shipments'] as Data[])
-        .flatMap((shipment) => shipment.lines.map((l: Data) => l.quantity))
+      ((await call(`query($o: ID) { shipments(filter: { orderId: $o, status: [TO_PICK] }) { edges { node { lines { quantity } } } } }`, { o: order.id }))['shipments'].edges as Data[])
+        .flatMap((edge) => edge.node.lines.map((l: Data) => l.quantity))
         .reduce((sum: number, q: number) => sum + q, 0);
     await expect.poll(queued, { timeout: 10_000 }).toBe(2);
     await expect.poll(status, { timeout: 10_000 }).toBe('ALLOCATED');

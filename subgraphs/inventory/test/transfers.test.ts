@@ -19,7 +19,13 @@ afterAll(async () => {
 });
 
 async function transfers(status?: string[]): Promise<Transfer[]> {
-  return (await w.gql<{ transfers: Transfer[] }>('SHOP-A', `query($status: [TransferStatus!]) { transfers(status: $status) { ${TRANSFER_FIELDS} } }`, { status })).transfers;
+  return w.allNodes<Transfer>(
+    'SHOP-A',
+    `query($status: [TransferStatus!], $first: Int, $after: String) { transfers(status: $status, first: $first, after: $after) {
+      edges { node { ${TRANSFER_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+    'transfers',
+    { status },
+  );
 }
 
 describe('transfer life cycle', () => {

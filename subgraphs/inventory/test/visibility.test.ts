@@ -147,12 +147,12 @@ async function expectLikeUnknown(as: Code, warehouseId: string, shipmentId: stri
   const ledgerBefore = await w.ledger(product.id);
   const probes: [query: string, variables: (id: string) => Record<string, unknown>, kind: 'warehouse' | 'shipment'][] = [
     [`query($id: ID!) { warehouse(id: $id) { ${WAREHOUSE_FIELDS} } }`, (id) => ({ id }), 'warehouse'],
-    [`query($id: ID!) { stockLevels(filter: { warehouseId: $id }) { onHand } }`, (id) => ({ id }), 'warehouse'],
+    [`query($id: ID!) { stockLevels(filter: { warehouseId: $id }) { edges { cursor node { onHand } } pageInfo { hasNextPage endCursor } } }`, (id) => ({ id }), 'warehouse'],
     [`query($id: ID!) { movements(filter: { warehouseId: $id }) { edges { node { id } } } }`, (id) => ({ id }), 'warehouse'],
-    [`query($id: ID!) { shipments(filter: { warehouseId: $id }) { id } }`, (id) => ({ id }), 'warehouse'],
-    [`query($id: ID!) { stockCounts(warehouseId: $id) { id } }`, (id) => ({ id }), 'warehouse'],
+    [`query($id: ID!) { shipments(filter: { warehouseId: $id }) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`, (id) => ({ id }), 'warehouse'],
+    [`query($id: ID!) { stockCounts(warehouseId: $id) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`, (id) => ({ id }), 'warehouse'],
     [`query($id: ID!) { shipment(id: $id) { ${SHIPMENT_FIELDS} } }`, (id) => ({ id }), 'shipment'],
-    [`query($id: ID!) { shipments(filter: { orderId: $id }) { id } }`, (id) => ({ id }), 'shipment'],
+    [`query($id: ID!) { shipments(filter: { orderId: $id }) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`, (id) => ({ id }), 'shipment'],
   ];
   for (const [query, variables, kind] of probes) {
     const foreignId = kind === 'warehouse' ? warehouseId : shipmentId;
@@ -162,8 +162,8 @@ async function expectLikeUnknown(as: Code, warehouseId: string, shipmentId: stri
     expect(foreign.errors).toBeUndefined();
   }
   // shipments(orderId) above probes by shipment id; probe by the order id too.
-  expect(await w.raw(as, `query($id: ID!) { shipments(filter: { orderId: $id }) { id } }`, { id: berShipment.orderId })).toEqual(
-    await w.raw(as, `query($id: ID!) { shipments(filter: { orderId: $id }) { id } }`, { id: RANDOM_ID }),
+  expect(await w.raw(as, `query($id: ID!) { shipments(filter: { orderId: $id }) { edges { node { id } } } }`, { id: berShipment.orderId })).toEqual(
+    await w.raw(as, `query($id: ID!) { shipments(filter: { orderId: $id }) { edges { node { id } } } }`, { id: RANDOM_ID }),
   );
 
   const ownProduct = as === 'LOGI-E' ? product.id : (await w.createProduct(as)).id;

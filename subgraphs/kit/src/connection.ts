@@ -1,5 +1,11 @@
 import { ErrorCode, apiError } from './errors';
 
+/**
+ * The primitives of Relay connections: page arguments, the `first` rule, the opaque cursor codec
+ * and the connection shape. Lists page through {@link keysetPage} (./pagination.ts), which builds
+ * on these; use them directly only for a list that is not a SQL query.
+ */
+
 /** Relay page arguments as every list field takes them. */
 export interface PageArgs {
   first?: number | null;

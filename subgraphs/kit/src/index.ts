@@ -1,7 +1,7 @@
 /**
  * @redthread/kit — the small shared runtime of Redthread's gateway and subgraphs: env parsing,
  * structured logging, the closed error-code list, signed identity, one transaction per request,
- * the event log, connections, permission wiring and the subgraph HTTP runtime.
+ * the event log, connections and their keyset pagination, permission wiring and the subgraph HTTP runtime.
  */
 export * from './env';
 export * from './paths';
@@ -13,6 +13,7 @@ export * from './access';
 export * from './db';
 export * from './events';
 export * from './connection';
+export * from './pagination';
 export * from './context';
 export * from './permissions';
 export * from './http';

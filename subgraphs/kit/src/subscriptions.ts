@@ -23,6 +23,12 @@ export interface SubscriptionContext {
   identity: Identity;
   live: EventHub;
   log: Logger;
+  /**
+   * The subgraph's pool, for a subscription that must read between events under the subscriber's
+   * identity (its own short transaction each time, e.g. through `inTenantTransaction`), never
+   * holding one open while it waits.
+   */
+  db: Db;
 }
 
 /** Options for {@link serveSubgraphSubscriptions}. */
@@ -80,6 +86,7 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
             identity: ctx.extra.identity!,
             live: options.live,
             log: options.logger.child({ partnerId: ctx.extra.identity?.partnerId }),
+            db: options.db,
           } satisfies SubscriptionContext,
         };
       },

@@ -12,6 +12,7 @@ export const OrdersErrorCode = {
   CHANNEL_CODE_TAKEN: 'CHANNEL_CODE_TAKEN',
   NOT_PERMITTED_FOR_ROLE_IN_ORDER: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER',
   CREDIT_LIMIT_EXCEEDED: 'CREDIT_LIMIT_EXCEEDED',
+  ALREADY_PICKED_UPSTREAM: 'ALREADY_PICKED_UPSTREAM',
 } as const;
 
 export type OrdersFailure =
@@ -23,6 +24,7 @@ export type OrdersFailure =
   | { __typename: 'IdempotencyKeyReused'; errorCode: 'IDEMPOTENCY_KEY_REUSED'; message: string }
   | { __typename: 'ChannelCodeTaken'; errorCode: 'CHANNEL_CODE_TAKEN'; message: string }
   | { __typename: 'NotPermittedForRoleInOrder'; errorCode: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER'; message: string }
+  | { __typename: 'AlreadyPickedUpstream'; errorCode: 'ALREADY_PICKED_UPSTREAM'; message: string; lineId: string }
   | {
       __typename: 'CreditLimitExceeded';
       errorCode: 'CREDIT_LIMIT_EXCEEDED';
@@ -32,7 +34,8 @@ export type OrdersFailure =
       orderTotal: Money;
     };
 
-type Money = { amountMinor: number; currency: string };
+/** An amount in exact minor units (a `Long`). */
+type Money = { amountMinor: bigint; currency: string };
 
 /** Whether a service result is a typed failure. */
 export function isFailure(value: unknown): value is OrdersFailure {
@@ -91,6 +94,17 @@ export const notPermittedForRole = (message: string): OrdersFailure => ({
   __typename: 'NotPermittedForRoleInOrder',
   errorCode: 'NOT_PERMITTED_FOR_ROLE_IN_ORDER',
   message,
+});
+
+/**
+ * A routed line's quantity cannot change any more: the supplier (or one further up the chain) has
+ * begun picking or shipping it. `lineId` is the caller's own line.
+ */
+export const alreadyPickedUpstream = (lineId: string): OrdersFailure => ({
+  __typename: 'AlreadyPickedUpstream',
+  errorCode: 'ALREADY_PICKED_UPSTREAM',
+  lineId,
+  message: 'A supplier up the chain has already begun picking or shipping this line; its quantity can no longer change. Request a return once it has arrived, or agree the change with the supplier.',
 });
 
 export const creditLimitExceeded = (limit: Money, outstanding: Money, orderTotal: Money): OrdersFailure => ({

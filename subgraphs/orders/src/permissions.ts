@@ -47,7 +47,7 @@ export const permissions = {
       'CustomFieldValue', 'Money', 'PageInfo', 'OrderConnection', 'OrderEdge', 'CustomerConnection', 'CustomerEdge',
       'Partner', 'Product', 'ProductLink', 'ImportOrdersPayload', 'ImportResult', 'ImportProblem', 'OrderNotFound',
       'ReturnNotFound', 'InvalidOrderTransition', 'InvalidOrderInput', 'DuplicateOrder', 'IdempotencyKeyReused',
-      'ChannelCodeTaken', 'NotPermittedForRoleInOrder', 'CreditLimitExceeded',
+      'ChannelCodeTaken', 'NotPermittedForRoleInOrder', 'CreditLimitExceeded', 'AlreadyPickedUpstream',
     ].map((type) => [type, allow]),
   ),
 };

@@ -189,7 +189,9 @@ async function returnLinesForDecision(
   if (parentLineIds.length === 0) return;
   const changed = await tx
     .update(orderLines)
-    .set({ status: 'NEEDS_DECISION', fulfilment: null, linkId: null })
+    // A sales line forgets the link it was routed through; a line of a distribution order keeps the
+    // link it came through (its buyer's), whatever happens further up.
+    .set({ status: 'NEEDS_DECISION', fulfilment: null, ...(parent.buyerPartnerId ? {} : { linkId: null }) })
     .where(and(inArray(orderLines.id, parentLineIds), eq(orderLines.orderId, parent.id), eq(orderLines.status, 'ROUTED')))
     .returning({ id: orderLines.id });
   if (changed.length === 0) return;

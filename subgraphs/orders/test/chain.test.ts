@@ -183,9 +183,9 @@ describe('cancellation cascade', () => {
     await expect
       .poll(async () => {
         const rows = await w.admin`select order_line_id, amount_minor::bigint as amount from finance.ledger_entries where kind = 'INVOICE' and order_id = ${first.id}`;
-        return rows.map((r) => ({ line: r['order_line_id'], amount: Number(r['amount']) }));
+        return rows.map((r) => ({ line: r['order_line_id'], amount: String(r['amount']) }));
       }, POLL)
-      .toEqual([{ line: mug.id, amount: mug.unitPrice.amountMinor }]);
+      .toEqual([{ line: mug.id, amount: String(mug.unitPrice.amountMinor) }]);
   });
 
   it('the buyer cancels a distribution order, the seller may only reject it', async () => {

@@ -31,8 +31,9 @@ export const APPROVED_STATUSES = ['APPROVED', 'ALLOCATED', 'BACKORDERED'];
 /** Timeouts for `expect.poll` on the background chain workflow. */
 export const POLL = { timeout: 10_000, interval: 25 } as const;
 
+/** Money as the API answers it: `amountMinor` is a `Long`, a string of decimal digits. */
 export interface Money {
-  amountMinor: number;
+  amountMinor: string;
   currency: string;
 }
 
@@ -470,5 +471,5 @@ export function lastEntry(order: Order): TimelineEntry {
   return entry!;
 }
 
-/** EUR money. */
-export const eur = (amountMinor: number): Money => ({ amountMinor, currency: 'EUR' });
+/** EUR money as the API answers it (the amount as a string of decimal digits). */
+export const eur = (amountMinor: number | bigint): Money => ({ amountMinor: String(amountMinor), currency: 'EUR' });

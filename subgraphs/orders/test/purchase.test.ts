@@ -44,8 +44,8 @@ describe('a purchase from TRADER-B to SUPPLIER-C', () => {
       childOrders: [],
     });
     expect(po.lines.map((l) => [l.lineNo, l.product.skuCode, l.buyerProduct?.skuCode, l.quantity, l.unitPrice.amountMinor, l.lineTotal.amountMinor, l.status])).toEqual([
-      [1, 'C-GT-100', 'B-TEA-GRN', 10, 300, 3000, 'OPEN'],
-      [2, 'C-BT-250', 'B-TEA-BLK', 4, 500, 2000, 'OPEN'],
+      [1, 'C-GT-100', 'B-TEA-GRN', 10, '300', '3000', 'OPEN'],
+      [2, 'C-BT-250', 'B-TEA-BLK', 4, '500', '2000', 'OPEN'],
     ]);
     expect(po.lines.every((l) => l.link !== null)).toBe(true);
     expect(po.timeline).toEqual([{ at: expect.any(String), actor: { id: PARTNER['TRADER-B'] }, from: null, to: 'DRAFT', reason: expect.any(String) }]);

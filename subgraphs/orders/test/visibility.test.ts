@@ -125,16 +125,16 @@ describe('order(id)', () => {
   it("the supplier never sees the channel's retail prices, customer, channel or other lines", async () => {
     const so1 = orders.SO1;
     const traderView = await w.visibleOrder('TRADER-B', ids.DO1);
-    expect(traderView).toMatchObject({ customer: null, channel: null, externalNumber: null, parentOrder: null, total: { amountMinor: 2 * 450, currency: 'EUR' } });
-    expect(traderView.lines.map((l) => [l.product.skuCode, l.buyerProduct?.skuCode, l.unitPrice.amountMinor])).toEqual([['B-TEA-GRN', 'A-TEA-001', 450]]);
+    expect(traderView).toMatchObject({ customer: null, channel: null, externalNumber: null, parentOrder: null, total: { amountMinor: String(2 * 450), currency: 'EUR' } });
+    expect(traderView.lines.map((l) => [l.product.skuCode, l.buyerProduct?.skuCode, l.unitPrice.amountMinor])).toEqual([['B-TEA-GRN', 'A-TEA-001', '450']]);
     const traderJson = JSON.stringify(traderView);
-    for (const secret of [`"amountMinor":${RETAIL_TEA}`, `"amountMinor":${RETAIL_POT}`, `"amountMinor":${2 * RETAIL_TEA}`, 'A-POT-001', ids.SO1, so1.customer!.id, so1.channel!.id, so1.externalNumber!]) {
+    for (const secret of [`"amountMinor":"${RETAIL_TEA}"`, `"amountMinor":"${RETAIL_POT}"`, `"amountMinor":"${2 * RETAIL_TEA}"`, 'A-POT-001', ids.SO1, so1.customer!.id, so1.channel!.id, so1.externalNumber!]) {
       expect(traderJson, secret).not.toContain(secret);
     }
     const supplierView = await w.visibleOrder('SUPPLIER-C', ids.DO2);
-    expect(supplierView.lines.map((l) => [l.product.skuCode, l.buyerProduct?.skuCode, l.unitPrice.amountMinor])).toEqual([['C-GT-100', 'B-TEA-GRN', 300]]);
+    expect(supplierView.lines.map((l) => [l.product.skuCode, l.buyerProduct?.skuCode, l.unitPrice.amountMinor])).toEqual([['C-GT-100', 'B-TEA-GRN', '300']]);
     const supplierJson = JSON.stringify(supplierView);
-    for (const secret of ['"amountMinor":450', '"amountMinor":900', `"amountMinor":${RETAIL_TEA}`, 'A-TEA-001', 'A-POT-001', ids.SO1, ids.DO1, so1.customer!.id]) {
+    for (const secret of ['"amountMinor":"450"', '"amountMinor":"900"', `"amountMinor":"${RETAIL_TEA}"`, 'A-TEA-001', 'A-POT-001', ids.SO1, ids.DO1, so1.customer!.id]) {
       expect(supplierJson, secret).not.toContain(secret);
     }
   });

@@ -105,14 +105,24 @@ const SHIPMENT_RESULT = `__typename ... on Shipment { ${SHIPMENT_FIELDS} } ... o
 const INSPECTION_RESULT = `__typename ... on Inspection { passed differences { code expected scanned kind } shipment { ${SHIPMENT_FIELDS} } }
   ... on InventoryError { errorCode message }`;
 
+const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+
+/** One page of a list (a Relay connection), as the documents below name it: `page`. */
+export interface Page<Node> {
+  page: { edges: { node: Node }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+}
+
 /** The documents the screen sends. */
 export const DOCUMENTS = {
   signIn: `query WarehouseSignIn { me { code name } warehouses { id code name kind } }`,
-  board: `query WarehouseBoard($warehouseId: ID!) {
-    stockLevels(filter: { warehouseId: $warehouseId }) { ${LEVEL_FIELDS} }
-    shipments(filter: { warehouseId: $warehouseId, status: [TO_PICK, READY, DISPATCHED] }) { ${SHIPMENT_FIELDS} }
+  /** One page of the warehouse's stock slots (the board loads every page). */
+  stockLevels: `query WarehouseStock($warehouseId: ID!, $first: Int, $after: String) {
+    page: stockLevels(filter: { warehouseId: $warehouseId }, first: $first, after: $after) { edges { node { ${LEVEL_FIELDS} } } ${PAGE_INFO} }
   }`,
-  stockLevels: `query WarehouseStock($warehouseId: ID!) { stockLevels(filter: { warehouseId: $warehouseId }) { ${LEVEL_FIELDS} } }`,
+  /** One page of the warehouse's shipment queue in `status`, newest first. */
+  queue: `query WarehouseQueue($warehouseId: ID!, $status: [ShipmentStatus!], $first: Int, $after: String) {
+    page: shipments(filter: { warehouseId: $warehouseId, status: $status }, first: $first, after: $after) { edges { node { ${SHIPMENT_FIELDS} } } ${PAGE_INFO} }
+  }`,
   shipment: `query WarehouseShipment($id: ID!) { shipment(id: $id) { ${SHIPMENT_FIELDS} } }`,
   inspect: `mutation InspectShipment($input: InspectShipmentInput!) { result: inspectShipment(input: $input) { ${INSPECTION_RESULT} } }`,
   dispatch: `mutation DispatchShipment($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { ${SHIPMENT_RESULT} } }`,
@@ -166,6 +176,25 @@ export async function request<Data>(token: string, query: string, variables: Rec
     throw new ApiError(errors.map((e) => e.message).join('; ') || `The gateway answered ${response.status}.`);
   }
   return body.data;
+}
+
+/** The largest page the API serves. */
+export const PAGE_SIZE = 100;
+
+/**
+ * Every node of a paged list: sends `document` (which names its connection `page` and takes
+ * `$first` and `$after`) page after page until the last. Lists have no silent cap, so a busy
+ * warehouse's whole queue and stock arrive, a page per request.
+ */
+export async function requestAll<Node>(token: string, document: string, variables: Record<string, unknown> = {}): Promise<Node[]> {
+  const nodes: Node[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const data: Page<Node> = await request<Page<Node>>(token, document, { ...variables, first: PAGE_SIZE, after });
+    nodes.push(...data.page.edges.map((edge) => edge.node));
+    if (!data.page.pageInfo.hasNextPage || !data.page.pageInfo.endCursor) return nodes;
+    after = data.page.pageInfo.endCursor;
+  }
 }
 
 /** The development tokens the gateway offers GraphiQL (404, so none, outside development). */

@@ -15,11 +15,14 @@ import {
   endSession,
   loadDevTokens,
   passwordSignIn,
+  PAGE_SIZE,
   renewCredentials,
   request,
+  requestAll,
   SignedOutError,
   SignInError,
   type Credentials,
+  type Page,
   type Shipment,
   type StockLevel,
   type Warehouse,
@@ -386,10 +389,18 @@ class WarehouseScreen {
 
   async #loadBoard(session: WarehouseSession): Promise<void> {
     try {
-      const data = await request<{ stockLevels: StockLevel[]; shipments: Shipment[] }>(this.#token!, DOCUMENTS.board, { warehouseId: session.warehouse.id });
+      const token = this.#token!;
+      const warehouseId = session.warehouse.id;
+      // The whole open queue and all stock, page by page; of the dispatched shipments (a list that
+      // only grows) the newest page, more than the board shows.
+      const [stockLevels, open, dispatched] = await Promise.all([
+        requestAll<StockLevel>(token, DOCUMENTS.stockLevels, { warehouseId }),
+        requestAll<Shipment>(token, DOCUMENTS.queue, { warehouseId, status: ['TO_PICK', 'READY'] }),
+        request<Page<Shipment>>(token, DOCUMENTS.queue, { warehouseId, status: ['DISPATCHED'], first: PAGE_SIZE, after: null }),
+      ]);
       if (this.#session !== session) return;
-      session.store.replaceStock(data.stockLevels, session.store.stock.size > 0);
-      session.store.replaceShipments(data.shipments);
+      session.store.replaceStock(stockLevels, session.store.stock.size > 0);
+      session.store.replaceShipments([...open, ...dispatched.page.edges.map((edge) => edge.node)]);
     } catch (error) {
       if (error instanceof SignedOutError) this.signOut(error.message);
       else this.#setLink('reconnecting', error instanceof Error ? error.message : String(error));
@@ -405,8 +416,8 @@ class WarehouseScreen {
     window.clearTimeout(session.reloadTimer);
     session.reloadTimer = window.setTimeout(async () => {
       try {
-        const data = await request<{ stockLevels: StockLevel[] }>(this.#token!, DOCUMENTS.stockLevels, { warehouseId: session.warehouse.id });
-        if (this.#session === session) session.store.replaceStock(data.stockLevels, true);
+        const stockLevels = await requestAll<StockLevel>(this.#token!, DOCUMENTS.stockLevels, { warehouseId: session.warehouse.id });
+        if (this.#session === session) session.store.replaceStock(stockLevels, true);
       } catch (error) {
         if (error instanceof SignedOutError) this.signOut(error.message);
       }

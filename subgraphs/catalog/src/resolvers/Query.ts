@@ -21,8 +21,8 @@ export const Query = {
   productLink: (_: unknown, args: { id: string }, ctx: CatalogContext) => ctx.loaders.link.load(args.id),
   productLinks: async (_: unknown, args: Page & { filter?: LinkFilter | null }, ctx: CatalogContext) =>
     listLinks(await ctx.tx(), ctx.identity, args.filter, args),
-  relationships: async (_: unknown, args: { direction: 'UPSTREAM' | 'DOWNSTREAM' }, ctx: CatalogContext) =>
-    relationships(await ctx.tx(), ctx.identity, args.direction),
+  relationships: async (_: unknown, args: Page & { direction: 'UPSTREAM' | 'DOWNSTREAM' }, ctx: CatalogContext) =>
+    relationships(await ctx.tx(), ctx.identity, args.direction, args),
 };
 
 /** A relationship line: its partner comes from the loader (visible through the links counted). */

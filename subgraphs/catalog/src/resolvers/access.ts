@@ -1,4 +1,4 @@
-import { pageSize } from '@redthread/kit';
+import type { PageArgs } from '@redthread/kit';
 import type { CatalogContext } from '../context';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../services/api-keys';
 import {
@@ -32,12 +32,12 @@ const resultType = (success: string) => ({ __resolveType: (value: { __typename?:
 
 /** API keys, invitations, members and the access log (issue 9). Roles are in ../permissions. */
 export const accessQueries = {
-  apiKeys: async (_: unknown, __: unknown, ctx: CatalogContext) => listApiKeys(await ctx.tx(), ctx.identity),
+  apiKeys: async (_: unknown, a: PageArgs, ctx: CatalogContext) => listApiKeys(await ctx.tx(), ctx.identity, a),
   myRoles: (_: unknown, __: unknown, ctx: CatalogContext) => ctx.identity.roles,
-  members: async (_: unknown, __: unknown, ctx: CatalogContext) => listMembers(await ctx.tx(), ctx.identity),
-  invitations: async (_: unknown, a: { status?: InvitationStatus | null }, ctx: CatalogContext) => listInvitations(await ctx.tx(), a.status),
-  accessLog: async (_: unknown, a: { first?: number | null; after?: string | null }, ctx: CatalogContext) =>
-    accessLog(await ctx.tx(), { first: pageSize(a.first), after: a.after ?? null }),
+  members: async (_: unknown, a: PageArgs, ctx: CatalogContext) => listMembers(await ctx.tx(), ctx.identity, a),
+  invitations: async (_: unknown, a: PageArgs & { status?: InvitationStatus | null }, ctx: CatalogContext) =>
+    listInvitations(await ctx.tx(), a.status, a),
+  accessLog: async (_: unknown, a: PageArgs, ctx: CatalogContext) => accessLog(await ctx.tx(), a),
 };
 
 export const accessMutations = {

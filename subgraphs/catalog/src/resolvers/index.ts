@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@redthread/kit';
+import { DateTimeScalar, LongScalar } from '@redthread/kit';
 import { Mutation } from './Mutation';
 import { Partner } from './Partner';
 import { Product } from './Product';
@@ -10,6 +10,7 @@ import { accessMutations, accessQueries, accessTypes } from './access';
 /** Every catalog resolver, by type. */
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Long: LongScalar,
   Query: { ...Query, ...accessQueries },
   Mutation: { ...Mutation, ...accessMutations },
   ...accessTypes,

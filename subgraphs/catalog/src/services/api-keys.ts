@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { apiKeys } from '@redthread/schema';
-import { appendEvent, isUuid, type Identity, type Tx } from '@redthread/kit';
+import { appendEvent, isUuid, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import { invalidInput, type CatalogFailure } from '../errors';
 import { checkRoles, knownRoles } from './roles';
 
@@ -64,9 +64,19 @@ export async function revokeApiKey(tx: Tx, identity: Identity, id: string): Prom
   return revoked;
 }
 
-/** The caller's keys, newest first. */
-export async function listApiKeys(tx: Tx, identity: Identity): Promise<ApiKeyRow[]> {
-  return tx.select().from(apiKeys).where(eq(apiKeys.partnerId, identity.partnerId)).orderBy(desc(apiKeys.createdAt));
+/** The caller's keys (revoked ones too), newest first (creation time, ties by id), as a connection; one statement per page. */
+export async function listApiKeys(tx: Tx, identity: Identity, args: PageArgs): Promise<Connection<ApiKeyRow>> {
+  const page = keysetPage('api-keys', args, [
+    { column: apiKeys.createdAt, type: 'timestamptz', descending: true },
+    { column: apiKeys.id, type: 'uuid', descending: true },
+  ]);
+  const rows = await tx
+    .select({ ...getTableColumns(apiKeys), pageKey: page.key })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.partnerId, identity.partnerId), page.after))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /**

@@ -1,12 +1,10 @@
-import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { productLinks, products, supplyPrices } from '@redthread/schema';
 import {
+  LONG_MAX,
   appendEvent,
-  decodeCursor,
-  encodeCursor,
   isPgError,
-  pageSize,
-  toConnection,
+  keysetPage,
   type Connection,
   type Identity,
   type PageArgs,
@@ -46,7 +44,8 @@ export interface ProposeLinkInput {
 /** Input of `setSupplyPrice`. */
 export interface SetSupplyPriceInput {
   linkId: string;
-  amountMinor: number;
+  /** Exact minor units (a `Long`). */
+  amountMinor: bigint;
   currency: string;
   effectiveFrom?: Date | null;
 }
@@ -123,14 +122,17 @@ export async function supplyPricesByLinkIds(tx: Tx, linkIds: readonly string[]):
     .orderBy(desc(supplyPrices.effectiveFrom));
 }
 
-/** The caller's links, newest first, as a Relay connection (keyset on created_at, id). */
+/** The caller's links, newest first (creation time, ties by id), as a Relay connection; one statement per page. */
 export async function listLinks(
   tx: Tx,
   identity: Identity,
   filter: LinkFilter | null | undefined,
-  page: PageArgs,
+  args: PageArgs,
 ): Promise<Connection<LinkRow>> {
-  const first = pageSize(page.first);
+  const page = keysetPage(CURSOR_KIND, args, [
+    { column: productLinks.createdAt, type: 'timestamptz', descending: true },
+    { column: productLinks.id, type: 'uuid', descending: true },
+  ]);
   const me = identity.partnerId;
   const conditions: SQL[] = [
     filter?.side === 'DOWNSTREAM'
@@ -141,24 +143,19 @@ export async function listLinks(
   ];
   if (filter?.status?.length) conditions.push(inArray(productLinks.status, [...filter.status]));
   if (filter?.productId) {
-    if (!isUuid(filter.productId)) return toConnection([], first, () => '');
+    if (!isUuid(filter.productId)) return page.empty();
     conditions.push(
       or(eq(productLinks.downstreamProductId, filter.productId), eq(productLinks.upstreamProductId, filter.productId))!,
     );
   }
-  // Keyset on (created_at to the millisecond, id): cursors carry JavaScript dates (milliseconds).
-  const createdMs = sql`date_trunc('milliseconds', ${productLinks.createdAt})`;
-  if (page.after) {
-    const [createdAt, id] = decodeCursor(CURSOR_KIND, page.after, 2) as [string, string];
-    conditions.push(sql`(${createdMs}, ${productLinks.id}) < (${createdAt}::timestamptz, ${id}::uuid)`);
-  }
+  if (page.after) conditions.push(page.after);
   const rows = await tx
-    .select()
+    .select({ ...getTableColumns(productLinks), pageKey: page.key })
     .from(productLinks)
     .where(and(...conditions))
-    .orderBy(desc(createdMs), desc(productLinks.id))
-    .limit(first + 1);
-  return toConnection(rows, first, (row) => encodeCursor(CURSOR_KIND, [row.createdAt.toISOString(), row.id]));
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /** One line of `relationships`: a partner and the live links with it in one direction. */
@@ -171,27 +168,32 @@ export interface RelationshipRow {
 
 /**
  * The partners the caller cooperates with in `direction` (UPSTREAM: its suppliers), counting its
- * ACTIVE and SUSPENDED links with each. One statement.
+ * ACTIVE and SUSPENDED links with each, by partner id, as a connection (one line per partner, so
+ * it grows with the partners). One statement per page.
  */
 export async function relationships(
   tx: Tx,
   identity: Identity,
   direction: 'UPSTREAM' | 'DOWNSTREAM',
-): Promise<RelationshipRow[]> {
+  args: PageArgs,
+): Promise<Connection<RelationshipRow>> {
   const upstream = direction === 'UPSTREAM';
   const mine = upstream ? productLinks.downstreamPartnerId : productLinks.upstreamPartnerId;
   const theirs = upstream ? productLinks.upstreamPartnerId : productLinks.downstreamPartnerId;
+  const page = keysetPage(`relationships-${direction.toLowerCase()}`, args, [{ column: theirs, type: 'uuid' }]);
   const rows = await tx
     .select({
       partnerId: theirs,
       activeLinks: sql<number>`count(*) filter (where ${productLinks.status} = 'ACTIVE')::int`,
       suspendedLinks: sql<number>`count(*) filter (where ${productLinks.status} = 'SUSPENDED')::int`,
+      pageKey: page.key,
     })
     .from(productLinks)
-    .where(and(eq(mine, identity.partnerId), inArray(productLinks.status, ['ACTIVE', 'SUSPENDED'])))
+    .where(and(eq(mine, identity.partnerId), inArray(productLinks.status, ['ACTIVE', 'SUSPENDED']), page.after))
     .groupBy(theirs)
-    .orderBy(theirs);
-  return rows.map((row) => ({ ...row, direction }));
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows, (row) => ({ ...row, direction }));
 }
 
 /**
@@ -299,8 +301,8 @@ export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSuppl
   if (!link) return linkNotFound();
   if (link.upstreamPartnerId !== identity.partnerId) return notPermittedForSide('Only the upstream party (the supplier) sets supply prices.');
   if (!LIVE_STATUSES.includes(link.status)) return invalidTransition(link.status, 'price');
-  if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 0) {
-    return invalidInput('amountMinor', 'The amount must be a whole number of minor units (cents), 0 or more.');
+  if (typeof input.amountMinor !== 'bigint' || input.amountMinor < 0n || input.amountMinor > LONG_MAX) {
+    return invalidInput('amountMinor', `The amount must be a whole number of minor units (cents) from 0 to ${LONG_MAX}.`);
   }
   const currency = input.currency.trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'The currency must be an ISO-4217 code such as EUR or USD.');
@@ -328,7 +330,8 @@ export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSuppl
   }
   const [updated] = await tx.update(productLinks).set({ updatedAt: sql`now()` }).where(eq(productLinks.id, link.id)).returning();
   await appendLinkEvent(tx, updated!, 'price.set', {
-    amountMinor: input.amountMinor,
+    // JSON cannot carry a bigint: amounts travel in payloads as decimal strings.
+    amountMinor: input.amountMinor.toString(),
     currency,
     effectiveFrom: effectiveFrom.toISOString(),
   });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { invitations, memberships, products, users } from '@redthread/schema';
-import { appendEvent, decodeCursor, encodeCursor, isUuid, toConnection, type Identity, type Role, type Tx } from '@redthread/kit';
+import { appendEvent, isUuid, keysetPage, type Connection, type Identity, type PageArgs, type Role, type Tx } from '@redthread/kit';
 import { invalidInput, productNotFound, type CatalogFailure } from '../errors';
 import { normaliseEmail } from '../access/passwords';
 import { checkRoles, knownRoles } from './roles';
@@ -149,22 +149,66 @@ export async function revokeInvitation(tx: Tx, identity: Identity, id: string): 
   return revoked!;
 }
 
-/** The invitations the caller's partner issued (row-level security), newest first, optionally by status. */
-export async function listInvitations(tx: Tx, status?: InvitationStatus | null): Promise<InvitationRow[]> {
-  const rows = await tx.select().from(invitations).orderBy(desc(invitations.createdAt));
-  const now = new Date();
-  return status ? rows.filter((row) => invitationStatus(row, now) === status) : rows;
+/** The SQL form of {@link invitationStatus}, to filter by status in the query. */
+function invitationStatusIs(status: InvitationStatus): SQL {
+  switch (status) {
+    case 'REVOKED':
+      return sql`${invitations.revokedAt} is not null`;
+    case 'REDEEMED':
+      return sql`${invitations.revokedAt} is null and ${invitations.redeemedAt} is not null`;
+    case 'EXPIRED':
+      return sql`${invitations.revokedAt} is null and ${invitations.redeemedAt} is null and ${invitations.expiresAt} <= now()`;
+    case 'PENDING':
+      return sql`${invitations.revokedAt} is null and ${invitations.redeemedAt} is null and ${invitations.expiresAt} > now()`;
+  }
 }
 
-/** The members of the caller's partner, by email (or just the one with `userId`). */
-export async function listMembers(tx: Tx, identity: Identity, userId?: string): Promise<MemberRow[]> {
+/**
+ * The invitations the caller's partner issued (row-level security), newest first (creation time,
+ * ties by id), optionally by status, as a connection; one statement per page.
+ */
+export async function listInvitations(tx: Tx, status: InvitationStatus | null | undefined, args: PageArgs): Promise<Connection<InvitationRow>> {
+  const page = keysetPage('invitations', args, [
+    { column: invitations.createdAt, type: 'timestamptz', descending: true },
+    { column: invitations.id, type: 'uuid', descending: true },
+  ]);
   const rows = await tx
-    .select({ userId: users.id, email: users.email, displayName: users.displayName, roles: memberships.roles, since: memberships.createdAt })
+    .select({ ...getTableColumns(invitations), pageKey: page.key })
+    .from(invitations)
+    .where(and(status ? invitationStatusIs(status) : undefined, page.after))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
+}
+
+function memberSelection() {
+  return { userId: users.id, email: users.email, displayName: users.displayName, roles: memberships.roles, since: memberships.createdAt };
+}
+
+/** The members of the caller's partner by email (ties by user id), as a connection; one statement per page. */
+export async function listMembers(tx: Tx, identity: Identity, args: PageArgs): Promise<Connection<MemberRow>> {
+  const page = keysetPage('members', args, [
+    { column: users.email, type: 'text' },
+    { column: users.id, type: 'uuid' },
+  ]);
+  const rows = await tx
+    .select({ ...memberSelection(), pageKey: page.key })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(eq(memberships.partnerId, identity.partnerId), userId ? eq(memberships.userId, userId) : undefined))
-    .orderBy(asc(users.email));
-  return rows.map((row) => ({ ...row, roles: knownRoles(row.roles) }));
+    .where(and(eq(memberships.partnerId, identity.partnerId), page.after))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows, (row) => ({ ...row, roles: knownRoles(row.roles) }));
+}
+
+/** One member of the caller's partner by user id, if any. */
+async function memberByUserId(tx: Tx, identity: Identity, userId: string): Promise<MemberRow | undefined> {
+  const [row] = await tx
+    .select(memberSelection())
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.partnerId, identity.partnerId), eq(memberships.userId, userId)));
+  return row ? { ...row, roles: knownRoles(row.roles) } : undefined;
 }
 
 const memberNotFound: CatalogFailure = { __typename: 'MemberNotFound', errorCode: 'MEMBER_NOT_FOUND', message: 'No member with this user id in your partner.' };
@@ -189,7 +233,7 @@ async function isLastAdmin(tx: Tx, identity: Identity, userId: string): Promise<
 
 async function memberOf(tx: Tx, identity: Identity, userId: string): Promise<MemberRow | undefined> {
   if (!isUuid(userId)) return undefined;
-  return (await listMembers(tx, identity, userId))[0];
+  return memberByUserId(tx, identity, userId);
 }
 
 /** Replaces a member's roles. Taking `admin` from the last admin is refused. Takes effect on the member's next request. */
@@ -244,16 +288,16 @@ export interface AccessLogEntry {
  * The caller's access log: invitations, membership and API key changes (`access.*` events whose
  * audience includes the caller's partner), newest first, paged by event id.
  */
-export async function accessLog(tx: Tx, page: { first: number; after?: string | null }) {
-  const before = page.after ? Number(decodeCursor('access-log', page.after, 1)[0]) : null;
-  const rows = await tx.execute<{ id: string; topic: string; entity_type: string; entity_id: string; payload: Record<string, unknown>; created_at: string | Date }>(sql`
-    select e.id, e.topic, e.entity_type, e.entity_id, e.payload, e.created_at
+export async function accessLog(tx: Tx, args: PageArgs): Promise<Connection<AccessLogEntry>> {
+  const page = keysetPage('access-log', args, [{ column: sql`e.id`, type: 'bigint', descending: true }]);
+  const rows = await tx.execute<{ id: string; topic: string; entity_type: string; entity_id: string; payload: Record<string, unknown>; created_at: string | Date; pageKey: string }>(sql`
+    select e.id, e.topic, e.entity_type, e.entity_id, e.payload, e.created_at, ${page.key} as "pageKey"
     from events.event_log e
     where e.topic like 'access.%' and app.current_partner_id() = any (e.audience)
-      ${before === null ? sql`` : sql`and e.id < ${before}`}
-    order by e.id desc
-    limit ${page.first + 1}`);
-  const entries: AccessLogEntry[] = [...rows].map((row) => ({
+      ${page.after ? sql`and ${page.after}` : sql``}
+    order by ${sql.join(page.orderBy, sql`, `)}
+    limit ${page.limit}`);
+  return page.connection([...rows], (row): AccessLogEntry => ({
     id: Number(row.id),
     topic: row.topic,
     entityType: row.entity_type,
@@ -262,5 +306,4 @@ export async function accessLog(tx: Tx, page: { first: number; after?: string | 
     details: row.payload,
     at: new Date(row.created_at),
   }));
-  return toConnection(entries, page.first, (entry) => encodeCursor('access-log', [entry.id]));
 }

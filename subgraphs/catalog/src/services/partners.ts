@@ -7,8 +7,9 @@ import { isUuid } from '@redthread/kit';
 export type PartnerRow = typeof partners.$inferSelect;
 
 /**
- * Loads the partners with these ids that the caller may see (row-level security decides:
- * itself for now; linked partners once links exist). Missing and foreign ids are simply absent.
+ * Loads the partners with these ids that the caller may see (row-level security decides: itself,
+ * partners it has a link or a proposal with, the other party of a 3PL warehouse it owns or
+ * operates, partners it invited). Missing and foreign ids are simply absent.
  * One statement however many ids.
  */
 export async function visiblePartnersByIds(tx: Tx, ids: readonly string[]): Promise<PartnerRow[]> {

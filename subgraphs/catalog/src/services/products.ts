@@ -1,14 +1,11 @@
-import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { products } from '@redthread/schema';
 import {
   appendEvent,
-  decodeCursor,
-  encodeCursor,
   escapeLike,
   isPgError,
   isUuid,
-  pageSize,
-  toConnection,
+  keysetPage,
   type Connection,
   type Identity,
   type PageArgs,
@@ -60,6 +57,60 @@ export async function visibleProductsByIds(tx: Tx, ids: readonly string[]): Prom
 }
 
 /**
+ * What a 3PL operator sees of a product stored in a warehouse it operates (DESIGN.md §2): its
+ * name, SKU code, barcode and unit, to pick and inspect, and who owns it. Everything else of the
+ * product (status, dates, links, prices, stock, cost) stays the owner's and its link partners'.
+ */
+export interface StoredProductView {
+  /** Tells this partial view from a full {@link ProductRow}. */
+  view: 'operator';
+  id: string;
+  ownerPartnerId: string;
+  skuCode: string;
+  barcode: string | null;
+  name: string;
+  unit: string;
+}
+
+/** A product as the caller may see it: the whole row, or an operator's {@link StoredProductView}. */
+export type VisibleProduct = ProductRow | StoredProductView;
+
+/** Whether the caller sees only the 3PL operator's part of a product. */
+export function isStoredProductView(product: VisibleProduct): product is StoredProductView {
+  return 'view' in product && product.view === 'operator';
+}
+
+/**
+ * Loads the products with these ids that the caller may see, in two steps: the rows row-level
+ * security shows in full (its own products, those named by its links), then, for the ids left, the
+ * operator's view of products stored in warehouses the caller operates as a 3PL (catalog's
+ * definer function over inventory's published `operated_stock`). Missing, malformed and foreign
+ * ids are simply absent. One statement when every id is found in the first step.
+ */
+export async function visibleProductViewsByIds(tx: Tx, ids: readonly string[]): Promise<VisibleProduct[]> {
+  const full: VisibleProduct[] = await visibleProductsByIds(tx, ids);
+  const found = new Set(full.map((row) => row.id));
+  const rest = [...new Set(ids.filter((id) => isUuid(id) && !found.has(id)))];
+  if (rest.length === 0) return full;
+  const stored = await tx.execute<{ product_id: string; owner_partner_id: string; sku_code: string; barcode: string | null; name: string; unit: string }>(
+    sql`select product_id, owner_partner_id, sku_code, barcode, name, unit
+        from catalog.operated_products(array[${sql.join(rest.map((id) => sql`${id}::uuid`), sql`, `)}])`,
+  );
+  return [
+    ...full,
+    ...[...stored].map((row): StoredProductView => ({
+      view: 'operator',
+      id: row.product_id,
+      ownerPartnerId: row.owner_partner_id,
+      skuCode: row.sku_code,
+      barcode: row.barcode,
+      name: row.name,
+      unit: row.unit,
+    })),
+  ];
+}
+
+/**
  * The caller's products, filtered, sorted by SKU code then id, as a Relay connection. Keyset
  * paging: the cursor holds the last (skuCode, id) seen.
  */
@@ -67,9 +118,12 @@ export async function listOwnProducts(
   tx: Tx,
   identity: Identity,
   filter: ProductFilter | null | undefined,
-  page: PageArgs,
+  args: PageArgs,
 ): Promise<Connection<ProductRow>> {
-  const first = pageSize(page.first);
+  const page = keysetPage(CURSOR_KIND, args, [
+    { column: products.skuCode, type: 'text' },
+    { column: products.id, type: 'uuid' },
+  ]);
   const conditions: SQL[] = [eq(products.ownerPartnerId, identity.partnerId)];
   if (filter?.status) conditions.push(eq(products.status, filter.status));
   if (filter?.skuCodes) conditions.push(inArray(products.skuCode, [...filter.skuCodes, '']));
@@ -78,17 +132,14 @@ export async function listOwnProducts(
     const pattern = `%${escapeLike(search)}%`;
     conditions.push(or(ilike(products.name, pattern), ilike(products.skuCode, pattern), ilike(products.barcode, pattern))!);
   }
-  if (page.after) {
-    const [skuCode, id] = decodeCursor(CURSOR_KIND, page.after, 2) as [string, string];
-    conditions.push(or(gt(products.skuCode, skuCode), and(eq(products.skuCode, skuCode), gt(products.id, id)))!);
-  }
+  if (page.after) conditions.push(page.after);
   const rows = await tx
-    .select()
+    .select({ ...getTableColumns(products), pageKey: page.key })
     .from(products)
     .where(and(...conditions))
-    .orderBy(asc(products.skuCode), asc(products.id))
-    .limit(first + 1);
-  return toConnection(rows, first, (row) => encodeCursor(CURSOR_KIND, [row.skuCode, row.id]));
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /**

@@ -1,6 +1,7 @@
-import { DateTimeScalar, ErrorCode, apiError } from '@redthread/kit';
+import { DateTimeScalar, LongScalar, ErrorCode, apiError, type PageArgs } from '@redthread/kit';
 import type { FinanceContext } from '../context';
-import type { LedgerEntryRow } from '../services/queries';
+import { minorFromSql } from '../money';
+import type { LedgerEntryRow, LedgerFilter } from '../services/queries';
 import { balances, listLedgerEntries, listSettlementRules } from '../services/queries';
 import { report, type ReportDimension } from '../services/report';
 import { listCommissionRules, recordCustomerPayment, setCommissionRule, setCreditLimit, type CommissionRuleRow } from '../services/rules';
@@ -10,15 +11,17 @@ import {
   generateStatements,
   issueStatement,
   listStatements,
+  visibleStatement,
   recordPayment,
   resolveLine,
   setSettlementRule,
   type RuleRow,
+  type StatementFilter,
   type StatementRow,
 } from '../services/statements';
 
 type Ctx = FinanceContext;
-const money = (amountMinor: number, currency: string) => ({ amountMinor, currency });
+const money = (amountMinor: bigint, currency: string) => ({ amountMinor, currency });
 const ref = (id: string | null) => (id ? { id } : null);
 const resultType = (success: string) => ({ __resolveType: (v: { __typename?: string }) => v.__typename ?? success });
 const sideOf = (row: { creditorPartnerId: string }, ctx: Ctx) => (row.creditorPartnerId === ctx.identity.partnerId ? 'RECEIVABLE' : 'PAYABLE');
@@ -26,20 +29,21 @@ const sideOf = (row: { creditorPartnerId: string }, ctx: Ctx) => (row.creditorPa
 /** Every finance resolver, by type. Thin: each calls one service. */
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Long: LongScalar,
   Query: {
-    balances: async (_: unknown, __: unknown, ctx: Ctx) => balances(await ctx.tx(), ctx.identity),
-    ledgerEntries: async (_: unknown, a: { filter?: Parameters<typeof listLedgerEntries>[2] }, ctx: Ctx) =>
-      listLedgerEntries(await ctx.tx(), ctx.identity, a.filter),
+    balances: async (_: unknown, a: PageArgs, ctx: Ctx) => balances(await ctx.tx(), ctx.identity, a),
+    ledgerEntries: async (_: unknown, a: PageArgs & { filter?: LedgerFilter | null }, ctx: Ctx) =>
+      listLedgerEntries(await ctx.tx(), ctx.identity, a.filter, a),
     settlementRules: async (_: unknown, __: unknown, ctx: Ctx) => listSettlementRules(await ctx.tx()),
-    statements: async (_: unknown, a: { filter?: Parameters<typeof listStatements>[2] }, ctx: Ctx) => listStatements(await ctx.tx(), ctx.identity, a.filter),
-    statement: async (_: unknown, a: { id: string }, ctx: Ctx) =>
-      (await listStatements(await ctx.tx(), ctx.identity, null)).find((s) => s.id === a.id) ?? null,
+    statements: async (_: unknown, a: PageArgs & { filter?: StatementFilter | null }, ctx: Ctx) =>
+      listStatements(await ctx.tx(), ctx.identity, a.filter, a),
+    statement: async (_: unknown, a: { id: string }, ctx: Ctx) => visibleStatement(await ctx.tx(), ctx.identity, a.id),
     commissionRules: async (_: unknown, __: unknown, ctx: Ctx) => listCommissionRules(await ctx.tx()),
     report: async (_: unknown, a: { input: { from: Date; to: Date; groupBy: ReportDimension[]; currency?: string } }, ctx: Ctx) => {
       const result = await report(await ctx.tx(), ctx.identity, a.input);
       if ('errorCode' in result) throw apiError(ErrorCode.BAD_USER_INPUT, result.message, { argument: `input.${'field' in result ? result.field : 'to'}` });
       const rows = result.rows;
-      const row = (r: { keys: unknown[]; orders: number; units: number; revenue: number; cost: number }) => ({
+      const row = (r: { keys: unknown[]; orders: number; units: number; revenue: bigint; cost: bigint }) => ({
         keys: r.keys,
         orders: r.orders,
         units: r.units,
@@ -48,9 +52,10 @@ export const resolvers = {
         margin: money(r.revenue - r.cost, result.currency),
       });
       const sum = (f: (r: (typeof rows)[number]) => number) => rows.reduce((total, r) => total + f(r), 0);
+      const sumMinor = (f: (r: (typeof rows)[number]) => bigint) => rows.reduce((total, r) => total + f(r), 0n);
       return {
         rows: rows.map(row),
-        totals: row({ keys: [], orders: sum((r) => r.orders), units: sum((r) => r.units), revenue: sum((r) => r.revenue), cost: sum((r) => r.cost) }),
+        totals: row({ keys: [], orders: sum((r) => r.orders), units: sum((r) => r.units), revenue: sumMinor((r) => r.revenue), cost: sumMinor((r) => r.cost) }),
         receivablesAgeing: Object.fromEntries(Object.entries(result.ageing).map(([k, v]) => [k, money(v, result.currency)])),
       };
     },
@@ -92,24 +97,24 @@ export const resolvers = {
   CreditFile: {
     limit: async (f: { customerId: string }, _: unknown, ctx: Ctx) => {
       const s = (await ctx.loaders.credit.load(f.customerId))!;
-      return money(Number(s.limit_minor), s.currency);
+      return money(minorFromSql(s.limit_minor), s.currency);
     },
     outstanding: async (f: { customerId: string }, _: unknown, ctx: Ctx) => {
       const s = (await ctx.loaders.credit.load(f.customerId))!;
-      return money(Number(s.outstanding_minor), s.currency);
+      return money(minorFromSql(s.outstanding_minor), s.currency);
     },
     available: async (f: { customerId: string }, _: unknown, ctx: Ctx) => {
       const s = (await ctx.loaders.credit.load(f.customerId))!;
-      return money(Number(s.limit_minor) - Number(s.outstanding_minor), s.currency);
+      return money(minorFromSql(s.limit_minor) - minorFromSql(s.outstanding_minor), s.currency);
     },
     payments: async (f: { customerId: string }, _: unknown, ctx: Ctx) =>
       (await ctx.loaders.customerPayments.load(f.customerId)).map((p) => ({ amount: money(-p.signedMinor, p.currency), reference: p.reference, at: p.at })),
   },
   PartnerBalance: {
     partner: (b: { partnerId: string }) => ref(b.partnerId),
-    net: (b: { net: number; currency: string }) => money(b.net, b.currency),
-    receivable: (b: { receivable: number; currency: string }) => money(b.receivable, b.currency),
-    payable: (b: { payable: number; currency: string }) => money(b.payable, b.currency),
+    net: (b: { net: bigint; currency: string }) => money(b.net, b.currency),
+    receivable: (b: { receivable: bigint; currency: string }) => money(b.receivable, b.currency),
+    payable: (b: { payable: bigint; currency: string }) => money(b.payable, b.currency),
   },
   LedgerEntry: {
     side: (e: LedgerEntryRow, _: unknown, ctx: Ctx) => sideOf(e, ctx),

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { commissionRules, costEntries, customerEntries, ledgerEntries, productCosts } from '@redthread/schema';
 import { appendEvent, type Tx } from '@redthread/kit';
-import { divideHalfEven, percentOf } from '../money';
+import { divideHalfEven, minorFromSql, percentOf } from '../money';
 
 /** An order line as orders publishes it (`orders.order_line_facts`). */
 export interface LineFacts extends Record<string, unknown> {
@@ -16,7 +16,8 @@ export interface LineFacts extends Record<string, unknown> {
   product_id: string;
   buyer_product_id: string | null;
   quantity: number;
-  unit_price_minor: string | number;
+  /** A `bigint` column: a decimal string from postgres.js (read it with {@link minorFromSql}). */
+  unit_price_minor: string;
   currency: string;
 }
 
@@ -45,9 +46,10 @@ export async function bookShippedLines(
   for (const item of shipped) {
     const line = facts.find((f) => f.line_id === item.lineId);
     if (!line || item.quantity <= 0) continue;
-    const amount = item.quantity * Number(line.unit_price_minor);
+    const unitPrice = minorFromSql(line.unit_price_minor);
+    const amount = BigInt(item.quantity) * unitPrice;
     if (line.kind === 'SALES') {
-      if (!line.customer_id || amount === 0) continue;
+      if (!line.customer_id || amount === 0n) continue;
       await tx
         .insert(customerEntries)
         .values({
@@ -63,7 +65,7 @@ export async function bookShippedLines(
         .onConflictDoNothing();
       continue;
     }
-    if (!line.buyer_partner_id || amount === 0) continue;
+    if (!line.buyer_partner_id || amount === 0n) continue;
     const [invoice] = await tx
       .insert(ledgerEntries)
       .values({
@@ -73,7 +75,7 @@ export async function bookShippedLines(
         amountMinor: amount,
         signedMinor: amount,
         currency: line.currency,
-        description: `${item.quantity} × ${Number(line.unit_price_minor)} shipped`,
+        description: `${item.quantity} × ${unitPrice} shipped`,
         orderId: line.order_id,
         orderLineId: line.line_id,
         sourceEventId,
@@ -86,10 +88,11 @@ export async function bookShippedLines(
       entityType: 'LedgerEntry',
       entityId: invoice.id,
       audience: [invoice.creditorPartnerId, invoice.debtorPartnerId],
-      payload: { amountMinor: amount, currency: line.currency, orderId: line.order_id },
+      // JSON cannot carry a bigint: amounts travel in payloads as decimal strings.
+      payload: { amountMinor: amount.toString(), currency: line.currency, orderId: line.order_id },
     });
     const commission = await commissionFor(tx, line, item.quantity, amount);
-    if (commission > 0) {
+    if (commission > 0n) {
       await tx
         .insert(ledgerEntries)
         .values({
@@ -99,7 +102,7 @@ export async function bookShippedLines(
           amountMinor: commission,
           signedMinor: commission,
           currency: line.currency,
-          description: `commission on ${item.quantity} × ${Number(line.unit_price_minor)}`,
+          description: `commission on ${item.quantity} × ${unitPrice}`,
           orderId: line.order_id,
           orderLineId: line.line_id,
           sourceEventId,
@@ -117,8 +120,8 @@ export async function bookShippedLines(
 export async function bookReturnCredit(tx: Tx, sourceEventId: number, item: { lineId: string; quantity: number; returnId: string }): Promise<void> {
   const [line] = await lineFacts(tx, [item.lineId]);
   if (!line || item.quantity <= 0) return;
-  const amount = item.quantity * Number(line.unit_price_minor);
-  if (amount === 0) return;
+  const amount = BigInt(item.quantity) * minorFromSql(line.unit_price_minor);
+  if (amount === 0n) return;
   if (line.kind === 'SALES') {
     if (!line.customer_id) return;
     await tx
@@ -155,7 +158,7 @@ export async function bookReturnCredit(tx: Tx, sourceEventId: number, item: { li
 }
 
 /** The payer's most specific commission rule for a line: product > earner > default. */
-async function commissionFor(tx: Tx, line: LineFacts, quantity: number, amount: number): Promise<number> {
+async function commissionFor(tx: Tx, line: LineFacts, quantity: number, amount: bigint): Promise<bigint> {
   const rules = await tx.select().from(commissionRules).where(eq(commissionRules.payerPartnerId, line.seller_partner_id));
   const rank = (rule: (typeof rules)[number]) =>
     rule.productId === line.product_id && (!rule.earnerPartnerId || rule.earnerPartnerId === line.buyer_partner_id)
@@ -166,8 +169,8 @@ async function commissionFor(tx: Tx, line: LineFacts, quantity: number, amount: 
           ? 1
           : 0;
   const best = rules.filter((r) => rank(r) > 0).sort((a, b) => rank(b) - rank(a))[0];
-  if (!best) return 0;
-  return best.kind === 'PERCENT' ? percentOf(amount, best.value) : best.value * quantity;
+  if (!best) return 0n;
+  return best.kind === 'PERCENT' ? percentOf(amount, best.value) : BigInt(best.value) * BigInt(quantity);
 }
 
 /**
@@ -179,7 +182,7 @@ export async function bookReceipt(
   owner: string,
   productId: string,
   units: number,
-  unitCostMinor: number | null,
+  unitCostMinor: bigint | null,
   currency: string,
   sourceEventId: number,
   warehouseId: string | null,
@@ -192,9 +195,9 @@ export async function bookReceipt(
   // One average per product in one currency: a receipt priced in another currency than the
   // product's cost so far enters at the current average instead of being added across currencies.
   const priced = unitCostMinor !== null && (!current || current.currency === currency) ? unitCostMinor : null;
-  const cost = priced ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0);
+  const cost = priced ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0n);
   currency = current?.currency ?? currency;
-  const value = cost * units;
+  const value = cost * BigInt(units);
   const inserted = await tx
     .insert(costEntries)
     .values({ ownerPartnerId: owner, productId, kind: 'RECEIPT', units, amountMinor: value, currency: current?.currency ?? currency, sourceEventId, warehouseId })
@@ -224,7 +227,7 @@ export async function bookCostOfGoods(
     .for('update');
   if (!current || current.units <= 0) return;
   const units = Math.min(item.units, current.units);
-  const amount = units === current.units ? current.valueMinor : divideHalfEven(current.valueMinor * units, current.units);
+  const amount = units === current.units ? current.valueMinor : divideHalfEven(current.valueMinor * BigInt(units), current.units);
   const inserted = await tx
     .insert(costEntries)
     .values({

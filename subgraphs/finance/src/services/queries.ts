@@ -1,49 +1,69 @@
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import { ledgerEntries, productCosts, settlementRules, statementLines, statements } from '@redthread/schema';
-import type { Identity, Tx } from '@redthread/kit';
-import { divideHalfEven } from '../money';
+import { keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
+import { divideHalfEven, minorFromSql } from '../money';
 import { isUuid } from '@redthread/kit';
 
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 
-/** Net balances per partner and currency from the caller's side (positive: receivable). */
-export async function balances(tx: Tx, identity: Identity) {
-  const rows = await tx.execute<{ partner_id: string; currency: string; receivable: string | number; payable: string | number }>(sql`
-    select case when creditor_partner_id = ${identity.partnerId}::uuid then debtor_partner_id else creditor_partner_id end as partner_id,
-           currency,
-           coalesce(sum(signed_minor) filter (where creditor_partner_id = ${identity.partnerId}::uuid), 0) as receivable,
-           coalesce(sum(signed_minor) filter (where debtor_partner_id = ${identity.partnerId}::uuid), 0) as payable
-    from finance.ledger_entries
-    where ${identity.partnerId}::uuid in (creditor_partner_id, debtor_partner_id)
-    group by 1, 2 order by 1, 2`);
-  return [...rows].map((r) => ({
+/**
+ * Net balances per partner and currency from the caller's side (positive: receivable), exact (sums
+ * in SQL `numeric`), by partner id then currency, as a connection: one line per partner the caller
+ * has entries with, so it grows with the partners. One statement per page.
+ */
+export async function balances(tx: Tx, identity: Identity, args: PageArgs) {
+  const page = keysetPage('balances', args, [
+    { column: sql`b.partner_id`, type: 'uuid' },
+    { column: sql`b.currency`, type: 'text' },
+  ]);
+  const rows = await tx.execute<{ partner_id: string; currency: string; receivable: string; payable: string; pageKey: string }>(sql`
+    select b.*, ${page.key} as "pageKey" from (
+      select case when creditor_partner_id = ${identity.partnerId}::uuid then debtor_partner_id else creditor_partner_id end as partner_id,
+             currency::text as currency,
+             coalesce(sum(signed_minor) filter (where creditor_partner_id = ${identity.partnerId}::uuid), 0) as receivable,
+             coalesce(sum(signed_minor) filter (where debtor_partner_id = ${identity.partnerId}::uuid), 0) as payable
+      from finance.ledger_entries
+      where ${identity.partnerId}::uuid in (creditor_partner_id, debtor_partner_id)
+      group by 1, 2) b
+    ${page.after ? sql`where ${page.after}` : sql``}
+    order by ${sql.join(page.orderBy, sql`, `)}
+    limit ${page.limit}`);
+  return page.connection([...rows], (r) => ({
     partnerId: r.partner_id,
     currency: r.currency,
-    receivable: Number(r.receivable),
-    payable: Number(r.payable),
-    net: Number(r.receivable) - Number(r.payable),
+    receivable: minorFromSql(r.receivable),
+    payable: minorFromSql(r.payable),
+    net: minorFromSql(r.receivable) - minorFromSql(r.payable),
   }));
 }
 
-/** Ledger entries of the caller, newest first (at most 500). */
-export async function listLedgerEntries(
-  tx: Tx,
-  identity: Identity,
-  filter: { partnerId?: string | null; kind?: LedgerEntryRow['kind'][] | null } | null | undefined,
-): Promise<LedgerEntryRow[]> {
-  if (filter?.partnerId && !isUuid(filter.partnerId)) return [];
-  return tx
-    .select()
+/** Filters of `ledgerEntries(filter:)`. */
+export interface LedgerFilter {
+  partnerId?: string | null;
+  kind?: LedgerEntryRow['kind'][] | null;
+}
+
+/** Ledger entries of the caller, newest first (occurred at, ties by id), as a connection; one statement per page. */
+export async function listLedgerEntries(tx: Tx, identity: Identity, filter: LedgerFilter | null | undefined, args: PageArgs): Promise<Connection<LedgerEntryRow>> {
+  const page = keysetPage('ledger-entries', args, [
+    { column: ledgerEntries.occurredAt, type: 'timestamptz', descending: true },
+    { column: ledgerEntries.id, type: 'uuid', descending: true },
+  ]);
+  if (filter?.partnerId && !isUuid(filter.partnerId)) return page.empty();
+  const rows = await tx
+    .select({ ...getTableColumns(ledgerEntries), pageKey: page.key })
     .from(ledgerEntries)
     .where(
       and(
         or(eq(ledgerEntries.creditorPartnerId, identity.partnerId), eq(ledgerEntries.debtorPartnerId, identity.partnerId)),
         filter?.partnerId ? or(eq(ledgerEntries.creditorPartnerId, filter.partnerId), eq(ledgerEntries.debtorPartnerId, filter.partnerId)) : undefined,
         filter?.kind?.length ? inArray(ledgerEntries.kind, filter.kind) : undefined,
+        page.after,
       ),
     )
-    .orderBy(desc(ledgerEntries.occurredAt), desc(ledgerEntries.id))
-    .limit(500);
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /** Statement lines with their entries, per statement; one statement. */
@@ -57,14 +77,15 @@ export async function linesOfStatements(tx: Tx, statementIds: readonly string[])
     .orderBy(ledgerEntries.occurredAt, ledgerEntries.id);
 }
 
-/** Payments per statement; one statement. */
-export async function paymentsOfStatements(tx: Tx, statementIds: readonly string[]) {
+/** Payments per statement, exact (the SQL sum is `numeric`, read as a `bigint`); one statement. */
+export async function paymentsOfStatements(tx: Tx, statementIds: readonly string[]): Promise<{ statementId: string | null; paid: bigint }[]> {
   if (statementIds.length === 0) return [];
-  return tx
+  const rows = await tx
     .select({ statementId: ledgerEntries.statementId, paid: sql<string>`sum(${ledgerEntries.amountMinor})` })
     .from(ledgerEntries)
     .where(and(inArray(ledgerEntries.statementId, [...statementIds]), eq(ledgerEntries.kind, 'PAYMENT')))
     .groupBy(ledgerEntries.statementId);
+  return rows.map((r) => ({ statementId: r.statementId, paid: minorFromSql(r.paid) }));
 }
 
 /** Settlement rules the caller is a party of. */
@@ -82,7 +103,7 @@ export async function productCostsByIds(tx: Tx, productIds: readonly string[]) {
     currency: row.currency,
     units: row.units,
     valueMinor: row.valueMinor,
-    averageMinor: row.units > 0 ? divideHalfEven(row.valueMinor, row.units) : 0,
+    averageMinor: row.units > 0 ? divideHalfEven(row.valueMinor, row.units) : 0n,
   }));
 }
 

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Identity, Tx } from '@redthread/kit';
+import { LONG_MAX, fitsLong, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, type FinanceFailure } from '../errors';
+import { minorFromSql } from '../money';
 
 export type ReportDimension = 'DAY' | 'WEEK' | 'MONTH' | 'PARTNER' | 'CHANNEL' | 'PRODUCT';
 
@@ -24,9 +25,9 @@ export async function report(
   input: { from: Date; to: Date; groupBy: ReportDimension[]; currency?: string },
 ): Promise<
   | {
-      rows: { keys: { dimension: ReportDimension; value: string }[]; orders: number; units: number; revenue: number; cost: number; currency: string }[];
+      rows: { keys: { dimension: ReportDimension; value: string }[]; orders: number; units: number; revenue: bigint; cost: bigint; currency: string }[];
       currency: string;
-      ageing: { current: number; days1to30: number; days31to60: number; days61to90: number; over90: number };
+      ageing: { current: bigint; days1to30: bigint; days31to60: bigint; days61to90: bigint; over90: bigint };
     }
   | FinanceFailure
 > {
@@ -40,7 +41,8 @@ export async function report(
     select ${selectKeys}${dimensions.length ? sql`,` : sql``}
            count(distinct f.order_id)::int as orders,
            coalesce(sum(f.shipped_quantity), 0)::int as units,
-           coalesce(sum(f.shipped_quantity::bigint * f.unit_price_minor), 0)::bigint as revenue,
+           -- Sums stay numeric (exact, never overflowing); they are read as bigint in TypeScript.
+           coalesce(sum(f.shipped_quantity::numeric * f.unit_price_minor), 0) as revenue,
            -- Cost: goods from own stock at their average cost, plus what drop-shipped units were
            -- invoiced to the caller by its supplier.
            coalesce(sum(
@@ -48,7 +50,7 @@ export async function report(
              + coalesce((select sum(le.amount_minor) from finance.ledger_entries le
                          join orders.order_line_facts child on child.line_id = le.order_line_id
                          where child.parent_line_id = f.line_id and le.kind = 'INVOICE' and le.debtor_partner_id = ${identity.partnerId}::uuid), 0)
-           ), 0)::bigint as cost,
+           ), 0) as cost,
            min(f.currency) as currency
     from orders.order_line_facts f
     where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0 and f.currency = ${currency}
@@ -60,14 +62,22 @@ export async function report(
       keys: dimensions.map((dimension, i) => ({ dimension, value: String(r[`k${i}`]) })),
       orders: Number(r['orders']),
       units: Number(r['units']),
-      revenue: Number(r['revenue']),
-      cost: Number(r['cost']),
+      revenue: minorFromSql(r['revenue'] as string),
+      cost: minorFromSql(r['cost'] as string),
       currency,
     }));
+  const tooLarge = (amount: bigint) => !fitsLong(amount);
+  if (
+    resultRows.some((r) => tooLarge(r.revenue) || tooLarge(r.cost) || tooLarge(r.revenue - r.cost)) ||
+    tooLarge(resultRows.reduce((sum, r) => sum + r.revenue, 0n)) ||
+    tooLarge(resultRows.reduce((sum, r) => sum + r.cost, 0n))
+  ) {
+    return invalidInput('to', `A total of this report would exceed ${LONG_MAX} minor units, the most an amount can carry; report a shorter period or group it further.`);
+  }
   // Receivables ageing, first in first out: each debtor's credits (payments, credit notes) pay its
   // oldest debits first; what remains of each debit is aged by its statement's due date (debits
   // not yet on a statement are current).
-  const [ageing] = await tx.execute<Record<string, string | number>>(sql`
+  const [ageing] = await tx.execute<Record<string, string>>(sql`
     with entries as (
       select e.id, e.debtor_partner_id, e.signed_minor, e.occurred_at, s.due_date
       from finance.ledger_entries e left join finance.statements s on s.id = e.statement_id
@@ -97,11 +107,11 @@ export async function report(
     rows: resultRows,
     currency,
     ageing: {
-      current: Number(ageing?.['current'] ?? 0),
-      days1to30: Number(ageing?.['d30'] ?? 0),
-      days31to60: Number(ageing?.['d60'] ?? 0),
-      days61to90: Number(ageing?.['d90'] ?? 0),
-      over90: Number(ageing?.['over'] ?? 0),
+      current: minorFromSql(ageing?.['current']),
+      days1to30: minorFromSql(ageing?.['d30']),
+      days31to60: minorFromSql(ageing?.['d60']),
+      days61to90: minorFromSql(ageing?.['d90']),
+      over90: minorFromSql(ageing?.['over']),
     },
   };
 }

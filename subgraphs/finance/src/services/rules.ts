@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { commissionRules, creditFiles, customerEntries } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { LONG_MAX, appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, notFound, type FinanceFailure } from '../errors';
 import { isUuid } from '@redthread/kit';
 import { partnerIdByCode } from './partners';
@@ -8,11 +8,17 @@ import { partnerIdByCode } from './partners';
 export type CommissionRuleRow = typeof commissionRules.$inferSelect;
 export type CreditFileRow = typeof creditFiles.$inferSelect;
 
+/**
+ * The largest FIXED commission (minor units per unit) a rule holds: the column is a 32-bit
+ * `integer` (widening it to `bigint` takes a migration).
+ */
+export const MAX_FIXED_COMMISSION = 2_147_483_647n;
+
 /** Sets (or replaces) a commission rule the caller pays, for a product, an earner, or by default. */
 export async function setCommissionRule(
   tx: Tx,
   identity: Identity,
-  input: { earnerCode?: string | null; productId?: string | null; kind: 'PERCENT' | 'FIXED'; value: number },
+  input: { earnerCode?: string | null; productId?: string | null; kind: 'PERCENT' | 'FIXED'; value: bigint },
 ): Promise<CommissionRuleRow | FinanceFailure> {
   let earner: string | null = null;
   if (input.earnerCode) {
@@ -29,9 +35,13 @@ export async function setCommissionRule(
     if (!own) return invalidInput('productId', 'Not one of your products.');
     productId = own.product_id;
   }
-  if (!Number.isInteger(input.value) || input.value < 0 || (input.kind === 'PERCENT' && input.value > 10_000)) {
-    return invalidInput('value', input.kind === 'PERCENT' ? 'A percentage is 0–10000 basis points.' : 'A fixed commission is 0 or more minor units per unit.');
+  if (typeof input.value !== 'bigint' || input.value < 0n || input.value > (input.kind === 'PERCENT' ? 10_000n : MAX_FIXED_COMMISSION)) {
+    return invalidInput(
+      'value',
+      input.kind === 'PERCENT' ? 'A percentage is 0–10000 basis points.' : `A fixed commission is 0 to ${MAX_FIXED_COMMISSION} minor units per unit.`,
+    );
   }
+  const value = Number(input.value);
   const scope = and(
     eq(commissionRules.payerPartnerId, identity.partnerId),
     earner ? eq(commissionRules.earnerPartnerId, earner) : isNull(commissionRules.earnerPartnerId),
@@ -39,14 +49,14 @@ export async function setCommissionRule(
   );
   const [existing] = await tx.select().from(commissionRules).where(scope).for('update');
   const [rule] = existing
-    ? await tx.update(commissionRules).set({ kind: input.kind, value: input.value, updatedAt: sql`now()` }).where(eq(commissionRules.id, existing.id)).returning()
-    : await tx.insert(commissionRules).values({ payerPartnerId: identity.partnerId, earnerPartnerId: earner, productId, kind: input.kind, value: input.value }).returning();
+    ? await tx.update(commissionRules).set({ kind: input.kind, value, updatedAt: sql`now()` }).where(eq(commissionRules.id, existing.id)).returning()
+    : await tx.insert(commissionRules).values({ payerPartnerId: identity.partnerId, earnerPartnerId: earner, productId, kind: input.kind, value }).returning();
   await appendEvent(tx, {
     topic: 'finance.commission_rule_set',
     entityType: 'CommissionRule',
     entityId: rule!.id,
     audience: earner ? [identity.partnerId, earner] : [identity.partnerId],
-    payload: { kind: input.kind, value: input.value, productId },
+    payload: { kind: input.kind, value: input.value.toString(), productId },
   });
   return rule!;
 }
@@ -60,11 +70,13 @@ export async function listCommissionRules(tx: Tx): Promise<CommissionRuleRow[]> 
 export async function setCreditLimit(
   tx: Tx,
   identity: Identity,
-  input: { customerId: string; limitMinor: number; currency: string },
+  input: { customerId: string; limitMinor: bigint; currency: string },
 ): Promise<CreditFileRow | FinanceFailure> {
   const customer = await ownCustomer(tx, input.customerId);
   if (!customer) return notFound('customer');
-  if (!Number.isInteger(input.limitMinor) || input.limitMinor < 0) return invalidInput('limitMinor', 'A limit is 0 or more minor units.');
+  if (typeof input.limitMinor !== 'bigint' || input.limitMinor < 0n || input.limitMinor > LONG_MAX) {
+    return invalidInput('limitMinor', `A limit is 0 to ${LONG_MAX} minor units.`);
+  }
   const currency = input.currency.trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'An ISO-4217 code such as EUR.');
   const [file] = await tx
@@ -77,7 +89,8 @@ export async function setCreditLimit(
     entityType: 'Customer',
     entityId: customer,
     audience: [identity.partnerId],
-    payload: { limitMinor: input.limitMinor, currency },
+    // JSON cannot carry a bigint: amounts travel in payloads as decimal strings.
+    payload: { limitMinor: input.limitMinor.toString(), currency },
   });
   return file!;
 }
@@ -86,13 +99,15 @@ export async function setCreditLimit(
 export async function recordCustomerPayment(
   tx: Tx,
   identity: Identity,
-  input: { customerId: string; amountMinor: number; currency: string; reference?: string | null },
+  input: { customerId: string; amountMinor: bigint; currency: string; reference?: string | null },
 ): Promise<CreditFileRow | FinanceFailure> {
   const customer = await ownCustomer(tx, input.customerId);
   if (!customer) return notFound('customer');
   const [file] = await tx.select().from(creditFiles).where(eq(creditFiles.customerId, customer));
   if (!file) return invalidInput('customerId', 'Set a credit limit for this customer first.');
-  if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) return invalidInput('amountMinor', 'A payment is a positive whole number of minor units.');
+  if (typeof input.amountMinor !== 'bigint' || input.amountMinor <= 0n || input.amountMinor > LONG_MAX) {
+    return invalidInput('amountMinor', `A payment is a whole number of minor units from 1 to ${LONG_MAX}.`);
+  }
   if (input.currency.trim().toUpperCase() !== file.currency) return invalidInput('currency', `This credit file is in ${file.currency}.`);
   await tx.insert(customerEntries).values({
     ownerPartnerId: identity.partnerId,
@@ -107,7 +122,7 @@ export async function recordCustomerPayment(
     entityType: 'Customer',
     entityId: customer,
     audience: [identity.partnerId],
-    payload: { amountMinor: input.amountMinor, currency: file.currency },
+    payload: { amountMinor: input.amountMinor.toString(), currency: file.currency },
   });
   return file;
 }
@@ -124,7 +139,8 @@ export async function creditStatus(tx: Tx, customerIds: readonly string[]) {
   const ids = customerIds.filter(isUuid);
   if (ids.length === 0) return [];
   return [
-    ...(await tx.execute<{ customer_id: string; limit_minor: string | number; currency: string; outstanding_minor: string | number }>(sql`
+    // bigint columns: decimal strings from postgres.js, read exactly with minorFromSql.
+    ...(await tx.execute<{ customer_id: string; limit_minor: string; currency: string; outstanding_minor: string }>(sql`
       select customer_id, limit_minor, currency, outstanding_minor from finance.customer_credit_status
       where customer_id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`)),
   ];

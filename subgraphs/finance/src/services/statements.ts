@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { LONG_MAX, appendEvent, fitsLong, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
+import { minorFromSql } from '../money';
 import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
 import { isUuid } from '@redthread/kit';
 import { counterpartyIdByCode, partnerIdByCode } from './partners';
@@ -99,8 +100,11 @@ export async function generateStatements(
       .where(and(eq(statements.creditorPartnerId, identity.partnerId), eq(statements.debtorPartnerId, debtor), eq(statements.currency, currency), lt(statements.periodStart, start)))
       .orderBy(desc(statements.periodStart))
       .limit(1);
-    const opening = previous ? previous.closingMinor - (await paidOn(tx, previous.id)) : 0;
-    const closing = opening + entries.reduce((sum, e) => sum + e.signedMinor, 0);
+    const opening = previous ? previous.closingMinor - (await paidOn(tx, previous.id)) : 0n;
+    const closing = opening + entries.reduce((sum, e) => sum + e.signedMinor, 0n);
+    if (!fitsLong(closing)) {
+      return invalidInput('periodContaining', `The closing balance of this period would exceed ±${LONG_MAX} minor units, the most an amount can carry; bill a shorter period.`);
+    }
     const [statement] = await tx
       .insert(statements)
       .values({
@@ -126,11 +130,11 @@ export async function generateStatements(
   return created;
 }
 
-/** Payments recorded against a statement. */
-export async function paidOn(tx: Tx, statementId: string): Promise<number> {
-  const [row] = await tx.execute<{ paid: string | number }>(sql`
+/** Payments recorded against a statement, exact (the SQL sum is `numeric`, read as a `bigint`). */
+export async function paidOn(tx: Tx, statementId: string): Promise<bigint> {
+  const [row] = await tx.execute<{ paid: string }>(sql`
     select coalesce(sum(amount_minor), 0) as paid from finance.ledger_entries where statement_id = ${statementId} and kind = 'PAYMENT'`);
-  return Number(row?.paid ?? 0);
+  return minorFromSql(row?.paid);
 }
 
 async function lockStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | undefined> {
@@ -196,11 +200,13 @@ export async function disputeLine(
 export async function resolveLine(
   tx: Tx,
   identity: Identity,
-  input: { statementId: string; lineId: string; creditMinor: number; note: string },
+  input: { statementId: string; lineId: string; creditMinor: bigint; note: string },
 ): Promise<StatementRow | FinanceFailure> {
   const note = input.note.trim();
   if (!note) return invalidInput('note', 'Say how the dispute is resolved.');
-  if (!Number.isInteger(input.creditMinor) || input.creditMinor < 0) return invalidInput('creditMinor', 'The credit is a whole number of minor units, 0 or more.');
+  if (typeof input.creditMinor !== 'bigint' || input.creditMinor < 0n || input.creditMinor > LONG_MAX) {
+    return invalidInput('creditMinor', `The credit is a whole number of minor units from 0 to ${LONG_MAX}.`);
+  }
   const statement = await lockStatement(tx, identity, input.statementId);
   if (!statement) return notFound('statement');
   if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('Only the creditor resolves a dispute.');
@@ -210,7 +216,10 @@ export async function resolveLine(
     : [];
   if (!line || line.status !== 'DISPUTED') return invalidInput('lineId', 'No disputed line with this id on this statement.');
   let closing = statement.closingMinor;
-  if (input.creditMinor > 0) {
+  if (!fitsLong(closing - input.creditMinor)) {
+    return invalidInput('creditMinor', `With this credit the closing balance would fall below ${-LONG_MAX - 1n} minor units, the least an amount can carry.`);
+  }
+  if (input.creditMinor > 0n) {
     const [credit] = await tx
       .insert(ledgerEntries)
       .values({
@@ -252,9 +261,11 @@ export async function resolveLine(
 export async function recordPayment(
   tx: Tx,
   identity: Identity,
-  input: { statementId: string; amountMinor: number; currency: string; reference?: string | null },
+  input: { statementId: string; amountMinor: bigint; currency: string; reference?: string | null },
 ): Promise<StatementRow | FinanceFailure> {
-  if (!Number.isInteger(input.amountMinor) || input.amountMinor <= 0) return invalidInput('amountMinor', 'A payment is a positive whole number of minor units.');
+  if (typeof input.amountMinor !== 'bigint' || input.amountMinor <= 0n || input.amountMinor > LONG_MAX) {
+    return invalidInput('amountMinor', `A payment is a whole number of minor units from 1 to ${LONG_MAX}.`);
+  }
   const statement = await lockStatement(tx, identity, input.statementId);
   if (!statement) return notFound('statement');
   if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('The creditor records payments it received.');
@@ -279,27 +290,51 @@ export async function recordPayment(
   return statement;
 }
 
-/** Statements the caller is a party of; a DRAFT is the creditor's alone until it is issued. */
-export async function listStatements(
-  tx: Tx,
-  identity: Identity,
-  filter: { status?: StatementRow['status'][] | null; side?: 'RECEIVABLE' | 'PAYABLE' | null; partnerId?: string | null } | null | undefined,
-): Promise<StatementRow[]> {
+/** Filters of `statements(filter:)`. */
+export interface StatementFilter {
+  status?: StatementRow['status'][] | null;
+  side?: 'RECEIVABLE' | 'PAYABLE' | null;
+  partnerId?: string | null;
+}
+
+/** Statements the caller may see: all it issues (drafts too), and those issued to it. */
+function visibleToCaller(me: string) {
+  return or(eq(statements.creditorPartnerId, me), and(eq(statements.debtorPartnerId, me), ne(statements.status, 'DRAFT')))!;
+}
+
+/**
+ * The caller's statements, newest period first (period start, ties by id), as a connection; one
+ * statement per page. A DRAFT is the creditor's alone.
+ */
+export async function listStatements(tx: Tx, identity: Identity, filter: StatementFilter | null | undefined, args: PageArgs): Promise<Connection<StatementRow>> {
   const me = identity.partnerId;
-  return tx
-    .select()
+  const page = keysetPage('statements', args, [
+    { column: statements.periodStart, type: 'date', descending: true },
+    { column: statements.id, type: 'uuid', descending: true },
+  ]);
+  if (filter?.partnerId && !isUuid(filter.partnerId)) return page.empty();
+  const rows = await tx
+    .select({ ...getTableColumns(statements), pageKey: page.key })
     .from(statements)
     .where(
       and(
-        or(eq(statements.creditorPartnerId, me), and(eq(statements.debtorPartnerId, me), ne(statements.status, 'DRAFT'))),
+        visibleToCaller(me),
         filter?.side === 'RECEIVABLE' ? eq(statements.creditorPartnerId, me) : filter?.side === 'PAYABLE' ? eq(statements.debtorPartnerId, me) : undefined,
         filter?.status?.length ? inArray(statements.status, filter.status) : undefined,
-        filter?.partnerId && isUuid(filter.partnerId)
-          ? or(eq(statements.creditorPartnerId, filter.partnerId), eq(statements.debtorPartnerId, filter.partnerId))
-          : undefined,
+        filter?.partnerId ? or(eq(statements.creditorPartnerId, filter.partnerId), eq(statements.debtorPartnerId, filter.partnerId)) : undefined,
+        page.after,
       ),
     )
-    .orderBy(desc(statements.periodStart));
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
+}
+
+/** One statement by id, when the caller may see it (else null, like a missing one); one statement. */
+export async function visibleStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await tx.select().from(statements).where(and(eq(statements.id, id), visibleToCaller(identity.partnerId)));
+  return row ?? null;
 }
 
 async function statementEvent(tx: Tx, statement: StatementRow, topic: string, audience?: string[]): Promise<void> {
@@ -309,6 +344,7 @@ async function statementEvent(tx: Tx, statement: StatementRow, topic: string, au
     entityId: statement.id,
     // A DRAFT is the creditor's alone until it is issued.
     audience: audience ?? [statement.creditorPartnerId, statement.debtorPartnerId],
-    payload: { status: statement.status, closingMinor: statement.closingMinor, currency: statement.currency },
+    // JSON cannot carry a bigint: amounts travel in payloads as decimal strings.
+    payload: { status: statement.status, closingMinor: statement.closingMinor.toString(), currency: statement.currency },
   });
 }

@@ -1,4 +1,4 @@
-import { DateTimeScalar, changeEnvelope, eventSubscription, type LoggedEvent } from '@redthread/kit';
+import { DateTimeScalar, changeEnvelope, eventSubscription, type LoggedEvent, type PageArgs, type SubscriptionContext } from '@redthread/kit';
 import { stockSlot } from '../services/queries';
 import type { InventoryContext } from '../context';
 import { createLocation, createWarehouse, listWarehouses, visibleWarehouse, type CreateWarehouseInput, type WarehouseRow } from '../services/warehouses';
@@ -6,8 +6,9 @@ import { receiveReturn, receiveStock, type ReceiveStockInput } from '../services
 import { createTransfer, receiveTransfer, shipTransfer, type CreateTransferInput, type TransferRow, type TransferLineRow } from '../services/transfers';
 import { openStockCount, postStockCount, recordCount, type StockCountRow } from '../services/counts';
 import { dispatchShipment, inspectShipment, type PickLine, type ShipmentRow } from '../services/shipments';
-import { listMovements, listShipments, listStockCounts, listTransfers, stockLevels } from '../services/queries';
+import { listMovements, listShipments, listStockCounts, listTransfers, stockLevels, type MovementFilter, type ShipmentFilter, type StockFilter } from '../services/queries';
 import type { MovementRow, StockRow } from '../services/ledger';
+import { sellableQuantityChanges, type SellableQuantityChange } from '../services/sellable';
 
 type Ctx = InventoryContext;
 const ref = (id: string | null) => (id ? { id } : null);
@@ -20,12 +21,11 @@ export const resolvers = {
   Query: {
     warehouses: async (_: unknown, __: unknown, ctx: Ctx) => listWarehouses(await ctx.tx()),
     warehouse: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.warehouse.load(a.id),
-    stockLevels: async (_: unknown, a: { filter?: Parameters<typeof stockLevels>[1] }, ctx: Ctx) => stockLevels(await ctx.tx(), a.filter),
-    movements: async (_: unknown, a: { filter?: Parameters<typeof listMovements>[1]; first?: number | null; after?: string | null }, ctx: Ctx) =>
-      listMovements(await ctx.tx(), a.filter, a),
-    transfers: async (_: unknown, a: { status?: TransferRow['status'][] | null }, ctx: Ctx) => listTransfers(await ctx.tx(), a.status),
-    stockCounts: async (_: unknown, a: { warehouseId?: string | null }, ctx: Ctx) => listStockCounts(await ctx.tx(), a.warehouseId),
-    shipments: async (_: unknown, a: { filter?: Parameters<typeof listShipments>[1] }, ctx: Ctx) => listShipments(await ctx.tx(), a.filter),
+    stockLevels: async (_: unknown, a: PageArgs & { filter?: StockFilter | null }, ctx: Ctx) => stockLevels(await ctx.tx(), a.filter, a),
+    movements: async (_: unknown, a: PageArgs & { filter?: MovementFilter | null }, ctx: Ctx) => listMovements(await ctx.tx(), a.filter, a),
+    transfers: async (_: unknown, a: PageArgs & { status?: TransferRow['status'][] | null }, ctx: Ctx) => listTransfers(await ctx.tx(), a.status, a),
+    stockCounts: async (_: unknown, a: PageArgs & { warehouseId?: string | null }, ctx: Ctx) => listStockCounts(await ctx.tx(), a.warehouseId, a),
+    shipments: async (_: unknown, a: PageArgs & { filter?: ShipmentFilter | null }, ctx: Ctx) => listShipments(await ctx.tx(), a.filter, a),
     shipment: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.loaders.shipment.load(a.id),
   },
   Mutation: {
@@ -67,6 +67,10 @@ export const resolvers = {
       ['shipment.*'],
       ({ warehouseId }) => (event) => event.payload['warehouseId'] === warehouseId,
     ),
+    sellableQuantityChanged: {
+      subscribe: (_: unknown, a: { productIds: string[] }, ctx: SubscriptionContext) => sellableQuantityChanges(ctx, a.productIds),
+      resolve: (change: SellableQuantityChange) => change,
+    },
   },
   StockChange: {
     ...changeEnvelope,
@@ -83,6 +87,9 @@ export const resolvers = {
         batchId: (e.payload['batchId'] as string | null) ?? null,
       }),
   },
+  SellableQuantityChange: {
+    product: (change: SellableQuantityChange) => ref(change.productId),
+  },
   ShipmentQueueChange: {
     ...changeEnvelope,
     shipmentId: (e: LoggedEvent) => e.entityId,
@@ -95,6 +102,8 @@ export const resolvers = {
   },
   Warehouse: {
     __resolveReference: (reference: { id: string }, ctx: Ctx) => ctx.loaders.warehouse.load(reference.id),
+    // Only the owner and the operator see a warehouse, and catalog shows each to the other, so
+    // neither reference can name a partner the caller may not see.
     owner: (w: WarehouseRow) => ref(w.ownerPartnerId),
     operator: (w: WarehouseRow) => ref(w.operatorPartnerId),
     locations: (w: WarehouseRow, _: unknown, ctx: Ctx) => ctx.loaders.locationsOfWarehouse.load(w.id),
@@ -102,6 +111,8 @@ export const resolvers = {
   StockLevel: {
     warehouse: (s: StockRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(s.warehouseId),
     location: (s: StockRow, _: unknown, ctx: Ctx) => ctx.loaders.location.load(s.locationId),
+    // A slot holds its owner's product (receipts take no other): catalog shows it to the owner in
+    // full and to the warehouse's operator as the operator's view (name, codes, unit).
     product: (s: StockRow) => ref(s.productId),
     batch: batchOf,
     available: (s: StockRow) => s.onHand - s.reserved,
@@ -110,6 +121,7 @@ export const resolvers = {
     id: (m: MovementRow) => String(m.id),
     warehouse: (m: MovementRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(m.warehouseId),
     location: (m: MovementRow, _: unknown, ctx: Ctx) => ctx.loaders.location.load(m.locationId),
+    product: (m: MovementRow) => ref(m.productId),
     batch: batchOf,
   },
   Transfer: {
@@ -140,6 +152,7 @@ export const resolvers = {
     lastMismatch: (s: ShipmentRow) => s.lastMismatch ?? null,
   },
   ShipmentLine: {
+    product: (l: PickLine) => ref(l.productId),
     location: (l: PickLine, _: unknown, ctx: Ctx) => ctx.loaders.location.load(l.locationId),
     batch: batchOf,
   },

@@ -2,7 +2,7 @@ import type { OrdersContext } from '../context';
 import type { LineRow, OrderRow, TimelineRow } from '../services/common';
 import type { ReturnRow } from '../services/returns';
 
-const money = (amountMinor: number, currency: string) => ({ amountMinor, currency });
+const money = (amountMinor: bigint, currency: string) => ({ amountMinor, currency });
 const reference = (id: string | null) => (id ? { id } : null);
 
 /** Order fields and its federation reference resolver. */
@@ -31,7 +31,7 @@ export const OrderLine = {
   buyerProduct: (line: LineRow) => reference(line.buyerProductId),
   link: (line: LineRow) => reference(line.linkId),
   unitPrice: (line: LineRow & { currency: string }) => money(line.unitPriceMinor, line.currency),
-  lineTotal: (line: LineRow & { currency: string }) => money(line.unitPriceMinor * line.quantity, line.currency),
+  lineTotal: (line: LineRow & { currency: string }) => money(line.unitPriceMinor * BigInt(line.quantity), line.currency),
 };
 
 /** Timeline entries. */

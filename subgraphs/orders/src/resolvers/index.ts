@@ -1,4 +1,4 @@
-import { DateTimeScalar, changeEnvelope, eventSubscription, type LoggedEvent } from '@redthread/kit';
+import { DateTimeScalar, LongScalar, changeEnvelope, eventSubscription, type LoggedEvent } from '@redthread/kit';
 import type { OrdersContext } from '../context';
 import { Mutation } from './Mutation';
 import { Channel, Customer, Order, OrderLine, Return, TimelineEntry } from './Order';
@@ -11,6 +11,7 @@ function resultType(success: string) {
 /** Every orders resolver, by type. */
 export const resolvers = {
   DateTime: DateTimeScalar,
+  Long: LongScalar,
   Query,
   Mutation,
   Subscription: {

@@ -1,12 +1,9 @@
-import { and, asc, eq, gt, ilike, inArray, or } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, ilike, inArray } from 'drizzle-orm';
 import { channels, customers, type Address, type CustomFieldDefinition } from '@redthread/schema';
 import {
-  decodeCursor,
-  encodeCursor,
   escapeLike,
   isUuid,
-  pageSize,
-  toConnection,
+  keysetPage,
   type Connection,
   type Identity,
   type PageArgs,
@@ -128,25 +125,25 @@ export async function customersByIds(tx: Tx, ids: readonly string[]): Promise<Cu
   return wellFormed.length ? tx.select().from(customers).where(inArray(customers.id, wellFormed)) : [];
 }
 
-/** The caller's customers by name, as a connection. */
+/** The caller's customers by name (ties by id), as a connection; one statement per page. */
 export async function listCustomers(
   tx: Tx,
   identity: Identity,
   search: string | null | undefined,
-  page: PageArgs,
+  args: PageArgs,
 ): Promise<Connection<CustomerRow>> {
-  const first = pageSize(page.first);
+  const page = keysetPage('customers', args, [
+    { column: customers.name, type: 'text' },
+    { column: customers.id, type: 'uuid' },
+  ]);
   const conditions = [eq(customers.partnerId, identity.partnerId)];
   if (search?.trim()) conditions.push(ilike(customers.name, `%${escapeLike(search.trim())}%`));
-  if (page.after) {
-    const [name, id] = decodeCursor('customers', page.after, 2) as [string, string];
-    conditions.push(or(gt(customers.name, name), and(eq(customers.name, name), gt(customers.id, id)))!);
-  }
+  if (page.after) conditions.push(page.after);
   const rows = await tx
-    .select()
+    .select({ ...getTableColumns(customers), pageKey: page.key })
     .from(customers)
     .where(and(...conditions))
-    .orderBy(asc(customers.name), asc(customers.id))
-    .limit(first + 1);
-  return toConnection(rows, first, (row) => encodeCursor('customers', [row.name, row.id]));
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }

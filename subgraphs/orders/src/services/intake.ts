@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { orderLines, orders, type Address, type CustomFieldDefinition } from '@redthread/schema';
-import { ErrorCode, apiError, type Identity, type Tx } from '@redthread/kit';
+import { ErrorCode, LONG_MAX, apiError, type Identity, type Tx } from '@redthread/kit';
 import {
   duplicateOrder,
   idempotencyKeyReused,
@@ -21,7 +21,8 @@ export interface PlaceOrderInput {
   shipTo?: AddressInput | null;
   deliveryMethod?: string | null;
   currency: string;
-  lines: { productId?: string | null; skuCode?: string | null; quantity: number; unitPriceMinor: number }[];
+  /** `unitPriceMinor` is a `Long` (exact `bigint`). */
+  lines: { productId?: string | null; skuCode?: string | null; quantity: number; unitPriceMinor: bigint }[];
   customFields?: { key: string; value: string }[] | null;
   idempotencyKey?: string | null;
 }
@@ -79,7 +80,7 @@ export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderIn
       externalNumber,
       status: 'PENDING_REVIEW',
       currency: validated.currency,
-      totalMinor: validated.lines.reduce((sum, line) => sum + line.quantity * line.unitPriceMinor, 0),
+      totalMinor: validated.lines.reduce((sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor, 0n),
       shipTo: validated.shipTo,
       deliveryMethod: input.deliveryMethod?.trim() || null,
       customFields: validated.customFields,
@@ -151,7 +152,7 @@ interface ValidatedOrder {
   customerId: string | null;
   shipTo: Address;
   currency: string;
-  lines: { productId: string; quantity: number; unitPriceMinor: number }[];
+  lines: { productId: string; quantity: number; unitPriceMinor: bigint }[];
   customFields: Record<string, string | number>;
 }
 
@@ -186,7 +187,11 @@ async function validateOrder(
   return { customerId, shipTo, currency, lines, customFields };
 }
 
-/** Resolves line products (the caller's own, by id or SKU code, ACTIVE) in one statement and checks numbers. */
+/**
+ * Resolves line products (the caller's own, by id or SKU code, ACTIVE) in one statement and checks
+ * numbers: quantities, prices, and that every line total and the order total fit a `Long`
+ * (2^63 − 1 minor units), so no sum overflows later.
+ */
 export async function validateLines(
   tx: Tx,
   identity: Identity,
@@ -198,6 +203,7 @@ export async function validateLines(
   const skus = lines.map((l) => l.skuCode?.trim()).filter((s): s is string => Boolean(s));
   const found = await ownProducts(tx, identity, ids, skus);
   const result: ValidatedOrder['lines'] = [];
+  let orderTotal = 0n;
   for (const [index, line] of lines.entries()) {
     const path = `lines[${index}]`;
     const product = line.productId
@@ -209,8 +215,15 @@ export async function validateLines(
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_QUANTITY) {
       return invalidInput(`${path}.quantity`, `The quantity must be a whole number from 1 to ${MAX_QUANTITY}.`);
     }
-    if (!Number.isInteger(line.unitPriceMinor) || line.unitPriceMinor < 0) {
-      return invalidInput(`${path}.unitPriceMinor`, 'The unit price must be a whole number of minor units, 0 or more.');
+    if (typeof line.unitPriceMinor !== 'bigint' || line.unitPriceMinor < 0n || line.unitPriceMinor > LONG_MAX) {
+      return invalidInput(`${path}.unitPriceMinor`, `The unit price must be a whole number of minor units from 0 to ${LONG_MAX}.`);
+    }
+    orderTotal += BigInt(line.quantity) * line.unitPriceMinor;
+    if (orderTotal > LONG_MAX) {
+      return invalidInput(
+        `${path}.unitPriceMinor`,
+        `With this line the order total (quantity × unit price, summed over the lines) would exceed ${LONG_MAX} minor units, the most an amount can carry.`,
+      );
     }
     result.push({ productId: product.product_id, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor });
   }
@@ -307,6 +320,8 @@ function hashRequest(input: PlaceOrderInput): string {
 }
 
 function canonicalJson(value: unknown): string {
+  // An amount is written as the JSON number it was before amounts became `bigint`, so hashes stay.
+  if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

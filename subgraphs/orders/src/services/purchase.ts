@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
-import { isUuid, type Identity, type Tx } from '@redthread/kit';
+import { LONG_MAX, isUuid, orderMoveAllowed, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
 import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline, type OrderRow } from './common';
 import { activeSupplyLinks, type SupplyLink } from './routing';
@@ -25,6 +25,7 @@ export async function createPurchaseOrder(tx: Tx, identity: Identity, input: Cre
   const productIds = input.lines.map((l) => l.productId).filter(isUuid);
   const links = await activeSupplyLinks(tx, identity, productIds);
   const resolved: { link: SupplyLink; quantity: number }[] = [];
+  let total = 0n;
   for (const [index, line] of input.lines.entries()) {
     const path = `lines[${index}]`;
     const link = links.get(line.productId);
@@ -41,6 +42,10 @@ export async function createPurchaseOrder(tx: Tx, identity: Identity, input: Cre
     }
     if (first && first.price_currency !== link.price_currency) {
       return invalidInput(`${path}.productId`, 'All lines of a purchase order must be priced in one currency.');
+    }
+    total += BigInt(line.quantity) * BigInt(link.price_amount_minor);
+    if (total > LONG_MAX) {
+      return invalidInput(`${path}.quantity`, `With this line the order total at the supply prices would exceed ${LONG_MAX} minor units, the most an amount can carry.`);
     }
     resolved.push({ link, quantity: line.quantity });
   }
@@ -65,7 +70,7 @@ export async function createPurchaseOrder(tx: Tx, identity: Identity, input: Cre
       productId: link.upstream_product_id,
       buyerProductId: link.downstream_product_id,
       quantity,
-      unitPriceMinor: Number(link.price_amount_minor),
+      unitPriceMinor: BigInt(link.price_amount_minor!),
       linkId: link.link_id,
     })),
   );
@@ -81,6 +86,6 @@ export async function submitPurchaseOrder(tx: Tx, identity: Identity, orderId: s
   if (!order) return orderNotFound();
   if (order.kind !== 'PURCHASE') return invalidTransition(order.status, 'submitted', 'Only purchase orders are submitted.');
   if (roleIn(order, identity) !== 'BUYER') return notPermittedForRole('Only the buyer submits a purchase order.');
-  if (order.status !== 'DRAFT') return invalidTransition(order.status, 'submitted');
+  if (!orderMoveAllowed('submit', order.status, order.kind)) return invalidTransition(order.status, 'submitted');
   return changeStatus(tx, identity, order, 'PENDING_ACCEPTANCE', 'order.submitted', null);
 }

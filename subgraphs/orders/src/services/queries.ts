@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, or, type SQL } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
+import { keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { LineRow, OrderRow, TimelineRow } from './common';
 import { isUuid } from '@redthread/kit';
 
@@ -14,16 +14,19 @@ export interface OrderFilter {
 }
 
 /**
- * The orders the caller sells or buys, newest first, as a Relay connection (keyset on
- * placed_at, id). One statement; lines, products and partners come from batched loaders.
+ * The orders the caller sells or buys, newest first (placed at, ties by id), as a Relay
+ * connection. One statement per page; lines, products and partners come from batched loaders.
  */
 export async function listOrders(
   tx: Tx,
   identity: Identity,
   filter: OrderFilter | null | undefined,
-  page: PageArgs,
+  args: PageArgs,
 ): Promise<Connection<OrderRow>> {
-  const first = pageSize(page.first);
+  const page = keysetPage('orders', args, [
+    { column: orders.placedAt, type: 'timestamptz', descending: true },
+    { column: orders.id, type: 'uuid', descending: true },
+  ]);
   const me = identity.partnerId;
   const conditions: SQL[] = [
     filter?.role === 'SELLER'
@@ -35,24 +38,18 @@ export async function listOrders(
   if (filter?.kind?.length) conditions.push(inArray(orders.kind, [...filter.kind]));
   if (filter?.status?.length) conditions.push(inArray(orders.status, [...filter.status]));
   if (filter?.channelId) {
-    if (!isUuid(filter.channelId)) return toConnection([], first, () => '');
+    if (!isUuid(filter.channelId)) return page.empty();
     conditions.push(eq(orders.channelId, filter.channelId));
   }
   if (filter?.externalNumber) conditions.push(eq(orders.externalNumber, filter.externalNumber));
-  // Keyset on (placed_at to the millisecond, id): cursors carry JavaScript dates, which have
-  // millisecond precision, so ordering and comparing at PostgreSQL's microseconds would skip rows.
-  const placedMs = sql`date_trunc('milliseconds', ${orders.placedAt})`;
-  if (page.after) {
-    const [placedAt, id] = decodeCursor('orders', page.after, 2) as [string, string];
-    conditions.push(sql`(${placedMs}, ${orders.id}) < (${placedAt}::timestamptz, ${id}::uuid)`);
-  }
+  if (page.after) conditions.push(page.after);
   const rows = await tx
-    .select()
+    .select({ ...getTableColumns(orders), pageKey: page.key })
     .from(orders)
     .where(and(...conditions))
-    .orderBy(desc(placedMs), desc(orders.id))
-    .limit(first + 1);
-  return toConnection(rows, first, (row) => encodeCursor('orders', [row.placedAt.toISOString(), row.id]));
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /** Orders by id that the caller may see; one statement. */

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { LONG_MAX, appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { appendOrderEvent, refreshTotal, writeTimeline, type LineRow, type OrderRow } from './common';
 
 /** An active upstream link of one of the caller's products, with the supplier's price. */
@@ -9,7 +9,8 @@ export interface SupplyLink extends Record<string, unknown> {
   downstream_product_id: string;
   upstream_partner_id: string;
   upstream_product_id: string;
-  price_amount_minor: string | number | null;
+  /** A `bigint` column: postgres.js hands it over as a decimal string (read it with `BigInt`). */
+  price_amount_minor: string | null;
   price_currency: string | null;
 }
 
@@ -17,7 +18,10 @@ export interface SupplyLink extends Record<string, unknown> {
 export interface RoutingOutcome {
   distributionOrders: OrderRow[];
   ownLines: LineRow[];
-  /** Lines whose link has no supply price in force: the seller decides. */
+  /**
+   * Lines whose link has no supply price in force, or whose distribution order's total would
+   * exceed 2^63 − 1 minor units at the supply price: the seller decides.
+   */
   undecidedLines: LineRow[];
 }
 
@@ -41,7 +45,9 @@ export async function activeSupplyLinks(tx: Tx, identity: Identity, productIds: 
  * to a DISTRIBUTION order towards that supplier at the supply price in force, lines for the same
  * supplier and currency sharing one order, ship-to carried. Other lines are for own fulfilment
  * (`order.fulfilment_requested`, which inventory consumes). A link without a price in force
- * leaves its line NEEDS_DECISION. The supplier routes further up when it accepts (cascade).
+ * leaves its line NEEDS_DECISION. The supplier routes further up when it accepts (cascade). A
+ * routed line of a DISTRIBUTION or PURCHASE order keeps the link it came through (each hop is
+ * private); a SALES line records the link it was routed through.
  */
 export async function routeOpenLines(
   tx: Tx,
@@ -69,6 +75,13 @@ export async function routeOpenLines(
     }
   }
 
+  for (const [key, group] of groups) {
+    const total = group.reduce((sum, { link, line }) => sum + BigInt(line.quantity - line.shippedQuantity) * BigInt(link.price_amount_minor!), 0n);
+    if (total > LONG_MAX) {
+      outcome.undecidedLines.push(...group.map(({ line }) => line));
+      groups.delete(key);
+    }
+  }
   for (const group of groups.values()) {
     const { link } = group[0]!;
     const [distribution] = await tx
@@ -95,16 +108,20 @@ export async function routeOpenLines(
         productId: groupLink.upstream_product_id,
         buyerProductId: line.productId,
         quantity: line.quantity - line.shippedQuantity,
-        unitPriceMinor: Number(groupLink.price_amount_minor),
+        unitPriceMinor: BigInt(groupLink.price_amount_minor!),
         linkId: groupLink.link_id,
         parentLineId: line.id,
       })),
     );
     await refreshTotal(tx, distribution!.id);
     for (const { link: groupLink, line } of group) {
+      // Each hop is private: a line of a distribution or purchase order keeps the link it came
+      // through, the one its buyer is party to. Only a sales line (which came through none) takes
+      // the link it is routed through. The onward link is on the line one level up (parent_line_id),
+      // which only this seller and its supplier see.
       await tx
         .update(orderLines)
-        .set({ status: 'ROUTED', fulfilment: 'DISTRIBUTED', linkId: groupLink.link_id })
+        .set({ status: 'ROUTED', fulfilment: 'DISTRIBUTED', ...(order.buyerPartnerId ? {} : { linkId: groupLink.link_id }) })
         .where(eq(orderLines.id, line.id));
     }
     await writeTimeline(tx, identity, distribution!, null, 'PENDING_ACCEPTANCE', 'drop-ship order routed along product links');

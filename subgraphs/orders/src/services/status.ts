@@ -86,12 +86,13 @@ export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): 
  */
 async function creditCheck(tx: Tx, order: OrderRow): Promise<OrdersFailure | undefined> {
   if (!order.customerId) return undefined;
-  const [credit] = await tx.execute<{ limit_minor: string | number; outstanding_minor: string | number; currency: string }>(
+  const [credit] = await tx.execute<{ limit_minor: string; outstanding_minor: string; currency: string }>(
     sql`select limit_minor, outstanding_minor, currency from finance.customer_credit_status where customer_id = ${order.customerId}`,
   );
   if (!credit) return undefined;
-  const limit = Number(credit.limit_minor);
-  const outstanding = Number(credit.outstanding_minor);
+  // postgres.js returns bigint columns as decimal strings: read them exactly.
+  const limit = BigInt(credit.limit_minor);
+  const outstanding = BigInt(credit.outstanding_minor);
   // An order in another currency than the credit file cannot be checked: finance decides (reason).
   if (credit.currency === order.currency && outstanding + order.totalMinor <= limit) return undefined;
   return creditLimitExceeded(
