@@ -182,6 +182,34 @@ describe('once the upstream has begun picking, the change is refused and nothing
     expect((await w.visibleOrder('SUPPLIER-C', picking.second.id)).lines[0]!.quantity).toBe(2);
   });
 
+  it('a shipment picked before the adjustment cannot leave with the old quantity', async () => {
+    const chain = await allocatedChain([['A-TEA-001', 2, 1299]]);
+    const [shipment] = await shipmentsOf(chain.second.id);
+    expect(shipment).toMatchObject({ status: 'TO_PICK', lines: [{ skuCode: 'C-GT-100', quantity: 2 }] });
+    // Hold the workflows back so inventory has not re-allocated yet when the warehouse goes on.
+    const resume = await w.pauseWorkflows();
+    let dispatched: { __typename: string; message?: string };
+    try {
+      expect(ok(await adjust(chain.so.id, [{ lineId: chain.so.lines[0]!.id, quantity: 1 }])).lines[0]!.quantity).toBe(1);
+      // The warehouse still holds the old pick list: it passes inspection, but must not leave.
+      expect(await inspect(shipment!.id, [{ code: 'C-GT-100', quantity: 2 }])).toBe(true);
+      const data = await w.gql<{ result: { __typename: string; message?: string } }>(
+        'SUPPLIER-C',
+        `mutation($input: DispatchShipmentInput!) { result: dispatchShipment(input: $input) { __typename ... on InventoryError { message } } }`,
+        { input: { shipmentId: shipment!.id, carrier: 'DHL', trackingNumber: w.unique('TRK') } },
+      );
+      dispatched = data.result;
+    } finally {
+      await resume();
+    }
+    expect(dispatched).toMatchObject({ __typename: 'InvalidInventoryTransition', message: expect.stringContaining('adjusted after this shipment was picked') });
+    // Inventory re-allocates: the old shipment is cancelled (its reservations released), a new one
+    // holds the new quantity.
+    await expect
+      .poll(async () => (await shipmentsOf(chain.second.id)).map((s) => `${s.status}:${s.lines.map((l) => l.quantity).join(',')}`).sort(), POLL)
+      .toEqual(['CANCELLED:', 'TO_PICK:1']);
+  });
+
   it('a trader that shipped the line from its own stock', async () => {
     const so = await w.approvedOrder('SHOP-A', { lines: [['A-MUG-001', 2, 899]] });
     const first = ok(await w.mutate('TRADER-B', 'acceptDistributionOrder', { id: so.childOrders[0]!.id }));

@@ -37,6 +37,18 @@ async function orderCancelledInChain(tx: Tx, orderLineIds: readonly string[]): P
   return Boolean(row?.cancelled);
 }
 
+/**
+ * Whether the units held for some line exceed what that line has left to ship
+ * (`orders.lines_exceeded`): its quantity was adjusted after the pick.
+ */
+async function linesExceeded(tx: Tx, heldPerLine: ReadonlyMap<string, number>): Promise<boolean> {
+  if (heldPerLine.size === 0) return false;
+  const [row] = await tx.execute<{ exceeded: boolean }>(
+    sql`select orders.lines_exceeded(${`{${[...heldPerLine.keys()].join(',')}}`}::uuid[], ${`{${[...heldPerLine.values()].join(',')}}`}::int[]) as exceeded`,
+  );
+  return Boolean(row?.exceeded);
+}
+
 async function lockShipment(tx: Tx, id: string): Promise<ShipmentRow | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await tx.select().from(shipments).where(eq(shipments.id, id)).for('update');
@@ -174,6 +186,14 @@ export async function dispatchShipment(
       'The order this shipment serves was cancelled (here or by the partner it was routed from): it must not leave. Put the goods back; the shipment is cancelled and its stock released.',
     );
   }
+  const heldPerLine = new Map<string, number>();
+  for (const r of held) heldPerLine.set(r.orderLineId, (heldPerLine.get(r.orderLineId) ?? 0) + r.quantity);
+  if (await linesExceeded(tx, heldPerLine)) {
+    return invalidTransition(
+      shipment.status,
+      'The order was adjusted after this shipment was picked: it holds more than the order now asks for. Put the goods back; the shipment is re-allocated and a new pick list follows.',
+    );
+  }
   const slots = held.length ? await tx.select().from(stock).where(inArray(stock.id, held.map((r) => r.stockId))) : [];
   const locationRows = slots.length ? await tx.select().from(locations).where(inArray(locations.id, slots.map((s) => s.locationId))) : [];
   for (const reservation of held) {
@@ -203,9 +223,7 @@ export async function dispatchShipment(
     .set({ status: 'DISPATCHED', carrier, trackingNumber, updatedAt: sql`now()` })
     .where(eq(shipments.id, shipment.id))
     .returning();
-  const perLine = new Map<string, number>();
-  for (const r of held) perLine.set(r.orderLineId, (perLine.get(r.orderLineId) ?? 0) + r.quantity);
-  for (const [lineId] of perLine) {
+  for (const [lineId] of heldPerLine) {
     await tx
       .update(allocations)
       .set({ status: 'SHIPPED', updatedAt: sql`now()` })
@@ -224,7 +242,7 @@ export async function dispatchShipment(
       status: 'DISPATCHED',
       carrier,
       trackingNumber,
-      lines: [...perLine].map(([orderLineId, quantity]) => ({ orderLineId, quantity })),
+      lines: [...heldPerLine].map(([orderLineId, quantity]) => ({ orderLineId, quantity })),
     },
   });
   return updated!;
