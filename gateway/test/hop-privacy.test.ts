@@ -379,4 +379,24 @@ describe('each hop of a three-party chain is private', () => {
       figures: [RETAIL, RETAIL * QUANTITY],
     });
   });
+  it('the event log addresses nobody a payload that names another hop (what subscriptions and workflows read)', async () => {
+    const addressedTo = async (code: Code): Promise<Reached> => {
+      const rows = await w.admin`select topic, payload from events.event_log where ${PARTNER[code]} = any(audience) order by txid, id`;
+      const payloads = rows.map((r) => ({ topic: r['topic'], payload: r['payload'] }));
+      return { text: JSON.stringify(payloads), values: leaves(payloads) };
+    };
+    const toSupplierLines = await ids(w.admin`select id from orders.order_lines where order_id = ${chain.toSupplier}`);
+    const toTraderLines = await ids(w.admin`select id from orders.order_lines where order_id = ${chain.toTrader}`);
+    const salesLines = await ids(w.admin`select id from orders.order_lines where order_id = ${chain.sales}`);
+    const returnsOf = (orderId: string) => ids(w.admin`select id from orders.order_returns where order_id = ${orderId}`);
+    expectNone('SHOP-A', await addressedTo('SHOP-A'), {
+      ids: [chain.toSupplier, chain.linkBC, PARTNER['SUPPLIER-C'], chain.productC, ...toSupplierLines, ...(await returnsOf(chain.toSupplier))],
+      figures: [],
+    });
+    expectNone('TRADER-B', await addressedTo('TRADER-B'), { ids: [chain.sales, chain.customerA, chain.channelA, ...salesLines, ...(await returnsOf(chain.sales))], figures: [] });
+    expectNone('SUPPLIER-C', await addressedTo('SUPPLIER-C'), {
+      ids: [chain.sales, chain.toTrader, chain.linkAB, PARTNER['SHOP-A'], chain.productA, ...salesLines, ...toTraderLines, ...(await returnsOf(chain.toTrader)), ...(await returnsOf(chain.sales))],
+      figures: [],
+    });
+  });
 });

@@ -4,7 +4,7 @@ import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, refreshTotal, writeTimeline } from './services/common';
 import { advanceReturn, passReturnUpstream } from './services/returns';
-import { applySupplierShipment, recordShipped } from './services/shipments';
+import { applySupplierShipment, parentOfChild, recordShipped } from './services/shipments';
 import { cancel } from './services/status';
 
 /** Durable name of the orders workflow consumer (its cursor in events.consumer_cursors). */
@@ -46,21 +46,21 @@ export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]):
     const payload = event.payload as Record<string, unknown>;
     const buyer = payload['buyerPartnerId'] as string | null;
     const seller = payload['sellerPartnerId'] as string;
-    const parentOrderId = payload['parentOrderId'] as string | null;
     switch (event.topic) {
       case 'order.lines_shipped': {
-        if (!parentOrderId || !buyer) break;
+        // The buyer of the shipped order is the seller of the order it was routed from (if any).
+        if (!buyer) break;
         const identity = actingFor(buyer);
         await setTenant(tx, identity);
-        const shipped = (payload['lines'] as { parentLineId: string | null; quantity: number }[]) ?? [];
-        await applySupplierShipment(tx, identity, parentOrderId, shipped);
+        const shipped = (payload['lines'] as { lineId: string; quantity: number }[]) ?? [];
+        await applySupplierShipment(tx, identity, event.entityId, shipped);
         break;
       }
       case 'order.rejected': {
-        if (!parentOrderId || !buyer) break;
+        if (!buyer) break;
         const identity = actingFor(buyer);
         await setTenant(tx, identity);
-        await returnLinesForDecision(tx, identity, parentOrderId, payload, event.payload['reason'] as string | null);
+        await returnLinesForDecision(tx, identity, event.entityId, payload, event.payload['reason'] as string | null);
         break;
       }
       case 'order.cancelled': {
@@ -174,17 +174,20 @@ async function applyDispatch(tx: Tx, identity: Identity, orderId: string, payloa
   await recordShipped(tx, identity, order, shipped, { carrier: payload['carrier'], trackingNumber: payload['trackingNumber'], shipmentId: payload['shipmentId'] });
 }
 
+/** A supplier rejected `rejectedOrderId`: the lines it was routed from wait for the buyer's decision. */
 async function returnLinesForDecision(
   tx: Tx,
   identity: Identity,
-  parentOrderId: string,
+  rejectedOrderId: string,
   payload: Record<string, unknown>,
   reason: string | null,
 ): Promise<void> {
-  const parent = await lockOrder(tx, parentOrderId);
+  const routedFrom = await parentOfChild(tx, rejectedOrderId);
+  if (!routedFrom) return;
+  const parent = await lockOrder(tx, routedFrom.parentOrderId);
   if (!parent || isFinalOrderStatus(parent.status)) return;
-  const parentLineIds = ((payload['lines'] as { parentLineId: string | null }[]) ?? [])
-    .map((l) => l.parentLineId)
+  const parentLineIds = ((payload['lines'] as { lineId: string }[]) ?? [])
+    .map((l) => routedFrom.parentLineOf.get(l.lineId))
     .filter((id): id is string => Boolean(id));
   if (parentLineIds.length === 0) return;
   const changed = await tx

@@ -117,19 +117,28 @@ export async function writeTimeline(
   });
 }
 
-/** Appends an `order.*` event addressed to the order's parties. */
-export async function appendOrderEvent(tx: Tx, order: OrderRow, topic: string, payload: Record<string, unknown> = {}): Promise<void> {
+/**
+ * Appends an `order.*` event addressed to the order's parties (or to a narrower `audience`). The
+ * payload names only what both parties may see: never the order it was routed from (its buyer's
+ * business) nor another hop's lines; workflows read those from the rows.
+ */
+export async function appendOrderEvent(
+  tx: Tx,
+  order: OrderRow,
+  topic: string,
+  payload: Record<string, unknown> = {},
+  audience: string[] = orderAudience(order),
+): Promise<void> {
   await appendEvent(tx, {
     topic,
     entityType: 'Order',
     entityId: order.id,
-    audience: orderAudience(order),
+    audience,
     payload: {
       kind: order.kind,
       status: order.status,
       sellerPartnerId: order.sellerPartnerId,
       buyerPartnerId: order.buyerPartnerId,
-      parentOrderId: order.parentOrderId,
       ...payload,
     },
   });

@@ -134,6 +134,7 @@ export async function returnsByOrderIds(tx: Tx, orderIds: readonly string[]): Pr
   return tx.select().from(orderReturns).where(inArray(orderReturns.orderId, [...orderIds])).orderBy(orderReturns.createdAt);
 }
 
+/** Appends a `return.*` event to the return's two parties; it names nothing of the hops below or above. */
 async function appendReturnEvent(tx: Tx, row: ReturnRow, topic: string, payload: Record<string, unknown>): Promise<void> {
   await appendEvent(tx, {
     topic,
@@ -147,7 +148,6 @@ async function appendReturnEvent(tx: Tx, row: ReturnRow, topic: string, payload:
       status: row.status,
       sellerPartnerId: row.sellerPartnerId,
       buyerPartnerId: row.buyerPartnerId,
-      parentReturnId: row.parentReturnId,
       ...payload,
     },
   });

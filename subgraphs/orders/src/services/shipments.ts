@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { orderLines } from '@redthread/schema';
+import { orderLines, orders } from '@redthread/schema';
 import { isRoutedOrderStatus, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
 import { appendOrderEvent, chainCancelled, changeStatus, lockLines, lockOrder, lockOrderChain, roleIn, type LineRow, type OrderRow } from './common';
@@ -74,7 +74,7 @@ export async function recordShipped(
   const complete = open.length > 0 && open.every((l) => l.shippedQuantity >= l.quantity);
   const payload = {
     ...details,
-    lines: shipped.map(({ line, quantity }) => ({ lineId: line.id, parentLineId: line.parentLineId, quantity })),
+    lines: shipped.map(({ line, quantity }) => ({ lineId: line.id, quantity })),
   };
   const target = complete ? 'SHIPPED' : 'PARTIALLY_SHIPPED';
   if (order.status === target) {
@@ -92,21 +92,35 @@ function shippedReason(shipped: readonly { quantity: number }[]): string {
 }
 
 /**
- * Workflow step: a supplier shipped lines of `childOrder`; apply them to the order they were
+ * The order a child order was routed from and its lines' parent lines, read as the child's buyer
+ * (who is the parent's seller) — the events of the child never name them, since its seller must
+ * not learn the order below. Undefined when the order has no parent or is not the caller's.
+ */
+export async function parentOfChild(tx: Tx, childOrderId: string): Promise<{ parentOrderId: string; parentLineOf: Map<string, string | null> } | undefined> {
+  const [child] = await tx.select({ parentOrderId: orders.parentOrderId }).from(orders).where(eq(orders.id, childOrderId));
+  if (!child?.parentOrderId) return undefined;
+  const lines = await tx.select({ id: orderLines.id, parentLineId: orderLines.parentLineId }).from(orderLines).where(eq(orderLines.orderId, childOrderId));
+  return { parentOrderId: child.parentOrderId, parentLineOf: new Map(lines.map((l) => [l.id, l.parentLineId])) };
+}
+
+/**
+ * Workflow step: a supplier shipped lines of `childOrderId`; apply them to the order they were
  * routed from (acting for the child's buyer, who is that order's seller).
  */
 export async function applySupplierShipment(
   tx: Tx,
   identity: Identity,
-  parentOrderId: string,
-  shipped: readonly { parentLineId: string | null; quantity: number }[],
+  childOrderId: string,
+  shipped: readonly { lineId: string; quantity: number }[],
 ): Promise<void> {
-  const parent = await lockOrder(tx, parentOrderId);
+  const routedFrom = await parentOfChild(tx, childOrderId);
+  if (!routedFrom) return;
+  const parent = await lockOrder(tx, routedFrom.parentOrderId);
   if (!parent || parent.status === 'CANCELLED') return;
   const lines = await lockLines(tx, parent.id);
   const applied: { line: LineRow; quantity: number }[] = [];
   for (const item of shipped) {
-    const line = lines.find((l) => l.id === item.parentLineId);
+    const line = lines.find((l) => l.id === routedFrom.parentLineOf.get(item.lineId));
     if (!line) continue;
     const quantity = Math.min(item.quantity, line.quantity - line.shippedQuantity);
     if (quantity > 0) applied.push({ line, quantity });

@@ -105,11 +105,18 @@ async function creditCheck(tx: Tx, order: OrderRow): Promise<OrdersFailure | und
 async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topic: string, note: string | null): Promise<OrderRow> {
   const approved = await changeStatus(tx, identity, order, 'APPROVED', topic, note);
   const routing = await routeOpenLines(tx, identity, approved);
-  await appendOrderEvent(tx, approved, 'order.routed', {
-    distributionOrderIds: routing.distributionOrders.map((o) => o.id),
-    ownLineIds: routing.ownLines.map((l) => l.id),
-    undecidedLineIds: routing.undecidedLines.map((l) => l.id),
-  });
+  // Where the lines went (the seller's own orders to its suppliers) is the seller's business only.
+  await appendOrderEvent(
+    tx,
+    approved,
+    'order.routed',
+    {
+      distributionOrderIds: routing.distributionOrders.map((o) => o.id),
+      ownLineIds: routing.ownLines.map((l) => l.id),
+      undecidedLineIds: routing.undecidedLines.map((l) => l.id),
+    },
+    [approved.sellerPartnerId],
+  );
   return approved;
 }
 
@@ -126,7 +133,7 @@ export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, r
   const lines = await lockLines(tx, order.id);
   await setLineStatus(tx, lines.map((l) => l.id), 'CANCELLED');
   return changeStatus(tx, identity, order, 'REJECTED', 'order.rejected', note, {
-    lines: lines.map((l) => ({ lineId: l.id, parentLineId: l.parentLineId })),
+    lines: lines.map((l) => ({ lineId: l.id })),
   });
 }
 
@@ -216,7 +223,11 @@ export async function decideLines(
     const remaining = lines.filter((l) => !decided.includes(l) && l.status !== 'CANCELLED');
     if (remaining.length === 0) return cancel(tx, identity, order, note ?? 'all lines cancelled');
   } else if (input.decision === 'FULFIL_OWN') {
-    await tx.update(orderLines).set({ status: 'ROUTED', fulfilment: 'OWN', linkId: null }).where(inArray(orderLines.id, decided.map((l) => l.id)));
+    // A sales line leaves its link; a distribution line keeps the link it came through.
+    await tx
+      .update(orderLines)
+      .set({ status: 'ROUTED', fulfilment: 'OWN', ...(order.kind === 'SALES' ? { linkId: null } : {}) })
+      .where(inArray(orderLines.id, decided.map((l) => l.id)));
     await requestOwnFulfilment(tx, order, decided);
   } else {
     await setLineStatus(tx, decided.map((l) => l.id), 'OPEN');
