@@ -4,19 +4,8 @@
  * from its environment. One place, so a role and the in-process wiring cannot drift apart.
  */
 import { catalogSubgraph } from '@redthread/catalog';
-import {
-  changePassword,
-  listenForAccessChanges,
-  pruneAccessRecords,
-  redeemInvitation,
-  refreshSession,
-  resolveAccess,
-  signIn,
-  signOut,
-  userIdForExternalSubject,
-  partnerExists,
-  type RedeemInput,
-} from '@redthread/catalog/access/store';
+import { redeemInvitation, type RedeemInput } from '@redthread/catalog/access/onboarding';
+import { changePassword, listenForAccessChanges, pruneAccessRecords, refreshSession, resolveAccess, signIn, signOut, userIdForExternalSubject, partnerExists } from '@redthread/catalog/access/sessions';
 import { ORDER_WORKFLOW_CONSUMER, ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { ALLOCATION_CONSUMER, inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
 import { BOOKKEEPING_CONSUMER, financeSubgraph, startFinanceWorkflows } from '@redthread/finance';

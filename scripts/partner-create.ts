@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EnvError, configureLogging, connectDatabase, createLogger } from '@redthread/kit';
-import { AccessError, proveRedeemer, registerPartner, type NewPartner } from '@redthread/catalog/access/store';
+import { AccessError } from '@redthread/catalog/access/errors';
+import { proveRedeemer, registerPartner, type NewPartner } from '@redthread/catalog/access/onboarding';
 import { normaliseEmail } from '@redthread/catalog/access/passwords';
 import { loadToolingEnv } from './env';
 import { openPlatformDatabase } from './lib/database';

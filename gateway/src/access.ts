@@ -2,7 +2,7 @@ import type { ResolvedAccess, SessionGrant } from '@redthread/kit';
 
 /**
  * Users, memberships and sessions, as the gateway needs them. Implemented over the database by
- * the catalog's access store (`@redthread/catalog/access/store`) and wired in
+ * the catalog's access services (`@redthread/catalog/access/sessions` and `…/onboarding`) and wired in
  * `scripts/lib/platform.ts`; the gateway itself never opens a database connection.
  * Refusals are thrown as errors with `code`, `status` (HTTP) and `details`.
  */

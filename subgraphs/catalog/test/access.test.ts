@@ -7,19 +7,9 @@ import { startTestPlatform, type TestPlatform } from '../../../test/platform';
 import { everyNode } from '../../../test/world';
 import { mintDevToken } from '../../../scripts/lib/tokens';
 import { DEMO_PASSWORD, demoId, demoPartnerId } from '../../../scripts/demo/world';
-import {
-  AccessError,
-  changePassword,
-  listenForAccessChanges,
-  redeemInvitation,
-  refreshSession,
-  resolveAccess,
-  signIn,
-  signOut,
-  pruneAccessRecords,
-  type AccessErrorCode,
-  type RedeemInput,
-} from '../src/access/store';
+import { AccessError, type AccessErrorCode } from '../src/access/errors';
+import { redeemInvitation, type RedeemInput } from '../src/access/onboarding';
+import { changePassword, listenForAccessChanges, refreshSession, resolveAccess, signIn, signOut, pruneAccessRecords } from '../src/access/sessions';
 
 /**
  * Access: invitations and members through the gateway (dev tokens), and sign-in, sessions and
