@@ -51,13 +51,15 @@ GRANT EXECUTE ON FUNCTION orders.lock_order_chain(uuid) TO redthread_app, redthr
 --> statement-breakpoint
 -- Whether goods of these lines have left anywhere in the chain: the lines themselves or any line
 -- routed from them (at any depth) shipped units, or a dispatched shipment holds units of one of
--- them. cancelOrder refuses when true (the way out is a return).
+-- them. cancelOrder and adjustOrder refuse when true (the way out is a return). Only lines the
+-- caller is party to count: it learns nothing of lines it cannot see.
 CREATE FUNCTION orders.chain_shipment_started(line_ids uuid[]) RETURNS boolean
   LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, orders, inventory
+  SET search_path = pg_catalog, orders, inventory, app
   AS $$
     WITH RECURSIVE down(id, depth) AS (
-      SELECT l.id, 0 FROM orders.order_lines l WHERE l.id = ANY (line_ids)
+      SELECT l.id, 0 FROM orders.order_lines l
+      WHERE l.id = ANY (line_ids) AND app.current_partner_id() IN (l.seller_partner_id, l.buyer_partner_id)
       UNION ALL
       SELECT l.id, down.depth + 1 FROM orders.order_lines l JOIN down ON l.parent_line_id = down.id WHERE down.depth < 32
     )
@@ -76,13 +78,18 @@ REVOKE ALL ON FUNCTION orders.chain_shipment_started(uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION orders.chain_shipment_started(uuid[]) TO redthread_app, redthread_worker;
 --> statement-breakpoint
 -- Whether any of these lines, or any line they were routed from (at any depth), is cancelled:
--- the goods must not leave. dispatchShipment and confirmShipment refuse when true.
+-- the goods must not leave. dispatchShipment and confirmShipment refuse when true. Only lines the
+-- caller sells, or holds stock for in a warehouse it owns or operates, count.
 CREATE FUNCTION orders.chain_cancelled(line_ids uuid[]) RETURNS boolean
   LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, orders
+  SET search_path = pg_catalog, orders, inventory, app
   AS $$
     WITH RECURSIVE up(id, parent, status, depth) AS (
-      SELECT l.id, l.parent_line_id, l.status, 0 FROM orders.order_lines l WHERE l.id = ANY (line_ids)
+      SELECT l.id, l.parent_line_id, l.status, 0 FROM orders.order_lines l
+      WHERE l.id = ANY (line_ids)
+        AND (app.current_partner_id() = l.seller_partner_id OR EXISTS (
+          SELECT FROM inventory.reservations r
+          WHERE r.order_line_id = l.id AND app.current_partner_id() IN (r.owner_partner_id, r.operator_partner_id)))
       UNION ALL
       SELECT l.id, l.parent_line_id, l.status, up.depth + 1 FROM orders.order_lines l JOIN up ON l.id = up.parent WHERE up.depth < 32
     )

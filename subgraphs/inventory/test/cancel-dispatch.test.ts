@@ -176,6 +176,89 @@ describe('cancel and dispatch race', () => {
   });
 });
 
+describe('adjust and dispatch race', () => {
+  const ADJUST = `mutation($input: AdjustOrderInput!) { result: adjustOrder(input: $input) {
+    __typename ... on Order { lines { quantity } } ... on OrdersError { errorCode message } } }`;
+  const adjust = async (orderId: string, lineId: string, quantity: number) =>
+    (await w.gql<{ result: Result }>('SHOP-A', ADJUST, { input: { orderId, reason: 'customer changed the quantity', quantities: [{ lineId, quantity }] } })).result;
+
+  /** Holds the workflows back (an open transaction keeps new events invisible to the consumers). */
+  async function pauseWorkflows(): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const transaction = w.admin.begin(async (sql) => {
+      await sql`select pg_current_xact_id()`;
+      holding();
+      await released;
+    });
+    await Promise.race([held, transaction]);
+    return async () => {
+      release();
+      await transaction;
+    };
+  }
+
+  it('an adjustment after a dispatch committed is refused, though the order has not heard of the shipment yet', async () => {
+    const product = await w.createProduct('SHOP-A', { name: 'Adjusted kettle' });
+    const warehouseId = (await w.createWarehouse('SHOP-A', { regions: ['DE-BE'] })).id;
+    await w.received('SHOP-A', warehouseId, [{ productId: product.id, quantity: 10 }]);
+    const order = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 4 }]);
+    await expect.poll(async () => (await w.shipmentsOf('SHOP-A', order.id)).length, POLL).toBe(1);
+    const [shipment] = await w.shipmentsOf('SHOP-A', order.id);
+    const resume = await pauseWorkflows();
+    let adjusted: Result;
+    try {
+      expect(await inspectAndDispatch('SHOP-A', shipment!, 9000)).toBe('Shipment');
+      adjusted = await adjust(order.id, order.lines[0]!.id, 2);
+    } finally {
+      await resume();
+    }
+    expect(adjusted).toMatchObject({ __typename: 'InvalidOrderTransition', message: expect.stringContaining('dispatched') });
+    await expect.poll(() => w.orderStatus('SHOP-A', order.id), POLL).toBe('SHIPPED');
+    expect(await w.totals('SHOP-A', warehouseId, product.id)).toEqual({ onHand: 6, reserved: 0, available: 6 });
+    await w.expectLedgerBalanced(product.id);
+  });
+
+  it('20 allocated orders, a quantity cut and inspect+dispatch fired together: the shipment leaves with what the order asks, or the cut is refused', async () => {
+    const product = await w.createProduct('SHOP-A', { name: 'Raced kettle' });
+    const warehouseId = (await w.createWarehouse('SHOP-A', { regions: ['DE-BE'] })).id;
+    const ORDERS = 20;
+    await w.received('SHOP-A', warehouseId, [{ productId: product.id, quantity: ORDERS * 3 }]);
+    const orders = await mapConcurrently(Array.from({ length: ORDERS }), 4, () => w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 3 }]));
+    const shipments = await mapConcurrently(orders, 4, async (order) => {
+      await expect.poll(async () => (await w.shipmentsOf('SHOP-A', order.id)).length, POLL).toBe(1);
+      return (await w.shipmentsOf('SHOP-A', order.id))[0]!;
+    });
+    const random = seededRandom(33);
+    const outcomes = await Promise.all(
+      orders.map(async (order, index) => {
+        const [adjusted, dispatched] = await Promise.all([
+          pause(Math.floor(random() * 40)).then(() => adjust(order.id, order.lines[0]!.id, 1)),
+          pause(Math.floor(random() * 40)).then(() => inspectAndDispatch('SHOP-A', shipments[index]!, 5000 + index)),
+        ]);
+        return { order, adjusted: adjusted.__typename, dispatched };
+      }),
+    );
+    let unitsShipped = 0;
+    for (const { order, adjusted, dispatched } of outcomes) {
+      expect(['Order', 'InvalidOrderTransition'], order.id).toContain(adjusted);
+      expect(['Shipment', 'InvalidInventoryTransition', 'InvalidInventoryInput'], order.id).toContain(dispatched);
+      // Never both the cut and the old shipment of 3.
+      expect(adjusted === 'Order' && dispatched === 'Shipment', `order ${order.id}: ${adjusted} / ${dispatched}`).toBe(false);
+      if (dispatched === 'Shipment') unitsShipped += 3;
+    }
+    // Every order settles with its shipped quantity equal to what it asks for, or waits for its new pick list.
+    for (const { order, adjusted } of outcomes) {
+      if (adjusted !== 'Order') continue;
+      await expect.poll(async () => (await w.shipmentsOf('SHOP-A', order.id)).some((s) => s.status === 'TO_PICK' && s.lines[0]?.quantity === 1), POLL).toBe(true);
+    }
+    await expect.poll(async () => (await w.totals('SHOP-A', warehouseId, product.id)).onHand, POLL).toBe(ORDERS * 3 - unitsShipped);
+    await w.expectLedgerBalanced(product.id);
+  });
+});
+
 /** The id of the one distribution order routed from a sales order (as SHOP-A, its buyer, sees it). */
 async function waitForChild(orderId: string): Promise<string> {
   let child: string | undefined;

@@ -257,7 +257,9 @@ export async function retryBackorders(tx: Tx, identity: Identity, productIds: re
     .select()
     .from(allocations)
     .where(and(eq(allocations.status, 'BACKORDERED'), inArray(allocations.productId, ids)))
-    .orderBy(allocations.createdAt, allocations.orderLineId);
+    // By product first (the order allocateLines locks stock rows in, so that concurrent retries of
+    // several products cannot deadlock), then oldest first within each product.
+    .orderBy(allocations.productId, allocations.createdAt, allocations.orderLineId);
   if (waiting.length === 0) return [];
   const availableRows = await tx
     .select({ productId: stock.productId, available: sql<number>`sum(${stock.onHand} - ${stock.reserved})::int` })

@@ -191,6 +191,11 @@ async function adjustQuantitiesInPlace(
   for (const line of changed) {
     if (line.fulfilment === 'DISTRIBUTED' && (await linePickedUpstream(tx, line.id))) return alreadyPickedUpstream(line.id);
   }
+  // A dispatch that committed before the chain lock was ours shows only in inventory (shipped
+  // quantities follow through the workflow): a line with goods on their way is too late.
+  if (await chainShipmentStarted(tx, changed.map((l) => l.id))) {
+    return invalidTransition(order.status, 'adjusted', 'Goods of a changed line have already been dispatched; it can no longer be adjusted (request a return instead).');
+  }
   try {
     await tx.transaction(async (savepoint) => {
       await applyQuantities(savepoint, identity, identity, order, changed, quantities, `adjusted: ${reason}`, `quantity adjusted by the buyer: ${reason}`);
@@ -269,17 +274,21 @@ async function applyQuantities(
 async function carryUp(tx: Tx, caller: Identity, buyerPartnerId: string, below: ReadonlyMap<string, number>, reason: string): Promise<void> {
   const actor = buyerPartnerId === caller.partnerId ? caller : upstreamActor(buyerPartnerId);
   await setTenant(tx, actor);
-  const routedFrom = await tx
-    .select()
+  // Orders first, then their lines, as every other writer locks them (no lock-order inversion).
+  const upstreamOrderIds = await tx
+    .selectDistinct({ orderId: orderLines.orderId })
     .from(orderLines)
     .where(and(inArray(orderLines.parentLineId, [...below.keys()]), eq(orderLines.buyerPartnerId, buyerPartnerId), ne(orderLines.status, 'CANCELLED')))
-    .orderBy(orderLines.orderId, orderLines.lineNo)
-    .for('update');
-  const byOrder = new Map<string, LineRow[]>();
-  for (const line of routedFrom) byOrder.set(line.orderId, [...(byOrder.get(line.orderId) ?? []), line]);
-  for (const [orderId, lines] of byOrder) {
+    .orderBy(orderLines.orderId);
+  for (const { orderId } of upstreamOrderIds) {
     const order = await lockOrder(tx, orderId);
     if (!order || isFinalOrderStatus(order.status)) continue;
+    const lines = await tx
+      .select()
+      .from(orderLines)
+      .where(and(eq(orderLines.orderId, orderId), inArray(orderLines.parentLineId, [...below.keys()]), ne(orderLines.status, 'CANCELLED')))
+      .orderBy(orderLines.lineNo)
+      .for('update');
     const quantities = new Map(lines.map((l) => [l.id, below.get(l.parentLineId!)!]));
     const changed = lines.filter((l) => quantities.get(l.id) !== l.quantity);
     if (changed.length === 0) continue;

@@ -22,10 +22,13 @@ import { requestOwnFulfilment, routeOpenLines } from './routing';
 export type ReviewDecision = 'APPROVE' | 'REJECT';
 
 /**
- * Loads and locks an order and checks `move` against the order life cycle (`ORDER_TRANSITIONS`):
+ * Takes the chain lock, loads and locks an order and checks `move` against the order life cycle (`ORDER_TRANSITIONS`):
  * the order's kind, the caller's party and the status it may start from.
  */
 async function orderFor(tx: Tx, identity: Identity, orderId: string, move: OrderMove, action: string): Promise<OrderRow | OrdersFailure> {
+  // Every move takes the chain lock before the order's row, as cancel, adjust and dispatch do: one
+  // lock order for the whole chain, so moves of one chain serialise instead of deadlocking.
+  await lockOrderChain(tx, orderId);
   const order = await lockOrder(tx, orderId);
   if (!order) return orderNotFound();
   const rule: Transition<OrderStatus> = ORDER_TRANSITIONS[move];
