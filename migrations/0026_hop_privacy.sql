@@ -5,10 +5,23 @@
 -- link to SUPPLIER-C). The link a seller routed a line onward through is on the line one level up
 -- (its parent_line_id names this line), which only that seller and its supplier see.
 --
--- 1. Repair lines overwritten so far: a line between two partners whose link is not theirs gets
---    back the link between its buyer's product and its seller's product (the newest such link).
---    Runs where the migrating role may read across tenants (a superuser, as `npm start` and the
---    tests use); elsewhere row-level security lets it see nothing and it changes nothing.
+-- 1. Repair lines overwritten so far. A routed line's parent (the line one level down) holds the
+--    link the line came through; a line without a parent (a purchase order passed on) gets back
+--    the link between its buyer's product and its seller's product (the newest such link). The
+--    migration runs as the tables' owner, which row-level security confines too while it is
+--    forced: it is lifted for this statement only.
+ALTER TABLE orders.order_lines NO FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+ALTER TABLE catalog.product_links NO FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+UPDATE orders.order_lines l
+SET link_id = parent.link_id
+FROM orders.order_lines parent
+WHERE parent.id = l.parent_line_id
+  AND l.buyer_partner_id IS NOT NULL
+  AND parent.link_id IS NOT NULL
+  AND l.link_id IS DISTINCT FROM parent.link_id;
+--> statement-breakpoint
 UPDATE orders.order_lines l
 SET link_id = own.id
 FROM (
@@ -18,6 +31,7 @@ FROM (
   ORDER BY pl.downstream_product_id, pl.upstream_product_id, pl.created_at DESC, pl.id
 ) own
 WHERE l.buyer_partner_id IS NOT NULL
+  AND l.parent_line_id IS NULL
   AND l.link_id IS NOT NULL
   AND own.downstream_product_id = l.buyer_product_id
   AND own.upstream_product_id = l.product_id
@@ -27,6 +41,10 @@ WHERE l.buyer_partner_id IS NOT NULL
     SELECT FROM catalog.product_links cur
     WHERE cur.id = l.link_id AND cur.downstream_partner_id = l.buyer_partner_id AND cur.upstream_partner_id = l.seller_partner_id
   );
+--> statement-breakpoint
+ALTER TABLE orders.order_lines FORCE ROW LEVEL SECURITY;
+--> statement-breakpoint
+ALTER TABLE catalog.product_links FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
 -- 2. From now on the database keeps it so: once a line between two partners has its link, an
 --    update leaves it (decideLines, for one, clears the link of lines it fulfils from own stock;
