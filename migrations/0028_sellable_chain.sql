@@ -1,13 +1,14 @@
 -- Sellable quantity through every hop of the drop-ship chain (issue 15), and the events that tell
 -- live subscribers when it may have changed.
 --
---   sellable(P) = available stock of P's owner for P (on hand − reserved, all its warehouses)
---               + Σ over P's ACTIVE upstream links l: share(l)(sellable(upstream product of l))
+--   sellable(P) = Σ over P's ACTIVE upstream links l: share(l)(sellable(upstream product of l)),
+--                 or, when P has none, the available stock of P's owner for P (on hand − reserved,
+--                 all its warehouses)
 --   share(l)(x) = x less the link's safety buffer (never below 0), then its rule: NONE 0, ALL all
 --                 of it, PERCENT rounded down, FIXED capped.
 --
--- A trader's own stock adds to what flows from above: TRADER-B can sell its warehouse stock and
--- what SUPPLIER-C lets it drop-ship. What a partner reads: for its own product P, sellable(P); for an
+-- A linked product's own stock does not count: routing passes its lines up the link, so that stock
+-- is not what fills them (a suspended link lets it count again). What a partner reads: for its own product P, sellable(P); for an
 -- upstream product U it is the downstream party of (ACTIVE link l), share(l)(sellable(U)); for
 -- anything else, nothing. So no hop is revealed beyond its rule: SHOP-A reads what the A–B rule gives
 -- it of TRADER-B's sellable quantity, never SUPPLIER-C's stock nor the B–C rule. The walk goes at most
@@ -72,8 +73,13 @@ CREATE FUNCTION inventory.chain_sellable_quantities(product_ids uuid[])
       RETURN;
     END IF;
 
-    -- Each hop's own available stock of its product.
-    SELECT array_agg(n.id ORDER BY n.ord), array_agg(coalesce(s.units, 0) ORDER BY n.ord)
+    -- Each hop's own available stock of its product — only where the product has no ACTIVE
+    -- upstream link: routing passes such a product's lines up the link, so its own stock is not
+    -- what fills them (counting it would promise units the chain does not deliver).
+    SELECT array_agg(n.id ORDER BY n.ord),
+           array_agg(CASE WHEN EXISTS (
+                       SELECT FROM catalog.product_links al WHERE al.downstream_product_id = n.id AND al.status = 'ACTIVE')
+                     THEN 0 ELSE coalesce(s.units, 0) END ORDER BY n.ord)
     INTO chain_nodes, node_own
     FROM unnest(chain_nodes) WITH ORDINALITY AS n(id, ord)
     JOIN catalog.products p ON p.id = n.id

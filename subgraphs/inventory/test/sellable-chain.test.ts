@@ -6,11 +6,12 @@ import { InventoryWorld, PARTNER, ok, type Code } from './helpers';
 /**
  * Sellable quantity through every hop of the drop-ship chain (issue 15, migration 0028):
  *
- *   sellable(P) = own available stock of P's owner for P + share(link)(sellable(P's upstream product))
+ *   sellable(P) = share(link)(sellable(P's upstream product)), summed over P's ACTIVE upstream links
+ *   sellable(P) = own available stock of P's owner for P, when P has no ACTIVE upstream link
  *
  * for SHOP-A's product ← TRADER-B's ← SUPPLIER-C's, each link's share rule (after its safety
- * buffer) applied to what the hop above can sell, a trader's own stock added to what flows from
- * above. A partner reads its own product's sellable quantity, and of an upstream product only what
+ * buffer) applied to what the hop above can sell. A linked product's own stock does not count:
+ * routing passes its lines up the link, so that stock is not what fills them. A partner reads its own product's sellable quantity, and of an upstream product only what
  * its own link's rule gives it; nothing else (null).
  */
 
@@ -105,25 +106,25 @@ describe('sellable quantity through every hop of the chain', () => {
     expect(await sellableAs('SHOP-A', a.id)).toBe(38);
   });
 
-  // C holds `stockC` (default 38); B's own stock adds to what the B–C rule lets through; A reads
-  // the A–B rule applied to all of that.
+  // C holds `stockC` (default 38); B sells what the B–C rule lets through (its own stock of a
+  // linked product is not what routing uses); A reads the A–B rule applied to that.
   it.each<[string, { ab: ShareRule; bc: ShareRule; stockB?: number; stockA?: number }, { bReadsC: number; b: number; aReadsB: number; a: number }]>([
     ['NONE above B', { bc: { kind: 'NONE' }, ab: { kind: 'ALL' } }, { bReadsC: 0, b: 0, aReadsB: 0, a: 0 }],
-    ['NONE above B, B’s own stock flows on', { bc: { kind: 'NONE' }, ab: { kind: 'ALL' }, stockB: 7 }, { bReadsC: 0, b: 7, aReadsB: 7, a: 7 }],
-    ['ALL, then NONE to A', { bc: { kind: 'ALL' }, ab: { kind: 'NONE' }, stockB: 5 }, { bReadsC: 38, b: 43, aReadsB: 0, a: 0 }],
+    ['NONE above B: B’s own stock does not count, its orders go to SUPPLIER-C', { bc: { kind: 'NONE' }, ab: { kind: 'ALL' }, stockB: 7 }, { bReadsC: 0, b: 0, aReadsB: 0, a: 0 }],
+    ['ALL, then NONE to A', { bc: { kind: 'ALL' }, ab: { kind: 'NONE' }, stockB: 5 }, { bReadsC: 38, b: 38, aReadsB: 0, a: 0 }],
     ['PERCENT then ALL', { bc: { kind: 'PERCENT', value: 50 }, ab: { kind: 'ALL' } }, { bReadsC: 19, b: 19, aReadsB: 19, a: 19 }],
     ['PERCENT at both hops, rounded down at each', { bc: { kind: 'PERCENT', value: 33 }, ab: { kind: 'PERCENT', value: 33 } }, { bReadsC: 12, b: 12, aReadsB: 3, a: 3 }],
-    ['FIXED cap, B’s own stock on top', { bc: { kind: 'FIXED', value: 10 }, ab: { kind: 'ALL' }, stockB: 5 }, { bReadsC: 10, b: 15, aReadsB: 15, a: 15 }],
-    ['FIXED caps at both hops', { bc: { kind: 'FIXED', value: 30 }, ab: { kind: 'FIXED', value: 20 }, stockB: 4 }, { bReadsC: 30, b: 34, aReadsB: 20, a: 20 }],
+    ['FIXED cap (B’s own stock not on top)', { bc: { kind: 'FIXED', value: 10 }, ab: { kind: 'ALL' }, stockB: 5 }, { bReadsC: 10, b: 10, aReadsB: 10, a: 10 }],
+    ['FIXED caps at both hops', { bc: { kind: 'FIXED', value: 30 }, ab: { kind: 'FIXED', value: 20 }, stockB: 4 }, { bReadsC: 30, b: 30, aReadsB: 20, a: 20 }],
     ['FIXED cap above the stock', { bc: { kind: 'FIXED', value: 100 }, ab: { kind: 'FIXED', value: 100 } }, { bReadsC: 38, b: 38, aReadsB: 38, a: 38 }],
     ['safety buffers at both hops', { bc: { kind: 'ALL', safetyBuffer: 8 }, ab: { kind: 'ALL', safetyBuffer: 5 } }, { bReadsC: 30, b: 30, aReadsB: 25, a: 25 }],
-    ['buffer above all of C’s stock', { bc: { kind: 'ALL', safetyBuffer: 50 }, ab: { kind: 'PERCENT', value: 100 }, stockB: 6 }, { bReadsC: 0, b: 6, aReadsB: 6, a: 6 }],
+    ['buffer above all of C’s stock', { bc: { kind: 'ALL', safetyBuffer: 50 }, ab: { kind: 'PERCENT', value: 100 }, stockB: 6 }, { bReadsC: 0, b: 0, aReadsB: 0, a: 0 }],
     [
-      'PERCENT with buffer, then FIXED with buffer, B’s stock added',
+      'PERCENT with buffer, then FIXED with buffer (B’s own stock ignored)',
       { bc: { kind: 'PERCENT', value: 50, safetyBuffer: 8 }, ab: { kind: 'FIXED', value: 12, safetyBuffer: 2 }, stockB: 3 },
-      { bReadsC: 15, b: 18, aReadsB: 12, a: 12 },
+      { bReadsC: 15, b: 15, aReadsB: 12, a: 12 },
     ],
-    ['A’s own stock adds to what flows to it', { bc: { kind: 'PERCENT', value: 50 }, ab: { kind: 'PERCENT', value: 50, safetyBuffer: 1 }, stockA: 4 }, { bReadsC: 19, b: 19, aReadsB: 9, a: 13 }],
+    ['A’s own stock of its linked product does not count either', { bc: { kind: 'PERCENT', value: 50 }, ab: { kind: 'PERCENT', value: 50, safetyBuffer: 1 }, stockA: 4 }, { bReadsC: 19, b: 19, aReadsB: 9, a: 9 }],
   ])('%s', async (_name, rules, expected) => {
     const { a, b, c, ab, bc } = await chain(rules);
     expect(await sellableAs('SUPPLIER-C', c.id), 'C its own').toBe(38);
@@ -138,15 +139,17 @@ describe('sellable quantity through every hop of the chain', () => {
 
   it('follows stock anywhere up the chain: a reservation at C takes from B and A, a suspended link stops the flow', async () => {
     const { a, b, c, bc } = await chain({ bc: { kind: 'ALL', safetyBuffer: 2 }, ab: { kind: 'ALL' }, stockC: 20, stockB: 3 });
-    expect(await sellableAs('SHOP-A', a.id)).toBe(21);
+    // B's own 3 do not count while its product is linked up: its orders go to SUPPLIER-C.
+    expect(await sellableAs('SHOP-A', a.id)).toBe(18);
     const order = await w.approvedOrder('SUPPLIER-C', [{ productId: c.id, quantity: 6 }], 'DE-BE');
     expect(order.status).toBe('ALLOCATED');
     expect(await sellableAs('SUPPLIER-C', c.id)).toBe(14);
-    expect(await sellableAs('TRADER-B', b.id)).toBe(15);
-    expect(await sellableAs('SHOP-A', a.id)).toBe(15);
+    expect(await sellableAs('TRADER-B', b.id)).toBe(12);
+    expect(await sellableAs('SHOP-A', a.id)).toBe(12);
     const LINK = `__typename ... on ProductLink { status } ... on CatalogError { errorCode message }`;
     const suspended = await w.gql<{ r: { status: string } }>('SUPPLIER-C', `mutation($id: ID!) { r: suspendLink(id: $id, reason: "audit") { ${LINK} } }`, { id: bc });
     expect(suspended.r.status).toBe('SUSPENDED');
+    // Suspended, B fulfils from its own stock again: its 3 count.
     expect(await sellableAs('TRADER-B', b.id)).toBe(3);
     expect(await sellableAs('SHOP-A', a.id)).toBe(3);
     expect(await upstreamAs('TRADER-B', b.id, bc)).toBeNull();
@@ -215,7 +218,7 @@ describe('sellable quantity through every hop of the chain', () => {
     expect(await appended()).toEqual({});
   });
 
-  it('the demo chain: SHOP-A’s green tea (ALL less 2) sells what TRADER-B can, B the supplier’s green tea on top of its own', async () => {
+  it('the demo chain: SHOP-A’s green tea (ALL less 2) sells what TRADER-B can, B what the supplier holds', async () => {
     const a = await w.demoProductId('SHOP-A', 'A-TEA-001');
     const b = await w.demoProductId('TRADER-B', 'B-TEA-GRN');
     const c = await w.demoProductId('SUPPLIER-C', 'C-GT-100');
@@ -230,7 +233,7 @@ describe('sellable quantity through every hop of the chain', () => {
     await expect
       .poll(async () => {
         const r = await reading();
-        return r.cSells > 0 && r.bSells === r.bOwn + r.cSells && r.aSells === r.aOwn + Math.max(r.bSells - 2, 0);
+        return r.cSells > 0 && r.bSells === r.cSells && r.aSells === Math.max(r.bSells - 2, 0);
       }, { timeout: 15_000, interval: 100 })
       .toBe(true);
   });
