@@ -164,8 +164,8 @@ export const commissionRules = financeSchema.table(
     earnerPartnerId: uuid('earner_partner_id'),
     productId: uuid('product_id'),
     kind: commissionKind('kind').notNull(),
-    /** PERCENT: basis points of the line amount (250 = 2.5 %); FIXED: minor units per unit. */
-    value: integer('value').notNull(),
+    /** PERCENT: basis points of the line amount (250 = 2.5 %, at most 10000); FIXED: minor units per unit, up to 2^63 − 1. */
+    value: bigint('value', { mode: 'bigint' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

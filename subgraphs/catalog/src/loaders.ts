@@ -1,14 +1,21 @@
 import DataLoader from 'dataloader';
-import { rowsByKey, rowsGroupedByKey, type LoaderScope } from '@redthread/kit';
+import { pagedLoader, rowsByKey, type Connection, type LoaderScope, type PageArgs, type PageOf } from '@redthread/kit';
 import { visiblePartnersByIds, type PartnerRow } from './services/partners';
 import { visibleProductViewsByIds, type VisibleProduct } from './services/products';
 import {
-  supplyPricesByLinkIds,
+  linkPagesOfProducts,
+  supplyPricePagesOfLinks,
+  supplyPricesInForce,
   visibleLinksByIds,
-  visibleLinksByProductIds,
   type LinkRow,
+  type LinkStatus,
   type SupplyPriceRow,
 } from './services/links';
+
+/** The arguments of `Product.links`. */
+export interface ProductLinksArgs extends PageArgs {
+  status?: readonly LinkStatus[] | null;
+}
 
 /** The catalog's DataLoaders: one statement per batch, cached for one request only. */
 export interface CatalogLoaders {
@@ -16,10 +23,12 @@ export interface CatalogLoaders {
   /** A product in full, or the 3PL operator's view of one stored in a warehouse it operates. */
   product: DataLoader<string, VisibleProduct | null>;
   link: DataLoader<string, LinkRow | null>;
-  /** The caller's links naming a product (either end), newest first. */
-  linksOfProduct: DataLoader<string, LinkRow[]>;
-  /** A link's supply prices, newest effective date first. */
-  supplyPricesOfLink: DataLoader<string, SupplyPriceRow[]>;
+  /** A page of the caller's links naming a product (either end), newest first. */
+  linksOfProduct: DataLoader<PageOf<ProductLinksArgs>, Connection<LinkRow>, string>;
+  /** A page of a link's supply prices, newest effective date first. */
+  supplyPricesOfLink: DataLoader<PageOf, Connection<SupplyPriceRow>, string>;
+  /** The supply price of a link in force at a moment (null before its first). */
+  supplyPriceAt: DataLoader<{ linkId: string; at: Date }, SupplyPriceRow | null, string>;
 }
 
 /** Creates the loaders of one request; they read through the request's transaction. */
@@ -28,13 +37,12 @@ export function createCatalogLoaders(scope: LoaderScope): CatalogLoaders {
     partner: new DataLoader(async (ids) => rowsByKey(ids, await visiblePartnersByIds(await scope.tx(), ids), (row) => row.id)),
     product: new DataLoader(async (ids) => rowsByKey(ids, await visibleProductViewsByIds(await scope.tx(), ids), (row) => row.id)),
     link: new DataLoader(async (ids) => rowsByKey(ids, await visibleLinksByIds(await scope.tx(), ids), (row) => row.id)),
-    linksOfProduct: new DataLoader(async (productIds) => {
-      const links = await visibleLinksByProductIds(await scope.tx(), productIds);
-      return productIds.map((id) => links.filter((l) => l.downstreamProductId === id || l.upstreamProductId === id));
-    }),
-    supplyPricesOfLink: new DataLoader(async (linkIds) => {
-      const prices = await supplyPricesByLinkIds(await scope.tx(), linkIds);
-      return rowsGroupedByKey(linkIds, prices, (price) => price.linkId);
+    linksOfProduct: pagedLoader(async (productIds, { status, ...page }: ProductLinksArgs) =>
+      linkPagesOfProducts(await scope.tx(), productIds, status, page),
+    ),
+    supplyPricesOfLink: pagedLoader(async (linkIds, page: PageArgs) => supplyPricePagesOfLinks(await scope.tx(), linkIds, page)),
+    supplyPriceAt: new DataLoader(async (asked) => supplyPricesInForce(await scope.tx(), asked), {
+      cacheKeyFn: (key) => `${key.linkId}|${key.at.toISOString()}`,
     }),
   };
 }

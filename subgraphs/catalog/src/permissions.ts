@@ -73,6 +73,8 @@ export const permissions = {
   ProductLinkConnection: allow,
   ProductLinkEdge: allow,
   SupplyPrice: allow,
+  SupplyPriceConnection: allow,
+  SupplyPriceEdge: allow,
   Money: allow,
   ShareRule: allow,
   Relationship: allow,

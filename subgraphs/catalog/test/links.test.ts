@@ -34,7 +34,8 @@ interface Link extends Result {
   reason: string | null;
   shareRule: { kind: string; value: number | null; safetyBuffer: number };
   currentSupplyPrice: Price | null;
-  supplyPrices: Price[];
+  /** The first page (up to 100) of the price history. */
+  supplyPrices: { edges: { node: Price }[] };
 }
 /** A product made for one scenario. */
 interface Made {
@@ -68,7 +69,7 @@ const LINK = `id status mySide
   upstreamPartner { id code } upstreamProduct { id skuCode }
   proposedBy { code } suspendedBy { code } reason
   shareRule { kind value safetyBuffer }
-  currentSupplyPrice { ${PRICE} } supplyPrices { ${PRICE} }
+  currentSupplyPrice { ${PRICE} } supplyPrices(first: 100) { edges { node { ${PRICE} } } }
   createdAt updatedAt`;
 const RESULT = `__typename
   ... on ProductLink { ${LINK} }
@@ -209,7 +210,7 @@ describe('proposeLink', () => {
       upstreamProduct: { id: up.id, skuCode: up.skuCode },
       proposedBy: { code: 'SHOP-A' },
       suspendedBy: null,
-      supplyPrices: [],
+      supplyPrices: { edges: [] },
       currentSupplyPrice: null,
     });
     expect(await read('TRADER-B', link.id)).toMatchObject({ id: link.id, status: 'PROPOSED', mySide: 'UPSTREAM', proposedBy: { code: 'SHOP-A' } });
@@ -510,7 +511,7 @@ describe('supply prices', () => {
   const PRICES_AT = `query($id: ID!, $t1: DateTime!, $t2: DateTime!, $t3: DateTime!, $t4: DateTime!, $t5: DateTime!, $t6: DateTime!) {
     productLink(id: $id) {
       currentSupplyPrice { ${PRICE} }
-      supplyPrices { ${PRICE} }
+      supplyPrices(first: 100) { edges { node { ${PRICE} } } }
       a1: supplyPriceAt(time: $t1) { price { amountMinor } }
       a2: supplyPriceAt(time: $t2) { price { amountMinor } }
       a3: supplyPriceAt(time: $t3) { price { amountMinor } }
@@ -548,11 +549,13 @@ describe('supply prices', () => {
     };
     const expected = {
       currentSupplyPrice: { price: { amountMinor: '100', currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
-      supplyPrices: [
-        { price: { amountMinor: '300', currency: 'EUR' }, effectiveFrom: t2, setAt: expect.any(String) },
-        { price: { amountMinor: '200', currency: 'EUR' }, effectiveFrom: t1, setAt: expect.any(String) },
-        { price: { amountMinor: '100', currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
-      ],
+      supplyPrices: {
+        edges: [
+          { price: { amountMinor: '300', currency: 'EUR' }, effectiveFrom: t2, setAt: expect.any(String) },
+          { price: { amountMinor: '200', currency: 'EUR' }, effectiveFrom: t1, setAt: expect.any(String) },
+          { price: { amountMinor: '100', currency: 'EUR' }, effectiveFrom: e0, setAt: expect.any(String) },
+        ].map((node) => ({ node })),
+      },
       a1: null,
       a2: { price: { amountMinor: '100' } },
       a3: { price: { amountMinor: '200' } },
@@ -1090,13 +1093,14 @@ describe('lists', () => {
     expect((await list({ productId: down.id, status: ['ACTIVE', 'PROPOSED'] })).map((l) => l.id)).toEqual([downstreamOfIt.id, active.id]);
     expect(await list({ productId: down.id, status: ['SUSPENDED'] })).toEqual([]);
 
-    const links = await api.query<{ product: { links: { id: string }[]; ended: { id: string }[] } }>(
+    type Ids = { edges: { node: { id: string } }[] };
+    const links = await api.query<{ product: { links: Ids; ended: Ids } }>(
       token('TRADER-B'),
-      `query($id: ID!) { product(id: $id) { links { id } ended: links(status: [ENDED]) { id } } }`,
+      `query($id: ID!) { product(id: $id) { links(first: 100) { edges { node { id } } } ended: links(status: [ENDED]) { edges { node { id } } } } }`,
       { id: down.id },
     );
-    expect(new Set(links.data!.product.links.map((l) => l.id))).toEqual(new Set([downstreamOfIt.id, active.id, ended.id]));
-    expect(links.data!.product.ended).toEqual([{ id: ended.id }]);
+    expect(new Set(links.data!.product.links.edges.map((e) => e.node.id))).toEqual(new Set([downstreamOfIt.id, active.id, ended.id]));
+    expect(links.data!.product.ended.edges).toEqual([{ node: { id: ended.id } }]);
   });
 
   it('pages through productLinks with opaque cursors, each link once', async () => {

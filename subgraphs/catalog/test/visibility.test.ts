@@ -99,7 +99,7 @@ const LINK_FIELDS = `id status mySide reason
   proposedBy { code } suspendedBy { code }
   shareRule { kind value safetyBuffer }
   currentSupplyPrice { price { amountMinor currency } }
-  supplyPrices { price { amountMinor currency } effectiveFrom }`;
+  supplyPrices(first: 100) { edges { node { price { amountMinor currency } effectiveFrom } } pageInfo { hasNextPage } }`;
 const LINK_PROBE = `query($id: ID!) { productLink(id: $id) { ${LINK_FIELDS} } }`;
 
 async function ask<Data = Record<string, unknown>>(as: Code, query: string, variables: Record<string, unknown> = {}) {
@@ -139,7 +139,10 @@ function linkAsSeenBy(viewer: Code, key: LinkKey) {
       ? { kind: link.shareRule.kind, value: link.shareRule.value ?? null, safetyBuffer: link.shareRule.safetyBuffer ?? 0 }
       : { kind: expect.any(String), value: null, safetyBuffer: 0 },
     currentSupplyPrice: inForce ? { price: { amountMinor: String(inForce.amountMinor), currency: 'EUR' } } : null,
-    supplyPrices: prices.map((p) => ({ price: { amountMinor: String(p.amountMinor), currency: 'EUR' }, effectiveFrom: expect.any(String) })),
+    supplyPrices: {
+      edges: prices.map((p) => ({ node: { price: { amountMinor: String(p.amountMinor), currency: 'EUR' }, effectiveFrom: expect.any(String) } })),
+      pageInfo: { hasNextPage: false },
+    },
   };
 }
 
@@ -258,7 +261,7 @@ describe('visibility matrix', () => {
     const PRICES = `query($id: ID!, $soon: DateTime!, $later: DateTime!) { productLink(id: $id) {
       shareRule { kind value safetyBuffer }
       currentSupplyPrice { price { amountMinor currency } effectiveFrom }
-      supplyPrices { price { amountMinor currency } effectiveFrom }
+      supplyPrices { edges { node { price { amountMinor currency } effectiveFrom } } }
       soon: supplyPriceAt(time: $soon) { price { amountMinor } }
       later: supplyPriceAt(time: $later) { price { amountMinor } } } }`;
     const variables = (key: LinkKey) => ({
@@ -271,18 +274,18 @@ describe('visibility matrix', () => {
       const [a, b] = [link.downstream[0] as Code, link.upstream[0] as Code];
       const [down, up] = [await askData(a, PRICES, variables(key)), await askData(b, PRICES, variables(key))];
       expect(down, key).toEqual(up);
-      return down as { productLink: { supplyPrices: { effectiveFrom: string }[] } & Record<string, unknown> };
+      return down as { productLink: { supplyPrices: { edges: { node: { effectiveFrom: string } }[] } } & Record<string, unknown> };
     };
 
     const green = await views('A-TEA-001>B-TEA-GRN');
     expect(green.productLink).toMatchObject({
       shareRule: { kind: 'ALL', value: null, safetyBuffer: 2 },
       currentSupplyPrice: { price: { amountMinor: '450', currency: 'EUR' } },
-      supplyPrices: [{ price: { amountMinor: '480', currency: 'EUR' } }, { price: { amountMinor: '450', currency: 'EUR' } }],
+      supplyPrices: { edges: [{ node: { price: { amountMinor: '480', currency: 'EUR' } } }, { node: { price: { amountMinor: '450', currency: 'EUR' } } }] },
       soon: { price: { amountMinor: '450' } },
       later: { price: { amountMinor: '480' } },
     });
-    const scheduled = Date.parse(green.productLink.supplyPrices[0]!.effectiveFrom);
+    const scheduled = Date.parse(green.productLink.supplyPrices.edges[0]!.node.effectiveFrom);
     expect(Math.abs(scheduled - (Date.now() + 30 * day))).toBeLessThan(day / 2);
 
     expect((await views('A-TEA-002>B-TEA-BLK')).productLink).toMatchObject({
@@ -295,7 +298,7 @@ describe('visibility matrix', () => {
     });
     expect((await views('B-TEA-GRN>C-GT-100')).productLink).toMatchObject({ currentSupplyPrice: { price: { amountMinor: '300' } } });
     expect((await views('B-TEA-BLK>C-BT-250')).productLink).toMatchObject({ currentSupplyPrice: { price: { amountMinor: '500' } } });
-    expect((await views('B-MUG-CER>C-MUG-300')).productLink).toMatchObject({ currentSupplyPrice: null, supplyPrices: [], soon: null, later: null });
+    expect((await views('B-MUG-CER>C-MUG-300')).productLink).toMatchObject({ currentSupplyPrice: null, supplyPrices: { edges: [] }, soon: null, later: null });
   });
 
   it('relationships: each partner sees its own, in both directions, and nothing else', async () => {
@@ -321,7 +324,7 @@ describe('visibility matrix', () => {
   });
 
   it('Product.links: only the links naming the product that the caller is a party of', async () => {
-    const LINKS = `query($id: ID!) { product(id: $id) { links { id } active: links(status: [ACTIVE]) { id } } }`;
+    const LINKS = `query($id: ID!) { product(id: $id) { links(first: 100) { edges { node { id } } } active: links(status: [ACTIVE]) { edges { node { id } } } } }`;
     const cases: [Code, ProductKey, LinkKey[], LinkKey[]][] = [
       ['SHOP-A', 'TRADER-B/B-TEA-GRN', ['A-TEA-001>B-TEA-GRN'], ['A-TEA-001>B-TEA-GRN']],
       ['SUPPLIER-C', 'TRADER-B/B-TEA-GRN', ['B-TEA-GRN>C-GT-100'], ['B-TEA-GRN>C-GT-100']],
@@ -336,9 +339,10 @@ describe('visibility matrix', () => {
       ['SHOP-D', 'SHOP-D/D-CUP-001', [], []],
       ['SHOP-D', 'SHOP-D/A-TEA-001', [], []],
     ];
-    const sortedIds = (list: { id: string }[]) => list.map((l) => l.id).sort();
+    type Ids = { edges: { node: { id: string } }[] };
+    const sortedIds = (list: Ids) => list.edges.map((e) => e.node.id).sort();
     for (const [viewer, product, all, active] of cases) {
-      const data = await askData<{ product: { links: { id: string }[]; active: { id: string }[] } }>(viewer, LINKS, { id: productId(product) });
+      const data = await askData<{ product: { links: Ids; active: Ids } }>(viewer, LINKS, { id: productId(product) });
       expect(sortedIds(data.product.links), `${viewer} ${product}`).toEqual(all.map(linkId).sort());
       expect(sortedIds(data.product.active), `${viewer} ${product} ACTIVE`).toEqual(active.map(linkId).sort());
     }
@@ -348,7 +352,7 @@ describe('visibility matrix', () => {
     const data = await askData<Record<string, unknown>>(
       'SUPPLIER-C',
       `query($id: ID!) { productLink(id: $id) { downstreamProduct { skuCode owner { code kinds }
-        links { id upstreamPartner { code } downstreamPartner { code } currentSupplyPrice { price { amountMinor } } } } } }`,
+        links { edges { node { id upstreamPartner { code } downstreamPartner { code } currentSupplyPrice { price { amountMinor } } } } } } } }`,
       { id: linkId('B-TEA-GRN>C-GT-100') },
     );
     expect(data).toEqual({
@@ -356,23 +360,27 @@ describe('visibility matrix', () => {
         downstreamProduct: {
           skuCode: 'B-TEA-GRN',
           owner: { code: 'TRADER-B', kinds: null },
-          links: [
-            {
-              id: linkId('B-TEA-GRN>C-GT-100'),
-              upstreamPartner: { code: 'SUPPLIER-C' },
-              downstreamPartner: { code: 'TRADER-B' },
-              currentSupplyPrice: { price: { amountMinor: '300' } },
-            },
-          ],
+          links: {
+            edges: [
+              {
+                node: {
+                  id: linkId('B-TEA-GRN>C-GT-100'),
+                  upstreamPartner: { code: 'SUPPLIER-C' },
+                  downstreamPartner: { code: 'TRADER-B' },
+                  currentSupplyPrice: { price: { amountMinor: '300' } },
+                },
+              },
+            ],
+          },
         },
       },
     });
     const fromShop = await askData<Record<string, unknown>>(
       'SHOP-A',
-      `query($id: ID!) { productLink(id: $id) { upstreamProduct { links { id } } } }`,
+      `query($id: ID!) { productLink(id: $id) { upstreamProduct { links { edges { node { id } } } } } }`,
       { id: linkId('A-TEA-001>B-TEA-GRN') },
     );
-    expect(fromShop).toEqual({ productLink: { upstreamProduct: { links: [{ id: linkId('A-TEA-001>B-TEA-GRN') }] } } });
+    expect(fromShop).toEqual({ productLink: { upstreamProduct: { links: { edges: [{ node: { id: linkId('A-TEA-001>B-TEA-GRN') } }] } } } });
   });
 });
 
@@ -399,7 +407,7 @@ describe('acceptance', () => {
   it('SHOP-D sees none of them and cannot read any of their partners, products, links or prices by id', async () => {
     expect(codesOf(await askData('SHOP-D', RELS))).toEqual({ up: [], down: [] });
     const PROBE = `query($id: ID!) { partner(id: $id) { id code } product(id: $id) { id skuCode }
-      productLink(id: $id) { id currentSupplyPrice { price { amountMinor } } supplyPrices { price { amountMinor } } } }`;
+      productLink(id: $id) { id currentSupplyPrice { price { amountMinor } } supplyPrices { edges { node { price { amountMinor } } } } } }`;
     const missing = await ask('SHOP-D', PROBE, { id: randomUUID() });
     expect(missing).toEqual({ status: 200, data: { partner: null, product: null, productLink: null } });
     const foreign = [

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import { rowsByKey, rowsGroupedByKey, type LoaderScope } from '@redthread/kit';
+import { pagedLoader, rowsByKey, rowsGroupedByKey, type LoaderScope, type PageArgs } from '@redthread/kit';
 import { linesOfStatements, paymentsOfStatements, productCostsByIds, visibleStatementIds } from './services/queries';
-import { creditStatus, customerPayments } from './services/rules';
+import { creditStatus, customerPaymentPages } from './services/rules';
 
 /** The finance subgraph's DataLoaders: one statement per batch, per request. */
 export function createFinanceLoaders(scope: LoaderScope) {
@@ -9,7 +9,8 @@ export function createFinanceLoaders(scope: LoaderScope) {
   return {
     productCost: new DataLoader(async (ids: readonly string[]) => rowsByKey(ids, await productCostsByIds(await tx(), ids), (r) => r.productId)),
     credit: new DataLoader(async (ids: readonly string[]) => rowsByKey(ids, await creditStatus(await tx(), ids), (r) => r.customer_id)),
-    customerPayments: new DataLoader(async (ids: readonly string[]) => rowsGroupedByKey(ids, await customerPayments(await tx(), ids), (r) => r.customerId)),
+    /** A page of a customer's payments, newest first. */
+    customerPayments: pagedLoader(async (ids, page: PageArgs) => customerPaymentPages(await tx(), ids, page)),
     statementLines: new DataLoader(async (ids: readonly string[]) => rowsGroupedByKey(ids, await linesOfStatements(await tx(), ids), (r) => r.line.statementId)),
     /** Whether the caller may see a statement (a DRAFT is the creditor's alone). */
     statementVisible: new DataLoader(async (ids: readonly string[]) => {

@@ -37,7 +37,8 @@ export const permissions = {
       'SettlementRule', 'Statement', 'StatementLine', 'CommissionRule', 'GenerateStatementsPayload', 'Report', 'ReportRow',
       'ReportKey', 'ReceivablesAgeing', 'FinanceNotFound', 'InvalidFinanceInput', 'InvalidStatementTransition',
       'NotPermittedForStatementSide', 'PageInfo', 'PartnerBalanceConnection', 'PartnerBalanceEdge', 'LedgerEntryConnection',
-      'LedgerEntryEdge', 'StatementConnection', 'StatementEdge',
+      'LedgerEntryEdge', 'StatementConnection', 'StatementEdge', 'SettlementRuleConnection', 'SettlementRuleEdge',
+      'CommissionRuleConnection', 'CommissionRuleEdge', 'CustomerPaymentConnection', 'CustomerPaymentEdge',
     ].map((type) => [type, allow]),
   ),
 };

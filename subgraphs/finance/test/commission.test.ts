@@ -37,6 +37,8 @@ afterAll(async () => {
   await w?.close();
 });
 
+const FIXED_RULE = `mutation($input: CommissionRuleInput!) { setCommissionRule(input: $input) { __typename } }`;
+
 const commissions = async (as: Code, orderId: string): Promise<LedgerEntry[]> => (await w.entriesOfOrder(as, orderId)).filter((e) => e.kind === 'COMMISSION');
 /** The amounts of entries as the API answers them (strings of digits), smallest first. */
 const amounts = (entries: LedgerEntry[]) => entries.map((e) => e.amount.amountMinor).sort((a, b) => Number(BigInt(a) - BigInt(b)));
@@ -61,8 +63,10 @@ describe('rules', () => {
     const bad = (input: Record<string, unknown>) => w.finance('TRADER-B', 'setCommissionRule', { input });
     expect(await bad({ kind: 'PERCENT', value: 10_001 })).toMatchObject({ __typename: 'InvalidFinanceInput', errorCode: 'INVALID_INPUT', field: 'value' });
     expect(await bad({ kind: 'FIXED', value: -1 })).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'value' });
-    // A fixed commission is held in a 32-bit column: beyond it, a typed refusal rather than an internal error.
-    expect(await bad({ kind: 'FIXED', value: '2147483648' })).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'value', message: expect.stringContaining('2147483647') });
+    // Basis points stay 0–10000 however large a Long is; a FIXED amount beyond a Long is refused by the scalar itself.
+    expect(await bad({ kind: 'PERCENT', value: '9007199254740993' })).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'value', message: expect.stringContaining('10000') });
+    const beyondLong = await w.raw('TRADER-B', FIXED_RULE, { input: { kind: 'FIXED', value: '9223372036854775808' } });
+    expect(beyondLong.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     // Another partner's product (visible to TRADER-B through the link) is not TRADER-B's to pay commission on.
     expect(await bad({ productId: shopA.X.id, kind: 'FIXED', value: 1 })).toMatchObject({ __typename: expect.stringMatching(/^(InvalidFinanceInput|FinanceNotFound)$/) });
     expect(await bad({ earnerCode: 'NO-SUCH-PARTNER', kind: 'FIXED', value: 1 })).toMatchObject({ __typename: expect.stringMatching(/^(InvalidFinanceInput|FinanceNotFound)$/) });
@@ -143,5 +147,35 @@ describe('commission on shipped lines', () => {
     // The first order's commission stays as booked.
     const earlier = (await w.ledgerEntries('SHOP-A', { kind: ['COMMISSION'] })).filter((e) => e.order?.id !== distribution.id);
     expect(amounts(earlier)).toEqual(['2', '4', '4', '21']);
+  });
+});
+
+describe('FIXED commissions beyond 32 bits (a bigint column, exact to 2^63 − 1)', () => {
+  it('books a FIXED commission of 9007199254740993 minor units per unit exactly, for 1 and for 1000 units', async () => {
+    // 9007199254740993 = 2^53 + 1: a JavaScript number would round it to …992.
+    const one = await w.linkedStock({ buyer: 'SHOP-D', supplyPriceMinor: 100 });
+    const many = await w.linkedStock({ buyer: 'SHOP-D', supplyPriceMinor: 100, stock: 1000 });
+    for (const linked of [one, many]) {
+      expect(await w.setCommissionRule('TRADER-B', { productId: linked.sellerProduct.id, kind: 'FIXED', value: '9007199254740993' })).toMatchObject({
+        productId: linked.sellerProduct.id,
+        kind: 'FIXED',
+        value: '9007199254740993',
+      });
+    }
+    // The rule reads back exactly, as the payer sees it in its list.
+    expect((await w.commissionRules('TRADER-B')).filter((r) => r.productId === one.sellerProduct.id).map((r) => r.value)).toEqual(['9007199254740993']);
+    const [stored] = await w.admin`select value::text from finance.commission_rules where product_id = ${one.sellerProduct.id}`;
+    expect(stored!['value']).toBe('9007199254740993');
+
+    const { distribution } = await w.shippedDistribution('SHOP-D', 'TRADER-B', [
+      { productId: one.buyerProduct.id, quantity: 1, unitPriceMinor: 999 },
+      { productId: many.buyerProduct.id, quantity: 1000, unitPriceMinor: 999 },
+    ]);
+    await expect.poll(async () => (await commissions('TRADER-B', distribution.id)).length, POLL).toBe(2);
+    // 1 × 9007199254740993 and 1000 × 9007199254740993 = 9007199254740993000 (< 2^63 − 1), to the unit.
+    expect(amounts(await commissions('TRADER-B', distribution.id))).toEqual(['9007199254740993', '9007199254740993000']);
+    expect(amounts(await commissions('SHOP-D', distribution.id))).toEqual(['9007199254740993', '9007199254740993000']);
+    const booked = await w.admin`select amount_minor::text as amount from finance.ledger_entries where order_id = ${distribution.id} and kind = 'COMMISSION' order by amount_minor`;
+    expect(booked.map((r) => r['amount'])).toEqual(['9007199254740993', '9007199254740993000']);
   });
 });

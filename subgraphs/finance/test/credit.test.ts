@@ -49,7 +49,7 @@ describe('the credit check in finance review', () => {
     const customer = await w.createCustomer('SHOP-A');
     expect(await credit(customer)).toBeNull();
     const file = await w.setCreditLimit('SHOP-A', customer, 5000);
-    expect(file).toMatchObject({ customerId: customer, limit: eur(5000), outstanding: eur(0), available: eur(5000), payments: [] });
+    expect(file).toMatchObject({ customerId: customer, limit: eur(5000), outstanding: eur(0), available: eur(5000), payments: { edges: [], pageInfo: { hasNextPage: false } } });
 
     // 0 + 4000 ≤ 5000: approved, shipped, and charged to the customer.
     const first = await inFinanceReview(customer, 4);
@@ -73,7 +73,7 @@ describe('the credit check in finance review', () => {
     // A payment of 1500 lowers the outstanding to 2500: 2500 + 2000 ≤ 5000, a plain approval passes.
     const paid = await w.recordCustomerPayment('SHOP-A', customer, 1500, 'bank transfer 42');
     expect(paid).toMatchObject({ outstanding: eur(2500), available: eur(2500) });
-    expect(paid.payments).toEqual([{ amount: eur(1500), reference: 'bank transfer 42', at: expect.any(String) }]);
+    expect(paid.payments.edges.map((edge) => edge.node)).toEqual([{ amount: eur(1500), reference: 'bank transfer 42', at: expect.any(String) }]);
     expect(ok<{ status: string }>(await financeReview(second.id), 'Order').status).toBe('APPROVED');
 
     // 2500 (the second order has not shipped) + 3000 > 5000: refused, then approved by finance with a reason.
@@ -117,7 +117,7 @@ describe('credit files', () => {
       expect(await w.finance(other, 'setCreditLimit', { input: { customerId: customer, limitMinor: 1, currency: 'EUR' } }), other).toMatchObject({ __typename: 'FinanceNotFound', errorCode: 'NOT_FOUND' });
       expect(await w.finance(other, 'recordCustomerPayment', { input: { customerId: customer, amountMinor: 1, currency: 'EUR' } }), other).toMatchObject({ __typename: 'FinanceNotFound' });
     }
-    expect((await w.customerCredit('SHOP-A', customer))?.credit).toMatchObject({ limit: eur(700), outstanding: eur(0), payments: [] });
+    expect((await w.customerCredit('SHOP-A', customer))?.credit).toMatchObject({ limit: eur(700), outstanding: eur(0), payments: { edges: [] } });
     // Credit files need the finance (or admin) role.
     const sales = await w.tokenFor('SHOP-A', ['sales']);
     const response = await w.raw(sales, `query($id: ID!) { customer(id: $id) { id credit { limit { amountMinor } } } }`, { id: customer });
@@ -135,6 +135,6 @@ describe('credit files', () => {
     expect(await w.finance('SHOP-A', 'recordCustomerPayment', { input: { customerId: customer, amountMinor: 0, currency: 'EUR' } })).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'amountMinor' });
     expect(await w.finance('SHOP-A', 'recordCustomerPayment', { input: { customerId: customer, amountMinor: 10, currency: 'USD' } })).toMatchObject({ __typename: 'InvalidFinanceInput', field: 'currency' });
     expect(await w.finance('SHOP-A', 'setCreditLimit', { input: { customerId: '0b6f1e0a-9a0c-4c3e-8a59-1f0e7c2d4b11', limitMinor: 1, currency: 'EUR' } })).toMatchObject({ __typename: 'FinanceNotFound' });
-    expect((await w.customerCredit('SHOP-A', customer))?.credit).toMatchObject({ limit: eur(1000), outstanding: eur(0), payments: [] });
+    expect((await w.customerCredit('SHOP-A', customer))?.credit).toMatchObject({ limit: eur(1000), outstanding: eur(0), payments: { edges: [] } });
   });
 });

@@ -1,6 +1,7 @@
 import { expect, vi } from 'vitest';
 import { demoPartnerId } from '../../../scripts/demo/world';
 import { TestWorld, linkProducts, ok, setSupplyPrice, type Result } from '../../../test/world';
+import type { TestPlatformOptions } from '../../../test/platform';
 
 export { ok, type Result } from '../../../test/world';
 
@@ -109,7 +110,14 @@ export interface CreditFile {
   limit: Money;
   outstanding: Money;
   available: Money;
-  payments: { amount: Money; reference: string | null; at: string }[];
+  /** The first page (up to 100) of the payments, newest first. */
+  payments: { edges: { node: CustomerPayment }[]; pageInfo: { hasNextPage: boolean } };
+}
+
+export interface CustomerPayment {
+  amount: Money;
+  reference: string | null;
+  at: string;
 }
 
 export interface ProductCost {
@@ -158,7 +166,7 @@ export const STATEMENT_FIELDS = `id status side creditor { id } debtor { id } pe
   lines { id status disputeReason resolution entry { ${ENTRY_FIELDS} } }`;
 export const RULE_FIELDS = 'creditor { id } debtor { id } period value anchorDate paymentTermsDays';
 export const COMMISSION_FIELDS = `id payer { id } earner { id } productId kind value`;
-export const CREDIT_FIELDS = `customerId limit { ${MONEY} } outstanding { ${MONEY} } available { ${MONEY} } payments { amount { ${MONEY} } reference at }`;
+export const CREDIT_FIELDS = `customerId limit { ${MONEY} } outstanding { ${MONEY} } available { ${MONEY} } payments(first: 100) { edges { node { amount { ${MONEY} } reference at } } pageInfo { hasNextPage } }`;
 const ROW_FIELDS = `keys { dimension value } orders units revenue { ${MONEY} } cost { ${MONEY} } margin { ${MONEY} }`;
 export const REPORT_FIELDS = `rows { ${ROW_FIELDS} } totals { ${ROW_FIELDS} }
   receivablesAgeing { current { ${MONEY} } days1to30 { ${MONEY} } days31to60 { ${MONEY} } days61to90 { ${MONEY} } over90 { ${MONEY} } }`;
@@ -240,9 +248,9 @@ export class FinanceWorld extends TestWorld<Code> {
   #channels = new Map<Code, string>();
   #warehouses = new Map<Code, string>();
 
-  /** Clones a fresh demo database and starts the platform on it. Call in `beforeAll`. */
-  static async start(): Promise<FinanceWorld> {
-    return new FinanceWorld(await TestWorld.boot(CODES));
+  /** Clones a fresh demo database and starts the platform on it (with `options`, e.g. a statement counter). Call in `beforeAll`. */
+  static async start(options: TestPlatformOptions = {}): Promise<FinanceWorld> {
+    return new FinanceWorld(await TestWorld.boot(CODES, options));
   }
 
   // ---- finance -------------------------------------------------------------------------------
@@ -300,8 +308,13 @@ export class FinanceWorld extends TestWorld<Code> {
     return (await this.gql<{ statement: Statement | null }>(as, `query($id: ID!) { statement(id: $id) { ${STATEMENT_FIELDS} } }`, { id })).statement;
   }
 
+  /** Every settlement rule `as` sees, page after page. */
   async settlementRules(as: Code | string): Promise<SettlementRule[]> {
-    return (await this.gql<{ settlementRules: SettlementRule[] }>(as, `{ settlementRules { ${RULE_FIELDS} } }`)).settlementRules;
+    return this.allNodes<SettlementRule>(
+      as,
+      `query($first: Int, $after: String) { settlementRules(first: $first, after: $after) { edges { node { ${RULE_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      'settlementRules',
+    );
   }
 
   async setSettlementRule(as: Code, input: { debtorCode: Code; period: 'WEEKLY' | 'MONTHLY' | 'CUSTOM'; value: number; anchorDate?: string; paymentTermsDays: number }): Promise<SettlementRule> {
@@ -326,11 +339,36 @@ export class FinanceWorld extends TestWorld<Code> {
     return statements[0]!;
   }
 
+  /** Every commission rule `as` sees, page after page. */
   async commissionRules(as: Code | string): Promise<CommissionRule[]> {
-    return (await this.gql<{ commissionRules: CommissionRule[] }>(as, `{ commissionRules { ${COMMISSION_FIELDS} } }`)).commissionRules;
+    return this.allNodes<CommissionRule>(
+      as,
+      `query($first: Int, $after: String) { commissionRules(first: $first, after: $after) { edges { node { ${COMMISSION_FIELDS} } } pageInfo { hasNextPage endCursor } } }`,
+      'commissionRules',
+    );
   }
 
-  async setCommissionRule(as: Code, input: { earnerCode?: Code; productId?: string; kind: 'PERCENT' | 'FIXED'; value: number }): Promise<CommissionRule> {
+  /** Every payment of a customer's credit file as `as` sees it, newest first, page after page (`first` per page). */
+  async customerPayments(as: Code | string, customerId: string, first = 100): Promise<CustomerPayment[]> {
+    const payments: CustomerPayment[] = [];
+    let after: string | null = null;
+    for (let page = 0; ; page += 1) {
+      expect(page, 'payments: more than 1,000 pages').toBeLessThan(1_000);
+      type Page = { customer: { credit: { payments: { edges: { node: CustomerPayment }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null } | null };
+      const data: Page = await this.gql<Page>(
+        as,
+        `query($id: ID!, $first: Int, $after: String) { customer(id: $id) { credit { payments(first: $first, after: $after) {
+          edges { node { amount { ${MONEY} } reference at } } pageInfo { hasNextPage endCursor } } } } }`,
+        { id: customerId, first, after },
+      );
+      const connection = data.customer!.credit!.payments;
+      payments.push(...connection.edges.map((edge) => edge.node));
+      if (!connection.pageInfo.hasNextPage) return payments;
+      after = connection.pageInfo.endCursor;
+    }
+  }
+
+  async setCommissionRule(as: Code, input: { earnerCode?: Code; productId?: string; kind: 'PERCENT' | 'FIXED'; value: number | string }): Promise<CommissionRule> {
     return ok<CommissionRule>(await this.finance(as, 'setCommissionRule', { input }), 'CommissionRule');
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { divideHalfEven, minorFromSql, percentOf } from '../src/money';
+import { commissionOf } from '../src/services/bookings';
 
 describe('the money rule: whole minor units, divisions rounded half to even', () => {
   it('rounds exact halves to the even neighbour and everything else to the nearest', () => {
@@ -34,5 +35,21 @@ describe('the money rule: whole minor units, divisions rounded half to even', ()
     expect(minorFromSql(null)).toBe(0n);
     expect(() => minorFromSql('1.5')).toThrow(RangeError);
     expect(() => minorFromSql(2 ** 60)).toThrow(RangeError);
+  });
+});
+
+describe('commission of a rule, exact in bigint', () => {
+  it('PERCENT is basis points of the amount, rounded half to even; FIXED is per unit, beyond 2^53', () => {
+    expect(commissionOf({ kind: 'PERCENT', value: 250n }, 3, 1400n)).toBe(35n);
+    expect(commissionOf({ kind: 'PERCENT', value: 10_000n }, 1, 9_223_372_036_854_775_807n)).toBe(9_223_372_036_854_775_807n);
+    expect(commissionOf({ kind: 'FIXED', value: 9_007_199_254_740_993n }, 1, 0n)).toBe(9_007_199_254_740_993n);
+    expect(commissionOf({ kind: 'FIXED', value: 9_007_199_254_740_993n }, 1000, 0n)).toBe(9_007_199_254_740_993_000n);
+    expect(commissionOf({ kind: 'FIXED', value: 9_223_372_036_854_775_807n }, 1, 0n)).toBe(9_223_372_036_854_775_807n);
+  });
+
+  it('refuses a FIXED commission beyond 2^63 − 1 (it could not be booked) instead of booking a wrong amount', () => {
+    expect(() => commissionOf({ kind: 'FIXED', value: 9_223_372_036_854_775_807n }, 2, 0n)).toThrow(/beyond 9223372036854775807/);
+    expect(() => commissionOf({ kind: 'FIXED', value: 4_611_686_018_427_387_904n }, 2, 0n)).toThrow(RangeError);
+    expect(commissionOf({ kind: 'FIXED', value: 4_611_686_018_427_387_903n }, 2, 0n)).toBe(9_223_372_036_854_775_806n);
   });
 });

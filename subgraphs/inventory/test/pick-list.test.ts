@@ -80,12 +80,12 @@ describe('pick list names', () => {
     );
     expect(seen!.lines).toHaveLength(2);
     // The catalog shows the 3PL the same of a product it stores (issue 15), and nothing else of it.
-    const { product } = await w.gql<{ product: { name: string; status: string | null; links: unknown[] } | null }>(
+    const { product } = await w.gql<{ product: { name: string; status: string | null; links: { edges: unknown[] } } | null }>(
       'LOGI-E',
-      `query($id: ID!) { product(id: $id) { name status links { id } } }`,
+      `query($id: ID!) { product(id: $id) { name status links { edges { node { id } } } } }`,
       { id: kettle.id },
     );
-    expect(product).toEqual({ name: 'Stovetop Kettle 1.5 l', status: null, links: [] });
+    expect(product).toEqual({ name: 'Stovetop Kettle 1.5 l', status: null, links: { edges: [] } });
   });
 
   it.each(['TRADER-B', 'SHOP-D'] as const)('%s reads no pick list of SHOP-A’s: the shipment answers like an unknown id', async (code) => {

@@ -15,7 +15,7 @@ const ids = { ham: '', ber: '', giftBox: '', teapot: '', tea: '' };
 const RANDOM_ID = '6f1c1e52-58a4-4b8e-9c43-7d1d2f6a0b9e';
 const PARTNER_QUERY = `query($id: ID!) { partner(id: $id) { id code name kinds } }`;
 const PRODUCT_QUERY = `query($id: ID!) { product(id: $id) {
-  id name skuCode barcode unit owner { code name } status createdAt updatedAt links { id } sellableQuantity cost { units } } }`;
+  id name skuCode barcode unit owner { code name } status createdAt updatedAt links { edges { node { id } } } sellableQuantity cost { units } } }`;
 
 interface ProductSeen {
   id: string;
@@ -27,7 +27,7 @@ interface ProductSeen {
   status: string | null;
   createdAt: string | null;
   updatedAt: string | null;
-  links: { id: string }[];
+  links: { edges: { node: { id: string } }[] };
   sellableQuantity: number | null;
   cost: { units: number } | null;
 }
@@ -108,7 +108,7 @@ describe('the products a 3PL operator stores', () => {
       status: null,
       createdAt: null,
       updatedAt: null,
-      links: [],
+      links: { edges: [] },
       sellableQuantity: null,
       cost: null,
     });

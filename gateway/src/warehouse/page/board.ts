@@ -167,7 +167,11 @@ export function mountBoard(container: HTMLElement, store: WarehouseStore, openSh
     const shipments = [...store.shipments.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     for (const column of QUEUE_COLUMNS) {
       let inColumn = shipments.filter((s) => s.status === column.status);
-      queueCounts.get(column.status)!.textContent = String(inColumn.length);
+      const count = queueCounts.get(column.status)!;
+      count.textContent = store.countLabel(column.status);
+      // Only the newest page of dispatched shipments is loaded: beyond it the count is a lower bound.
+      if (count.textContent.endsWith('+')) count.title = `The newest ${inColumn.length} dispatched shipments are shown; there are older ones.`;
+      else count.removeAttribute('title');
       if (column.status === 'DISPATCHED') inColumn = inColumn.slice(0, DISPATCHED_SHOWN);
       else inColumn.reverse(); // oldest first: the next one to work on at the top
       replaceChildren(queueLists.get(column.status)!, inColumn.length ? inColumn.map((s) => shipmentCard(s, openShipment)) : h('li', { class: 'wh-empty' }, 'None'));

@@ -392,7 +392,8 @@ class WarehouseScreen {
       const token = this.#token!;
       const warehouseId = session.warehouse.id;
       // The whole open queue and all stock, page by page; of the dispatched shipments (a list that
-      // only grows) the newest page, more than the board shows.
+      // only grows) the newest page, more than the board shows, and whether there are more (the
+      // column then counts "100+" rather than a total it does not know).
       const [stockLevels, open, dispatched] = await Promise.all([
         requestAll<StockLevel>(token, DOCUMENTS.stockLevels, { warehouseId }),
         requestAll<Shipment>(token, DOCUMENTS.queue, { warehouseId, status: ['TO_PICK', 'READY'] }),
@@ -400,7 +401,7 @@ class WarehouseScreen {
       ]);
       if (this.#session !== session) return;
       session.store.replaceStock(stockLevels, session.store.stock.size > 0);
-      session.store.replaceShipments([...open, ...dispatched.page.edges.map((edge) => edge.node)]);
+      session.store.replaceShipments([...open, ...dispatched.page.edges.map((edge) => edge.node)], dispatched.page.pageInfo.hasNextPage);
     } catch (error) {
       if (error instanceof SignedOutError) this.signOut(error.message);
       else this.#setLink('reconnecting', error instanceof Error ? error.message : String(error));

@@ -28,6 +28,11 @@ export class WarehouseStore {
   loaded = false;
   /** When the last live change arrived. */
   lastChangeAt: Date | undefined;
+  /**
+   * Whether the warehouse has dispatched shipments beyond those loaded: the screen loads only the
+   * newest page of them (a list that only grows), so their count is then a lower bound ("100+").
+   */
+  moreDispatched = false;
   readonly #listeners = new Set<(topic: StoreTopic) => void>();
 
   /** Calls `listener` after every change; returns the function that stops it. */
@@ -66,11 +71,25 @@ export class WarehouseStore {
     return true;
   }
 
-  /** Replaces the queue with a fresh snapshot. */
-  replaceShipments(shipments: readonly Shipment[]): void {
+  /**
+   * Replaces the queue with a fresh snapshot; `moreDispatched` says whether older dispatched
+   * shipments exist than the snapshot holds.
+   */
+  replaceShipments(shipments: readonly Shipment[], moreDispatched = false): void {
+    this.moreDispatched = moreDispatched;
     this.shipments.clear();
     for (const shipment of shipments) this.shipments.set(shipment.id, shipment);
     this.#emit('queue');
+  }
+
+  /**
+   * The count a queue column shows for `status`: exact, except for DISPATCHED when older dispatched
+   * shipments exist than were loaded, where it is the lower bound it knows, e.g. "100+".
+   */
+  countLabel(status: Shipment['status']): string {
+    let count = 0;
+    for (const shipment of this.shipments.values()) if (shipment.status === status) count += 1;
+    return status === 'DISPATCHED' && this.moreDispatched ? `${count}+` : String(count);
   }
 
   /** Applies one live queue change (cancelled shipments leave the queue). */

@@ -1,5 +1,6 @@
 import type { CatalogContext } from '../context';
-import type { LinkStatus } from '../services/links';
+import type { ProductLinksArgs } from '../loaders';
+import { productLinksPage } from '../services/links';
 import { isStoredProductView, type VisibleProduct } from '../services/products';
 
 /**
@@ -11,9 +12,10 @@ export const Product = {
   /** Reloads by key under the caller's scope; never trusts the representation's other fields. */
   __resolveReference: (reference: { id: string }, ctx: CatalogContext) => ctx.loaders.product.load(reference.id),
   owner: (product: VisibleProduct, _: unknown, ctx: CatalogContext) => ctx.loaders.partner.load(product.ownerPartnerId),
-  links: async (product: VisibleProduct, args: { status?: LinkStatus[] | null }, ctx: CatalogContext) => {
-    if (isStoredProductView(product)) return [];
-    const links = await ctx.loaders.linksOfProduct.load(product.id);
-    return args.status?.length ? links.filter((link) => args.status!.includes(link.status)) : links;
+  /** One page of the links naming the product, batched over every product of the response. */
+  links: (product: VisibleProduct, args: ProductLinksArgs, ctx: CatalogContext) => {
+    // The arguments are checked for the operator too, so a bad `first` is refused the same way.
+    if (isStoredProductView(product)) return productLinksPage(args).empty();
+    return ctx.loaders.linksOfProduct.load({ parentId: product.id, args });
   },
 };

@@ -1,5 +1,6 @@
 import type { CatalogContext } from '../context';
-import { priceAt, sideOf, type LinkRow, type SupplyPriceRow } from '../services/links';
+import type { PageArgs } from '@redthread/kit';
+import { sideOf, type LinkRow, type SupplyPriceRow } from '../services/links';
 
 /** ProductLink fields and its federation reference resolver. */
 export const ProductLink = {
@@ -13,11 +14,10 @@ export const ProductLink = {
   proposedBy: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.partner.load(link.proposedByPartnerId),
   suspendedBy: (link: LinkRow, _: unknown, ctx: CatalogContext) =>
     link.suspendedByPartnerId ? ctx.loaders.partner.load(link.suspendedByPartnerId) : null,
-  supplyPrices: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.supplyPricesOfLink.load(link.id),
-  currentSupplyPrice: async (link: LinkRow, _: unknown, ctx: CatalogContext) =>
-    priceAt(await ctx.loaders.supplyPricesOfLink.load(link.id), new Date()),
-  supplyPriceAt: async (link: LinkRow, args: { time: Date }, ctx: CatalogContext) =>
-    priceAt(await ctx.loaders.supplyPricesOfLink.load(link.id), args.time),
+  /** One page of the price history, batched over every link of the response. */
+  supplyPrices: (link: LinkRow, args: PageArgs, ctx: CatalogContext) => ctx.loaders.supplyPricesOfLink.load({ parentId: link.id, args }),
+  currentSupplyPrice: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.supplyPriceAt.load({ linkId: link.id, at: new Date() }),
+  supplyPriceAt: (link: LinkRow, args: { time: Date }, ctx: CatalogContext) => ctx.loaders.supplyPriceAt.load({ linkId: link.id, at: args.time }),
   shareRule: (link: LinkRow) => ({ kind: link.shareRuleKind, value: link.shareRuleValue, safetyBuffer: link.safetyBuffer }),
 };
 

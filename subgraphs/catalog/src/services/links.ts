@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { productLinks, products, supplyPrices } from '@redthread/schema';
 import {
   LONG_MAX,
@@ -7,6 +7,7 @@ import {
   keysetPage,
   type Connection,
   type Identity,
+  type KeysetPage,
   type PageArgs,
   type Tx,
 } from '@redthread/kit';
@@ -85,15 +86,6 @@ export function sideOf(link: LinkRow, identity: Identity): LinkSide {
   return link.downstreamPartnerId === identity.partnerId ? 'DOWNSTREAM' : 'UPSTREAM';
 }
 
-/** The supply price in force at `time` from a link's price list (any order). */
-export function priceAt(prices: readonly SupplyPriceRow[], time: Date): SupplyPriceRow | null {
-  let best: SupplyPriceRow | null = null;
-  for (const price of prices) {
-    if (price.effectiveFrom.getTime() <= time.getTime() && (!best || price.effectiveFrom > best.effectiveFrom)) best = price;
-  }
-  return best;
-}
-
 /** Links with these ids the caller is a party of; one statement. */
 export async function visibleLinksByIds(tx: Tx, ids: readonly string[]): Promise<LinkRow[]> {
   const wellFormed = ids.filter(isUuid);
@@ -101,25 +93,139 @@ export async function visibleLinksByIds(tx: Tx, ids: readonly string[]): Promise
   return tx.select().from(productLinks).where(inArray(productLinks.id, wellFormed));
 }
 
-/** The caller's links naming any of these products (either end); one statement. */
-export async function visibleLinksByProductIds(tx: Tx, productIds: readonly string[]): Promise<LinkRow[]> {
-  const wellFormed = productIds.filter(isUuid);
-  if (wellFormed.length === 0) return [];
-  return tx
-    .select()
-    .from(productLinks)
-    .where(or(inArray(productLinks.downstreamProductId, wellFormed), inArray(productLinks.upstreamProductId, wellFormed)))
-    .orderBy(desc(productLinks.createdAt), desc(productLinks.id));
+/**
+ * The parents of a batch of nested pages, as the row source `parent(id)` that a LATERAL page
+ * refers to (`parent.id`). Duplicates and malformed ids are dropped (a malformed id has no rows).
+ */
+function parentIds(ids: readonly string[]): { ids: string[]; source: SQL } {
+  const wellFormed = [...new Set(ids.filter(isUuid))];
+  return { ids: wellFormed, source: sql`unnest(array[${sql.join(wellFormed.map((id) => sql`${id}`), sql`, `)}]::uuid[]) as parent(id)` };
 }
 
-/** Every supply price of these links (row-level security shows only the caller's links'); one statement. */
-export async function supplyPricesByLinkIds(tx: Tx, linkIds: readonly string[]): Promise<SupplyPriceRow[]> {
-  if (linkIds.length === 0) return [];
-  return tx
-    .select()
+/** The page of `Product.links`: newest first (creation time, ties by id). Validates `first` and `after`. */
+export function productLinksPage(args: PageArgs): KeysetPage {
+  return keysetPage('product-links', args, [
+    { column: productLinks.createdAt, type: 'timestamptz', descending: true },
+    { column: productLinks.id, type: 'uuid', descending: true },
+  ]);
+}
+
+/**
+ * One page of the caller's links naming each of these products (either end; row-level security
+ * shows only links it is a party of), newest first, optionally of some statuses: a connection per
+ * product id (absent: no links). One statement for the whole batch: a LATERAL keyset page per
+ * product, so each walks only its own links, at most one page and one row.
+ */
+export async function linkPagesOfProducts(
+  tx: Tx,
+  productIds: readonly string[],
+  status: readonly LinkStatus[] | null | undefined,
+  args: PageArgs,
+): Promise<Map<string, Connection<LinkRow>>> {
+  const page = productLinksPage(args);
+  const parents = parentIds(productIds);
+  if (parents.ids.length === 0) return new Map();
+  const parent = sql`parent.id`;
+  const pageOfProduct = tx
+    .select({
+      ...getTableColumns(productLinks),
+      parentId: sql<string>`${parent}`.as('parent_id'),
+      pageKey: page.key.as('page_key'),
+      rank: sql<string>`row_number() over (order by ${sql.join(page.orderBy, sql`, `)})`.as('page_rank'),
+    })
+    .from(productLinks)
+    .where(
+      and(
+        or(eq(productLinks.downstreamProductId, parent), eq(productLinks.upstreamProductId, parent)),
+        status?.length ? inArray(productLinks.status, [...status]) : undefined,
+        page.after,
+      ),
+    )
+    .orderBy(...page.orderBy)
+    .limit(page.limit)
+    .as('link');
+  const rows = await tx.select().from(parents.source).crossJoinLateral(pageOfProduct).orderBy(parent, pageOfProduct.rank);
+  return pagesByParent(
+    rows.map(({ link: { rank: _rank, ...link } }) => link),
+    (group) => page.connection(group),
+  );
+}
+
+/** The page of `ProductLink.supplyPrices`: newest effective date first (ties by id). */
+function supplyPricesPage(args: PageArgs): KeysetPage {
+  return keysetPage('supply-prices', args, [
+    { column: supplyPrices.effectiveFrom, type: 'timestamptz', descending: true },
+    { column: supplyPrices.id, type: 'uuid', descending: true },
+  ]);
+}
+
+/**
+ * One page of the supply prices of each of these links (row-level security shows only the
+ * caller's links'), newest effective date first: a connection per link id (absent: no prices).
+ * One statement for the whole batch, a LATERAL keyset page per link along its
+ * (link, effective from) index.
+ */
+export async function supplyPricePagesOfLinks(tx: Tx, linkIds: readonly string[], args: PageArgs): Promise<Map<string, Connection<SupplyPriceRow>>> {
+  const page = supplyPricesPage(args);
+  const parents = parentIds(linkIds);
+  if (parents.ids.length === 0) return new Map();
+  const parent = sql`parent.id`;
+  const pageOfLink = tx
+    .select({
+      ...getTableColumns(supplyPrices),
+      pageKey: page.key.as('page_key'),
+      rank: sql<string>`row_number() over (order by ${sql.join(page.orderBy, sql`, `)})`.as('page_rank'),
+    })
     .from(supplyPrices)
-    .where(inArray(supplyPrices.linkId, [...linkIds]))
-    .orderBy(desc(supplyPrices.effectiveFrom));
+    .where(and(eq(supplyPrices.linkId, parent), page.after))
+    .orderBy(...page.orderBy)
+    .limit(page.limit)
+    .as('price');
+  const rows = await tx.select().from(parents.source).crossJoinLateral(pageOfLink).orderBy(parent, pageOfLink.rank);
+  return pagesByParent(
+    rows.map(({ price: { rank: _rank, ...price } }) => ({ ...price, parentId: price.linkId })),
+    (group) => page.connection(group),
+  );
+}
+
+/**
+ * The supply price in force at a moment, for each (link, moment) asked: the latest price taking
+ * effect at or before it (null before the first). One statement for the whole batch, a LATERAL
+ * index lookup per pair. Answers in the order asked.
+ */
+export async function supplyPricesInForce(tx: Tx, asked: readonly { linkId: string; at: Date }[]): Promise<(SupplyPriceRow | null)[]> {
+  const wellFormed = asked.filter((q) => isUuid(q.linkId));
+  if (wellFormed.length === 0) return asked.map(() => null);
+  const linkIds = sql.join(wellFormed.map((q) => sql`${q.linkId}`), sql`, `);
+  const moments = sql.join(wellFormed.map((q) => sql`${q.at.toISOString()}`), sql`, `);
+  const pricesInForce = tx
+    .select({ ...getTableColumns(supplyPrices), askedIndex: sql<number>`asked.i`.as('asked_index') })
+    .from(supplyPrices)
+    .where(and(eq(supplyPrices.linkId, sql`asked.link_id`), lte(supplyPrices.effectiveFrom, sql`asked.at`)))
+    .orderBy(desc(supplyPrices.effectiveFrom))
+    .limit(1)
+    .as('price');
+  const rows = await tx
+    .select()
+    .from(sql`unnest(array[${linkIds}]::uuid[], array[${moments}]::timestamptz[]) with ordinality as asked(link_id, at, i)`)
+    .crossJoinLateral(pricesInForce);
+  const byIndex = new Map(rows.map(({ price: { askedIndex, ...price } }) => [Number(askedIndex), price]));
+  let position = 0;
+  return asked.map((q) => (isUuid(q.linkId) ? (byIndex.get((position += 1)) ?? null) : null));
+}
+
+/** Groups rows of a batch of pages (in parent, then page order) into one connection per parent. */
+function pagesByParent<Row extends { parentId: string }, Node>(
+  rows: readonly Row[],
+  toConnection: (rows: Omit<Row, 'parentId'>[]) => Connection<Node>,
+): Map<string, Connection<Node>> {
+  const grouped = new Map<string, Omit<Row, 'parentId'>[]>();
+  for (const { parentId, ...row } of rows) {
+    const group = grouped.get(parentId);
+    if (group) group.push(row);
+    else grouped.set(parentId, [row]);
+  }
+  return new Map([...grouped].map(([parentId, group]) => [parentId, toConnection(group)]));
 }
 
 /** The caller's links, newest first (creation time, ties by id), as a Relay connection; one statement per page. */

@@ -4,7 +4,14 @@ import { minorFromSql } from '../money';
 import type { LedgerEntryRow, LedgerFilter } from '../services/queries';
 import { balances, listLedgerEntries, listSettlementRules } from '../services/queries';
 import { report, type ReportDimension } from '../services/report';
-import { listCommissionRules, recordCustomerPayment, setCommissionRule, setCreditLimit, type CommissionRuleRow } from '../services/rules';
+import {
+  listCommissionRules,
+  recordCustomerPayment,
+  setCommissionRule,
+  setCreditLimit,
+  type CommissionRuleRow,
+  type CustomerPaymentRow,
+} from '../services/rules';
 import {
   confirmStatement,
   disputeLine,
@@ -34,11 +41,11 @@ export const resolvers = {
     balances: async (_: unknown, a: PageArgs, ctx: Ctx) => balances(await ctx.tx(), ctx.identity, a),
     ledgerEntries: async (_: unknown, a: PageArgs & { filter?: LedgerFilter | null }, ctx: Ctx) =>
       listLedgerEntries(await ctx.tx(), ctx.identity, a.filter, a),
-    settlementRules: async (_: unknown, __: unknown, ctx: Ctx) => listSettlementRules(await ctx.tx()),
+    settlementRules: async (_: unknown, a: PageArgs, ctx: Ctx) => listSettlementRules(await ctx.tx(), a),
     statements: async (_: unknown, a: PageArgs & { filter?: StatementFilter | null }, ctx: Ctx) =>
       listStatements(await ctx.tx(), ctx.identity, a.filter, a),
     statement: async (_: unknown, a: { id: string }, ctx: Ctx) => visibleStatement(await ctx.tx(), ctx.identity, a.id),
-    commissionRules: async (_: unknown, __: unknown, ctx: Ctx) => listCommissionRules(await ctx.tx()),
+    commissionRules: async (_: unknown, a: PageArgs, ctx: Ctx) => listCommissionRules(await ctx.tx(), a),
     report: async (_: unknown, a: { input: { from: Date; to: Date; groupBy: ReportDimension[]; currency?: string } }, ctx: Ctx) => {
       const result = await report(await ctx.tx(), ctx.identity, a.input);
       if ('errorCode' in result) throw apiError(ErrorCode.BAD_USER_INPUT, result.message, { argument: `input.${'field' in result ? result.field : 'to'}` });
@@ -107,8 +114,7 @@ export const resolvers = {
       const s = (await ctx.loaders.credit.load(f.customerId))!;
       return money(minorFromSql(s.limit_minor) - minorFromSql(s.outstanding_minor), s.currency);
     },
-    payments: async (f: { customerId: string }, _: unknown, ctx: Ctx) =>
-      (await ctx.loaders.customerPayments.load(f.customerId)).map((p) => ({ amount: money(-p.signedMinor, p.currency), reference: p.reference, at: p.at })),
+    payments: (f: { customerId: string }, a: PageArgs, ctx: Ctx) => ctx.loaders.customerPayments.load({ parentId: f.customerId, args: a }),
   },
   PartnerBalance: {
     partner: (b: { partnerId: string }) => ref(b.partnerId),
@@ -140,6 +146,9 @@ export const resolvers = {
       (await ctx.loaders.statementLines.load(s.id)).map(({ line, entry }) => ({ ...line, entry })),
     paid: async (s: StatementRow, _: unknown, ctx: Ctx) => money(await ctx.loaders.statementPaid.load(s.id), s.currency),
     remaining: async (s: StatementRow, _: unknown, ctx: Ctx) => money(s.closingMinor - (await ctx.loaders.statementPaid.load(s.id)), s.currency),
+  },
+  CustomerPayment: {
+    amount: (p: CustomerPaymentRow) => money(-p.signedMinor, p.currency),
   },
   CommissionRule: {
     payer: (r: CommissionRuleRow) => ref(r.payerPartnerId),

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { commissionRules, costEntries, customerEntries, ledgerEntries, productCosts } from '@redthread/schema';
-import { appendEvent, type Tx } from '@redthread/kit';
+import { LONG_MAX, appendEvent, type Tx } from '@redthread/kit';
 import { divideHalfEven, minorFromSql, percentOf } from '../money';
 
 /** An order line as orders publishes it (`orders.order_line_facts`). */
@@ -170,7 +170,23 @@ async function commissionFor(tx: Tx, line: LineFacts, quantity: number, amount: 
           : 0;
   const best = rules.filter((r) => rank(r) > 0).sort((a, b) => rank(b) - rank(a))[0];
   if (!best) return 0n;
-  return best.kind === 'PERCENT' ? percentOf(amount, best.value) : BigInt(best.value) * BigInt(quantity);
+  return commissionOf(best, quantity, amount);
+}
+
+/**
+ * The commission a rule gives on `quantity` shipped units worth `amount` minor units, exactly in
+ * `bigint`: PERCENT is `value` basis points of the amount, rounded half to even (never more than
+ * the amount); FIXED is `value` minor units per unit. A FIXED product beyond 2^63 − 1 cannot be
+ * booked (a ledger amount is a `bigint`): it throws, so the event is parked with this reason for
+ * an admin (lower the rule, retry) instead of booking a wrong amount.
+ */
+export function commissionOf(rule: Pick<typeof commissionRules.$inferSelect, 'kind' | 'value'>, quantity: number, amount: bigint): bigint {
+  if (rule.kind === 'PERCENT') return percentOf(amount, rule.value);
+  const commission = rule.value * BigInt(quantity);
+  if (commission > LONG_MAX) {
+    throw new RangeError(`A FIXED commission of ${rule.value} minor units on ${quantity} units is ${commission}, beyond ${LONG_MAX}; lower the rule and retry the event.`);
+  }
+  return commission;
 }
 
 /**

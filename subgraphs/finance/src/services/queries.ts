@@ -88,9 +88,23 @@ export async function paymentsOfStatements(tx: Tx, statementIds: readonly string
   return rows.map((r) => ({ statementId: r.statementId, paid: minorFromSql(r.paid) }));
 }
 
-/** Settlement rules the caller is a party of. */
-export async function listSettlementRules(tx: Tx) {
-  return tx.select().from(settlementRules).orderBy(settlementRules.updatedAt);
+/**
+ * Settlement rules the caller is a party of (row-level security), by creditor, then debtor (one
+ * rule per pair, so the pair is a unique, stable order along its unique index), as a connection;
+ * one statement per page.
+ */
+export async function listSettlementRules(tx: Tx, args: PageArgs): Promise<Connection<typeof settlementRules.$inferSelect>> {
+  const page = keysetPage('settlement-rules', args, [
+    { column: settlementRules.creditorPartnerId, type: 'uuid' },
+    { column: settlementRules.debtorPartnerId, type: 'uuid' },
+  ]);
+  const rows = await tx
+    .select({ ...getTableColumns(settlementRules), pageKey: page.key })
+    .from(settlementRules)
+    .where(page.after)
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /** The caller's cost of its products (row-level security: owner only); one statement. */

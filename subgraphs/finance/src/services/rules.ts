@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { commissionRules, creditFiles, customerEntries } from '@redthread/schema';
-import { LONG_MAX, appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { LONG_MAX, appendEvent, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import { invalidInput, notFound, type FinanceFailure } from '../errors';
 import { isUuid } from '@redthread/kit';
 import { partnerIdByCode } from './partners';
@@ -8,11 +8,11 @@ import { partnerIdByCode } from './partners';
 export type CommissionRuleRow = typeof commissionRules.$inferSelect;
 export type CreditFileRow = typeof creditFiles.$inferSelect;
 
-/**
- * The largest FIXED commission (minor units per unit) a rule holds: the column is a 32-bit
- * `integer` (widening it to `bigint` takes a migration).
- */
-export const MAX_FIXED_COMMISSION = 2_147_483_647n;
+/** The largest PERCENT commission: 10000 basis points, the whole line amount. */
+export const MAX_PERCENT_BASIS_POINTS = 10_000n;
+
+/** The largest FIXED commission (minor units per unit shipped): any amount, 2^63 − 1 (a `bigint` column). */
+export const MAX_FIXED_COMMISSION = LONG_MAX;
 
 /** Sets (or replaces) a commission rule the caller pays, for a product, an earner, or by default. */
 export async function setCommissionRule(
@@ -35,13 +35,16 @@ export async function setCommissionRule(
     if (!own) return invalidInput('productId', 'Not one of your products.');
     productId = own.product_id;
   }
-  if (typeof input.value !== 'bigint' || input.value < 0n || input.value > (input.kind === 'PERCENT' ? 10_000n : MAX_FIXED_COMMISSION)) {
+  if (typeof input.value !== 'bigint' || input.value < 0n || input.value > (input.kind === 'PERCENT' ? MAX_PERCENT_BASIS_POINTS : MAX_FIXED_COMMISSION)) {
     return invalidInput(
       'value',
-      input.kind === 'PERCENT' ? 'A percentage is 0–10000 basis points.' : `A fixed commission is 0 to ${MAX_FIXED_COMMISSION} minor units per unit.`,
+      input.kind === 'PERCENT'
+        ? `A percentage is 0–${MAX_PERCENT_BASIS_POINTS} basis points.`
+        : `A fixed commission is 0 to ${MAX_FIXED_COMMISSION} minor units per unit.`,
     );
   }
-  const value = Number(input.value);
+  // Exact: a bigint column, never a JS number (which is exact only to 2^53).
+  const value = input.value;
   const scope = and(
     eq(commissionRules.payerPartnerId, identity.partnerId),
     earner ? eq(commissionRules.earnerPartnerId, earner) : isNull(commissionRules.earnerPartnerId),
@@ -61,9 +64,20 @@ export async function setCommissionRule(
   return rule!;
 }
 
-/** Commission rules the caller pays or earns under (row-level security). */
-export async function listCommissionRules(tx: Tx): Promise<CommissionRuleRow[]> {
-  return tx.select().from(commissionRules).orderBy(commissionRules.updatedAt);
+/**
+ * Commission rules the caller pays or earns under (row-level security), by id: a stable order
+ * (replacing a rule keeps its id; `updated_at` would move it between pages), as a connection; one
+ * statement per page.
+ */
+export async function listCommissionRules(tx: Tx, args: PageArgs): Promise<Connection<CommissionRuleRow>> {
+  const page = keysetPage('commission-rules', args, [{ column: commissionRules.id, type: 'uuid' }]);
+  const rows = await tx
+    .select({ ...getTableColumns(commissionRules), pageKey: page.key })
+    .from(commissionRules)
+    .where(page.after)
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /** Sets the credit limit of one of the caller's customers. */
@@ -146,13 +160,43 @@ export async function creditStatus(tx: Tx, customerIds: readonly string[]) {
   ];
 }
 
-/** Customer payments by customer id. */
-export async function customerPayments(tx: Tx, customerIds: readonly string[]) {
-  const ids = customerIds.filter(isUuid);
-  if (ids.length === 0) return [];
-  return tx
-    .select()
+/** A customer's payment (or return credit) as stored: `signedMinor` is negative. */
+export type CustomerPaymentRow = typeof customerEntries.$inferSelect;
+
+/**
+ * One page of the payments of each of these customers (row-level security: the owner's only),
+ * newest first (time, ties by id): a connection per customer id (absent: none). One statement for
+ * the whole batch, a LATERAL keyset page per customer.
+ */
+export async function customerPaymentPages(tx: Tx, customerIds: readonly string[], args: PageArgs): Promise<Map<string, Connection<CustomerPaymentRow>>> {
+  const page = keysetPage('customer-payments', args, [
+    { column: customerEntries.at, type: 'timestamptz', descending: true },
+    { column: customerEntries.id, type: 'uuid', descending: true },
+  ]);
+  const ids = [...new Set(customerIds.filter(isUuid))];
+  if (ids.length === 0) return new Map();
+  const customer = sql`customer.id`;
+  const pageOfCustomer = tx
+    .select({
+      ...getTableColumns(customerEntries),
+      pageKey: page.key.as('page_key'),
+      rank: sql<string>`row_number() over (order by ${sql.join(page.orderBy, sql`, `)})`.as('page_rank'),
+    })
     .from(customerEntries)
-    .where(and(eq(customerEntries.kind, 'PAYMENT'), sql`${customerEntries.customerId} in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`))
-    .orderBy(customerEntries.at);
+    .where(and(eq(customerEntries.customerId, customer), eq(customerEntries.kind, 'PAYMENT'), page.after))
+    .orderBy(...page.orderBy)
+    .limit(page.limit)
+    .as('payment');
+  const rows = await tx
+    .select()
+    .from(sql`unnest(array[${sql.join(ids.map((id) => sql`${id}`), sql`, `)}]::uuid[]) as customer(id)`)
+    .crossJoinLateral(pageOfCustomer)
+    .orderBy(customer, pageOfCustomer.rank);
+  const byCustomer = new Map<string, (CustomerPaymentRow & { pageKey: string })[]>();
+  for (const { payment: { rank: _rank, ...payment } } of rows) {
+    const group = byCustomer.get(payment.customerId);
+    if (group) group.push(payment);
+    else byCustomer.set(payment.customerId, [payment]);
+  }
+  return new Map([...byCustomer].map(([id, group]) => [id, page.connection(group)]));
 }
