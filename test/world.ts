@@ -72,6 +72,29 @@ export class TestWorld<Code extends string> {
     ({ db: this.db, api: this.api, admin: this.admin, tokens: this.tokens, tag: this.tag } = parts);
   }
 
+  /**
+   * Holds the background workflows back until the returned `resume` is called: an open
+   * transaction that has a transaction id keeps every later event above the readers' snapshot
+   * xmin (DESIGN.md §4), so no consumer sees them yet. Requests are not affected. For races
+   * between a user and the workflow; always resume in `finally`.
+   */
+  async pauseWorkflows(): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const transaction = this.admin.begin(async (sql) => {
+      await sql`select pg_current_xact_id()`;
+      holding();
+      await released;
+    });
+    await Promise.race([held, transaction]);
+    return async () => {
+      release();
+      await transaction;
+    };
+  }
+
   /** Clones a fresh demo database, starts the platform and mints a token per partner in `codes`. */
   protected static async boot<Code extends string>(codes: readonly Code[], options: TestPlatformOptions = {}): Promise<WorldParts<Code>> {
     const db = await freshDatabase();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/random';
 import { linkProducts } from '../../../test/world';
 import { InventoryWorld, POLL, mapConcurrently, type Result, type Shipment } from './helpers';
 
@@ -20,18 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.close();
 });
-
-/** A deterministic pseudo-random generator (mulberry32), so a failing round can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -182,24 +171,6 @@ describe('adjust and dispatch race', () => {
   const adjust = async (orderId: string, lineId: string, quantity: number) =>
     (await w.gql<{ result: Result }>('SHOP-A', ADJUST, { input: { orderId, reason: 'customer changed the quantity', quantities: [{ lineId, quantity }] } })).result;
 
-  /** Holds the workflows back (an open transaction keeps new events invisible to the consumers). */
-  async function pauseWorkflows(): Promise<() => Promise<void>> {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const transaction = w.admin.begin(async (sql) => {
-      await sql`select pg_current_xact_id()`;
-      holding();
-      await released;
-    });
-    await Promise.race([held, transaction]);
-    return async () => {
-      release();
-      await transaction;
-    };
-  }
-
   it('an adjustment after a dispatch committed is refused, though the order has not heard of the shipment yet', async () => {
     const product = await w.createProduct('SHOP-A', { name: 'Adjusted kettle' });
     const warehouseId = (await w.createWarehouse('SHOP-A', { regions: ['DE-BE'] })).id;
@@ -207,7 +178,7 @@ describe('adjust and dispatch race', () => {
     const order = await w.approvedOrder('SHOP-A', [{ productId: product.id, quantity: 4 }]);
     await expect.poll(async () => (await w.shipmentsOf('SHOP-A', order.id)).length, POLL).toBe(1);
     const [shipment] = await w.shipmentsOf('SHOP-A', order.id);
-    const resume = await pauseWorkflows();
+    const resume = await w.pauseWorkflows();
     let adjusted: Result;
     try {
       expect(await inspectAndDispatch('SHOP-A', shipment!, 9000)).toBe('Shipment');

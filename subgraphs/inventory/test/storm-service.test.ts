@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { connectDatabase, inTenantTransaction, isPgError, type Database, type Identity } from '@redthread/kit';
 import { createProduct } from '@redthread/catalog/services/products';
 import { freshDatabase, type TestDatabase } from '../../../test/database';
+import { seededRandom } from '../../../test/random';
 import { isFailure } from '../src/errors';
 import { allocateLines, type AllocationOutcome, type LineToAllocate } from '../src/services/allocation';
 import { receiveStock } from '../src/services/receipts';
@@ -36,18 +37,6 @@ afterAll(async () => {
   await app?.close();
   await db?.drop();
 });
-
-/** A deterministic pseudo-random generator (mulberry32), so a failing round can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let sequence = 0;
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8).toUpperCase()}-${++sequence}`;

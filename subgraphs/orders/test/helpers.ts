@@ -416,29 +416,6 @@ export class World extends TestWorld<Code> {
     return linkId;
   }
 
-  /**
-   * Holds the background workflows back until the returned `resume` is called: an open
-   * transaction that has a transaction id keeps every later event above the readers' snapshot
-   * xmin (DESIGN.md §4), so no consumer sees them yet. Requests are not affected. For races
-   * between a user and the workflow; always resume in `finally`.
-   */
-  async pauseWorkflows(): Promise<() => Promise<void>> {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const transaction = this.admin.begin(async (sql) => {
-      await sql`select pg_current_xact_id()`;
-      holding();
-      await released;
-    });
-    await Promise.race([held, transaction]);
-    return async () => {
-      release();
-      await transaction;
-    };
-  }
-
   /** The events of an entity (behind row-level security), oldest first, with audiences as codes. */
   async events(entityId: string): Promise<{ topic: string; audience: (Code | null)[]; payload: Record<string, unknown> }[]> {
     const rows = await this.admin`select topic, audience::text[] as audience, payload from events.event_log where entity_id = ${entityId} order by id`;
