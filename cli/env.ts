@@ -102,6 +102,23 @@ export const migrateRoleEnvSchema = z
   });
 export type MigrateRoleEnv = z.infer<typeof migrateRoleEnvSchema>;
 
+/**
+ * `redthread events …`: the admin command for parked events (list, retry, discard). Not a
+ * long-running role: it runs, prints and exits.
+ */
+export const eventsCommandEnvSchema = z.object({
+  NODE_ENV: sharedEnvSchema.shape.NODE_ENV,
+  /** The consumers' own logs while a retry runs their handlers; quiet unless asked for. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('silent'),
+  /**
+   * As `redthread_worker`, the workers' login: a retry runs the consumer's handler, which must act
+   * under row-level security as the workers do (the owner would see no row of a tenant table, a
+   * superuser every row), and only the worker sees the parked events.
+   */
+  DATABASE_URL: z.url({ message: 'set DATABASE_URL to the workers’ login: postgres://redthread_worker:<password>@host:port/database' }),
+});
+export type EventsCommandEnv = z.infer<typeof eventsCommandEnvSchema>;
+
 /** Every variable each role reads, by role (for the manifests' test and `--help`). */
 export function roleEnvironmentKeys(): Record<RoleName, string[]> {
   const keys = (schema: z.ZodType): string[] => {

@@ -18,6 +18,10 @@ Roles (each its own process; run as many replicas of the long-running ones as yo
                           database role: redthread_worker
   migrate                 applies pending migrations as the database owner, sets the role passwords, exits
 
+Admin commands (run, print, exit):
+  events <command>        parked events: \`events parked\`, \`events retry <id>\`, \`events discard <id>\`
+                          (\`redthread events --help\`); database role: redthread_worker
+
 Every long-running role serves GET /healthz (alive), GET /readyz (ready; 503 while draining) and
 GET /metrics, and drains on SIGTERM within SHUTDOWN_GRACE_SECONDS.
 
@@ -36,6 +40,10 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!role || role === '-h' || role === '--help' || role === 'help') {
     process.stdout.write(HELP);
     process.exit(role ? 0 : 2);
+  }
+  if (role === 'events') {
+    const code = await (await import('./roles/events')).runEventsCommand(rest);
+    process.exit(code);
   }
   if (!(ROLES as readonly string[]).includes(role)) {
     process.stderr.write(`Unknown role "${role}". The roles are: ${ROLES.join(', ')}.\n\n${HELP}`);

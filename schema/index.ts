@@ -5,6 +5,7 @@
  */
 export * from './types';
 export * from './events/log';
+export * from './events/parked';
 export * from './catalog/partners';
 export * from './catalog/products';
 export * from './catalog/links';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { consumerLagEvents, consumerLagSeconds } from './metrics';
+import { consumerLagEvents, consumerLagSeconds, parkedEventsGauge } from './metrics';
 import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { escapeLike, type Db, type Tx } from './db';
@@ -285,6 +285,61 @@ function isTransientConflict(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A failure of the database or the connection rather than of the event being handled: a transient
+ * conflict, a lost connection (08…, postgres.js `CONNECTION_…`), the server shutting down or out of
+ * resources (57P…, 53…), an internal error (XX…), or a transaction already aborted (25P02). Such a
+ * failure fails the whole batch (retried from the same cursor) and never counts against an event.
+ */
+function isInfrastructureFailure(error: unknown): boolean {
+  if (isTransientConflict(error)) return true;
+  for (let cause = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (/^(08|57P|53|XX)/.test(code) || code === '25P02' || code.startsWith('CONNECTION_')) return true;
+  }
+  return false;
+}
+
+/** What a handler threw, as an admin reads it (see {@link ParkedEvent}). */
+export interface ParkedEventError {
+  /** The PostgreSQL message (with its detail) when the database refused, else the error's message. */
+  message: string;
+  /** The PostgreSQL SQLSTATE (`22P02`), else the error's class (`TypeError`). */
+  code: string | null;
+  /** The stack of what the handler threw (for a refused query: drizzle's, naming the query). */
+  stack: string | null;
+}
+
+/** Longest stored message and stack: enough to read, bounded whatever a handler throws. */
+const MAX_ERROR_MESSAGE = 2_000;
+const MAX_ERROR_STACK = 8_000;
+
+/**
+ * Describes a handler's failure readably: drizzle wraps a refused query in "Failed query: …
+ * params: …", so the PostgreSQL error it carries as its cause says what went wrong, followed by
+ * the start of the query (never its parameters, which carry tenant data).
+ */
+function describeFailure(error: unknown): ParkedEventError {
+  let database: { message: string; code: string; detail?: unknown } | undefined;
+  let query: string | undefined;
+  for (let cause = error; cause && !database; cause = (cause as { cause?: unknown }).cause) {
+    const { code, message, query: text } = cause as { code?: unknown; message?: unknown; query?: unknown };
+    if (typeof text === 'string') query ??= text;
+    if (typeof code === 'string' && typeof message === 'string') database = cause as { message: string; code: string; detail?: unknown };
+  }
+  const thrown = error instanceof Error ? error : undefined;
+  const inQuery = query ? ` in query: ${query.replace(/\s+/g, ' ').trim().slice(0, 200)}` : '';
+  const message = database
+    ? `${database.message}${typeof database.detail === 'string' && database.detail ? ` (${database.detail})` : ''}${inQuery}`
+    : (thrown?.message ?? String(error));
+  return {
+    message: (message || 'the handler failed without a message').slice(0, MAX_ERROR_MESSAGE),
+    code: database?.code ?? thrown?.name ?? null,
+    stack: thrown?.stack?.slice(0, MAX_ERROR_STACK) ?? null,
+  };
+}
+
 /** Back-off (ms) after `failures` failed attempts in a row: 200 ms doubling, at most 30 s. */
 function backOffMs(failures: number): number {
   return Math.min(30_000, 100 * 2 ** failures);
@@ -293,7 +348,12 @@ function backOffMs(failures: number): number {
 /** Scan windows a batch may skip through (events of other partitions and topics) in one transaction. */
 const MAX_SKIP_WINDOWS = 10;
 
-/** Handles one batch of events inside the consumer's transaction (see {@link EventConsumer}). */
+/**
+ * Handles events inside the consumer's transaction (see {@link EventConsumer}). The consumer passes
+ * one event at a time, `tx` being a savepoint of the batch's transaction, so that a failure is
+ * attributed to its event and rolls back only that event's writes; a handler must not depend on
+ * which events share a call.
+ */
 export type EventBatchHandler = (tx: Tx, events: readonly LoggedEvent[]) => Promise<void>;
 
 /** Partitions of a consumer unless configured otherwise. */
@@ -301,6 +361,15 @@ export const DEFAULT_CONSUMER_PARTITIONS = 8;
 
 /** Lease length (ms) of a consumer instance on its partitions unless configured otherwise. */
 export const DEFAULT_CONSUMER_LEASE_MS = 5_000;
+
+/** Attempts a consumer gives an event's handler before it parks the event, unless configured otherwise. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** Delay (ms) before the second attempt at a failing event (doubling after each failure) unless configured otherwise. */
+export const DEFAULT_RETRY_DELAY_MS = 200;
+
+/** Longest delay (ms) between two attempts at a failing event unless configured otherwise. */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 10_000;
 
 /** Options for {@link EventConsumer}. */
 export interface EventConsumerOptions {
@@ -328,7 +397,154 @@ export interface EventConsumerOptions {
    * fifth of it, at most every second. Default 5000.
    */
   leaseMs?: number;
+  /**
+   * Attempts at an event whose handler fails before it is parked (see {@link EventConsumer}).
+   * Default 5. Failures of the database or the connection do not count: they fail the batch,
+   * which is retried as it is.
+   */
+  maxAttempts?: number;
+  /**
+   * Delay (ms) before the second attempt at a failing event; it doubles after each failed attempt,
+   * up to `maxRetryDelayMs`. Meanwhile the event's partition waits (its other aggregates too, for
+   * that long only); the other partitions go on. Default 200 (so 200, 400, 800, 1600 ms: the
+   * fifth attempt about 3 s after the first).
+   */
+  retryDelayMs?: number;
+  /** Longest delay (ms) between two attempts at a failing event. Default 10,000. */
+  maxRetryDelayMs?: number;
   logger?: Logger;
+}
+
+/** An event a consumer parked, as {@link listParkedEvents} reads it. */
+export interface ParkedEvent {
+  consumer: string;
+  eventId: number;
+  topic: string;
+  entityType: string;
+  entityId: string;
+  /** The consumer's partition it belongs to. */
+  partition: number;
+  /** Failed handler attempts (0 for an event that only waits behind another). */
+  attempts: number;
+  /** What the handler threw on its last attempt; null for an event that waits behind another. */
+  error: ParkedEventError | null;
+  parkedAt: Date;
+  /** The parked event of the same aggregate this one waits behind; null: it heads its aggregate's queue. */
+  behind: number | null;
+  /** How many parked events wait behind this one (0 for one that waits itself). */
+  waiting: number;
+}
+
+interface ParkedEventRow extends Record<string, unknown> {
+  consumer: string;
+  event_id: string | number;
+  topic: string;
+  entity_type: string;
+  entity_id: string;
+  partition: number;
+  attempts: number;
+  error_message: string | null;
+  error_code: string | null;
+  error_stack: string | null;
+  parked_at: string | Date;
+  behind: string | number | null;
+  waiting: number;
+}
+
+/**
+ * The parked events, of one consumer or of all, in log order per consumer (at most `limit`,
+ * default 1000). On a worker-role connection: nobody else sees them.
+ */
+export async function listParkedEvents(executor: Tx | Db, options: { consumer?: string; limit?: number } = {}): Promise<ParkedEvent[]> {
+  const rows = await executor.execute<ParkedEventRow>(sql`
+    select p.consumer, p.event_id, e.topic, p.entity_type, p.entity_id, p.partition, p.attempts,
+           p.error_message, p.error_code, p.error_stack, p.parked_at, p.behind,
+           (select count(*)::int from events.parked_events w where w.consumer = p.consumer and w.behind = p.event_id) as waiting
+    from events.parked_events p join events.event_log e on e.id = p.event_id
+    ${options.consumer === undefined ? sql`` : sql`where p.consumer = ${options.consumer}`}
+    order by p.consumer, e.txid, e.id
+    limit ${options.limit ?? 1000}`);
+  return [...rows].map((row) => ({
+    consumer: row.consumer,
+    eventId: Number(row.event_id),
+    topic: row.topic,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    partition: row.partition,
+    attempts: row.attempts,
+    error: row.error_message === null ? null : { message: row.error_message, code: row.error_code, stack: row.error_stack },
+    parkedAt: new Date(row.parked_at),
+    behind: row.behind === null ? null : Number(row.behind),
+    waiting: row.waiting,
+  }));
+}
+
+/** How many events `consumer` has parked (heads and those waiting behind them). */
+export async function countParkedEvents(executor: Tx | Db, consumer: string): Promise<number> {
+  const [row] = await executor.execute<{ count: number }>(sql`select count(*)::int as count from events.parked_events where consumer = ${consumer}`);
+  return row?.count ?? 0;
+}
+
+/** Who retries or discards a parked event, and why: both go into the audit trail (events.parked_event_actions). */
+export interface ParkedEventActionInput {
+  /** The admin acting (a name or login). Required. */
+  actor: string;
+  /** Why. Required. */
+  reason: string;
+}
+
+/** An admin action on a parked event. */
+export type ParkedEventAction = 'retry' | 'discard';
+
+/** The action went through: the event (retry) and those that waited behind it were handled in order. */
+export interface ParkedEventsReleased {
+  outcome: 'released';
+  action: ParkedEventAction;
+  consumer: string;
+  eventId: number;
+  /** The events handled, in order (for a discard, without the discarded one). */
+  handled: number[];
+}
+
+/**
+ * The action ran, but an event failed again (the retried one, or one that waited behind): it heads
+ * its aggregate's queue now, with the new error, and the events after it wait behind it. Those
+ * handled before it stay handled.
+ */
+export interface ParkedEventFailedAgain {
+  outcome: 'failed_again';
+  action: ParkedEventAction;
+  consumer: string;
+  eventId: number;
+  handled: number[];
+  failedEventId: number;
+  error: ParkedEventError;
+  /** Events still waiting behind the failed one. */
+  waiting: number;
+}
+
+/** An action refused: nothing changed and no audit entry was written. */
+export interface ParkedEventActionRefused {
+  /** NOT_PARKED: the consumer has not parked this event. WAITING_BEHIND: act on the head of its queue. INVALID_ACTION: no actor or no reason. */
+  errorCode: 'NOT_PARKED' | 'WAITING_BEHIND' | 'INVALID_ACTION';
+  message: string;
+}
+
+/** What {@link EventConsumer.retryParked} and {@link EventConsumer.discardParked} answer. */
+export type ParkedEventActionResult = ParkedEventsReleased | ParkedEventFailedAgain | ParkedEventActionRefused;
+
+/** The aggregate of an event: its entity type and id. */
+function aggregateOf(event: Pick<LoggedEvent, 'entityType' | 'entityId'>): string {
+  return `${event.entityType}\u0000${event.entityId}`;
+}
+
+/** A failed attempt at an event of a batch: the events before it committed, the cursor stops right before it. */
+interface EventFailure {
+  event: LoggedEvent;
+  error: unknown;
+  attempts: number;
+  /** When (Date.now()) the next attempt is due. */
+  retryAt: number;
 }
 
 /**
@@ -355,8 +571,22 @@ export interface EventConsumerOptions {
  *
  * Wakes on LISTEN/NOTIFY, with a poll as the safety net; an idle wake-up costs one statement for
  * all the partitions the instance holds, and the heartbeat two statements. Within one instance the
- * partitions it holds are drained one batch at a time, in turn. A failing handler is retried with back-off from the same
- * cursor, per partition: the other partitions go on. The consumer never skips.
+ * partitions it holds are drained one batch at a time, in turn.
+ *
+ * Poison events are parked, not retried forever. The handler runs each event of a batch under a
+ * savepoint (one savepoint for the run of events up to a failure), so a failing event rolls back
+ * only its own writes: the events before it commit with the cursor, which stops right before it.
+ * The event is attempted again after a back-off (`retryDelayMs`, doubling, at most
+ * `maxRetryDelayMs`; meanwhile its partition waits, the others go on); after `maxAttempts` failed
+ * attempts (default 5) it is parked in `events.parked_events` with its error, logged at error
+ * level and counted in `redthread_parked_events`, and the cursor passes it. The later events of its
+ * aggregate (entity type + id) are parked behind it, unhandled, so that the aggregate's order
+ * holds; every other aggregate's events flow. An admin then retries the parked event (it and those
+ * behind it run in the handler, in order) or discards it (those behind it run): see
+ * {@link retryParked}, {@link discardParked} and `redthread events`. Attempts are counted in the
+ * instance's memory: an event whose partition moves to another instance starts its count afresh
+ * there. A failure of the database or the connection is not the event's: the whole batch is
+ * retried with back-off from the same cursor, per partition, and counts against no event.
  *
  * Handlers of different partitions may run at the same time (in different processes), and events
  * of different aggregates are no longer handled in global log order.
@@ -372,6 +602,8 @@ export class EventConsumer {
   readonly #held = new Set<number>();
   /** Per partition whose last batch failed: how often in a row, and when to try again (Date.now()). */
   readonly #failing = new Map<number, { failures: number; retryAt: number }>();
+  /** Per partition stopped at a failing event: which, its failed attempts so far, and when to try again. */
+  readonly #retrying = new Map<number, { eventId: number; attempts: number; retryAt: number }>();
   /** Local time until which the leases renewed last are certainly still ours. */
   #leasesValidUntil = 0;
   #partitionsReady: Promise<void> | undefined;
@@ -384,10 +616,21 @@ export class EventConsumer {
   #stopMetrics: (() => void) | undefined;
 
   constructor(options: EventConsumerOptions) {
-    this.#options = { batchSize: 200, pollIntervalMs: 1000, partitions: DEFAULT_CONSUMER_PARTITIONS, leaseMs: DEFAULT_CONSUMER_LEASE_MS, ...options };
-    const { partitions, leaseMs } = this.#options;
+    this.#options = {
+      batchSize: 200,
+      pollIntervalMs: 1000,
+      partitions: DEFAULT_CONSUMER_PARTITIONS,
+      leaseMs: DEFAULT_CONSUMER_LEASE_MS,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      retryDelayMs: DEFAULT_RETRY_DELAY_MS,
+      maxRetryDelayMs: DEFAULT_MAX_RETRY_DELAY_MS,
+      ...options,
+    };
+    const { partitions, leaseMs, maxAttempts, retryDelayMs, maxRetryDelayMs } = this.#options;
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) throw new Error(`consumer ${options.name}: partitions must be an integer from 1 to 1024`);
     if (!(leaseMs >= 100)) throw new Error(`consumer ${options.name}: leaseMs must be at least 100`);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`consumer ${options.name}: maxAttempts must be a positive integer`);
+    if (!(retryDelayMs >= 0) || !(maxRetryDelayMs >= retryDelayMs)) throw new Error(`consumer ${options.name}: retryDelayMs must be at least 0 and at most maxRetryDelayMs`);
     this.#heartbeatMs = Math.min(1000, Math.floor(leaseMs / 5));
     // About one batch of this partition's events when the consumer wants every topic.
     this.#scanWindow = Math.max(500, Math.min(10_000, this.#options.batchSize * partitions));
@@ -436,9 +679,17 @@ export class EventConsumer {
     };
     const lagEvents = consumerLagEvents.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).events }] });
     const lagSeconds = consumerLagSeconds.add({ read: async () => [{ labels: { consumer: name }, value: (await lag()).seconds }] });
+    let parkedCount: { at: number; count: Promise<number> } | undefined;
+    const parked = parkedEventsGauge.add({
+      read: async () => {
+        if (!parkedCount || Date.now() - parkedCount.at > 1_000) parkedCount = { at: Date.now(), count: countParkedEvents(db, name) };
+        return [{ labels: { consumer: name }, value: await parkedCount.count }];
+      },
+    });
     this.#stopMetrics = () => {
       lagEvents();
       lagSeconds();
+      parked();
     };
   }
 
@@ -484,9 +735,11 @@ export class EventConsumer {
   /**
    * Processes at most one batch of every partition that has new events, ignoring leases (the
    * cursor row lock keeps this exactly-once alongside running instances), and returns how many
-   * events it handled in all. For tests and scripts that drain deterministically without
-   * {@link start}. If a partition's batch fails, the other partitions' batches still commit and
-   * the first failure is thrown.
+   * events it passed in all (handled or parked). For tests and scripts that drain
+   * deterministically without {@link start}. If a partition's batch fails, the other partitions'
+   * batches still commit and the first failure is thrown. An event whose handler fails ends its
+   * partition's batch (the events before it commit) and counts one attempt: the next call attempts
+   * it again at once (no back-off), and the call that makes its last attempt parks it and goes on.
    */
   async drainOnce(): Promise<number> {
     await this.#ensurePartitions();
@@ -500,6 +753,10 @@ export class EventConsumer {
         for (;;) {
           const batch = await this.#runBatch(partition, 'wait');
           handled += batch.handled;
+          if (batch.failure) {
+            failure ??= { error: batch.failure.error };
+            break;
+          }
           if (batch.handled > 0 || !batch.more) break;
         }
       } catch (error) {
@@ -508,6 +765,107 @@ export class EventConsumer {
     }
     if (failure) throw failure.error;
     return handled;
+  }
+
+  /**
+   * Retries a parked event that heads its aggregate's queue, as an admin decided (`actor`,
+   * `reason`): runs it in the handler, then the events that waited behind it, in log order, each
+   * under its own savepoint, in one transaction that holds the partition's cursor row (so no batch
+   * of the partition runs meanwhile). Each event handled leaves the parked table. If one fails
+   * again it heads the queue from then on, with the new error, and the rest wait behind it. Writes
+   * one audit entry either way; a refusal (not parked, waiting behind another, no actor or reason)
+   * changes nothing.
+   */
+  retryParked(eventId: number, input: ParkedEventActionInput): Promise<ParkedEventActionResult> {
+    return this.#actOnParked('retry', eventId, input);
+  }
+
+  /**
+   * Discards a parked event that heads its aggregate's queue: it is never handled, and the events
+   * that waited behind it run in the handler, in order, as {@link retryParked} runs them. Writes
+   * one audit entry; a refusal changes nothing.
+   */
+  discardParked(eventId: number, input: ParkedEventActionInput): Promise<ParkedEventActionResult> {
+    return this.#actOnParked('discard', eventId, input);
+  }
+
+  async #actOnParked(action: ParkedEventAction, eventId: number, input: ParkedEventActionInput): Promise<ParkedEventActionResult> {
+    const actor = input.actor.trim();
+    const reason = input.reason.trim();
+    if (!actor || !reason) {
+      return { errorCode: 'INVALID_ACTION', message: `Say who ${action === 'retry' ? 'retries' : 'discards'} the event and why: both go into the audit trail.` };
+    }
+    const { db, name, handle } = this.#options;
+    const notParked: ParkedEventActionRefused = { errorCode: 'NOT_PARKED', message: `Consumer ${name} has not parked event ${eventId}.` };
+    if (!Number.isSafeInteger(eventId) || eventId < 1) return notParked;
+    return db.transaction(async (tx): Promise<ParkedEventActionResult> => {
+      const [found] = await tx.execute<{ partition: number }>(sql`
+        select partition from events.parked_events where consumer = ${name} and event_id = ${eventId}`);
+      if (!found) return notParked;
+      // The partition's cursor row lock: no batch of the partition parks behind this queue meanwhile.
+      await tx.execute(sql`select 1 from events.consumer_partitions where consumer = ${name} and partition = ${found.partition} for update`);
+      const [head] = await tx.execute<{ behind: string | number | null }>(sql`
+        select behind from events.parked_events where consumer = ${name} and event_id = ${eventId} for update`);
+      if (!head) return notParked;
+      if (head.behind !== null) {
+        return {
+          errorCode: 'WAITING_BEHIND',
+          message: `Event ${eventId} waits behind parked event ${Number(head.behind)} of the same aggregate: retry or discard that one first.`,
+        };
+      }
+      const rows = await tx.execute<EventRow>(sql`
+        select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at
+        from events.parked_events p join events.event_log e on e.id = p.event_id
+        where p.consumer = ${name} and (p.event_id = ${eventId} or p.behind = ${eventId})
+        order by e.txid, e.id`);
+      let queue = [...rows].map(toLoggedEvent);
+      if (action === 'discard') {
+        await tx.execute(sql`delete from events.parked_events where consumer = ${name} and event_id = ${eventId}`);
+        queue = queue.filter((event) => event.id !== eventId);
+      }
+      const handled: number[] = [];
+      let failed: { event: LoggedEvent; error: ParkedEventError; waiting: number } | undefined;
+      for (const [index, event] of queue.entries()) {
+        try {
+          await tx.transaction((savepoint) => handle(savepoint, [event]));
+        } catch (error) {
+          if (isInfrastructureFailure(error)) throw error;
+          const described = describeFailure(error);
+          const rest = queue.slice(index + 1).map((later) => later.id);
+          // It heads the aggregate's queue from now on (the old head was handled or discarded), the rest wait behind it.
+          if (rest.length > 0) {
+            await tx.execute(sql`update events.parked_events set behind = ${event.id}
+              where consumer = ${name} and event_id in (${sql.join(
+                rest.map((id) => sql`${id}::bigint`),
+                sql`, `,
+              )})`);
+          }
+          await tx.execute(sql`update events.parked_events
+            set behind = null, attempts = attempts + 1, error_message = ${described.message}, error_code = ${described.code}, error_stack = ${described.stack}
+            where consumer = ${name} and event_id = ${event.id}`);
+          failed = { event, error: described, waiting: rest.length };
+          break;
+        }
+        await tx.execute(sql`delete from events.parked_events where consumer = ${name} and event_id = ${event.id}`);
+        handled.push(event.id);
+      }
+      const handledIds = handled.length
+        ? sql`array[${sql.join(
+            handled.map((id) => sql`${id}::bigint`),
+            sql`, `,
+          )}]`
+        : sql`'{}'::bigint[]`;
+      await tx.execute(sql`
+        insert into events.parked_event_actions (consumer, event_id, action, actor, reason, outcome, handled_event_ids, error_message)
+        values (${name}, ${eventId}, ${action}, ${actor}, ${reason}, ${failed ? 'failed_again' : 'released'}, ${handledIds}, ${failed?.error.message ?? null})`);
+      const log = { eventId, action, actor, reason, handled };
+      if (failed) {
+        this.#log.warn({ ...log, failedEventId: failed.event.id, error: failed.error.message, waiting: failed.waiting }, `parked event ${action} ran, but an event failed again and stays parked`);
+        return { outcome: 'failed_again', action, consumer: name, eventId, handled, failedEventId: failed.event.id, error: failed.error, waiting: failed.waiting };
+      }
+      this.#log.info(log, `parked event ${action === 'retry' ? 'retried' : 'discarded'}; its queue is released`);
+      return { outcome: 'released', action, consumer: name, eventId, handled };
+    });
   }
 
   #halt(): void {
@@ -594,9 +952,9 @@ export class EventConsumer {
    * commit; `skip-locked`: then do nothing (the loop moves on rather than queue behind another
    * instance, or a vanished one's connection). `more`: the partition may have more right away.
    */
-  async #runBatch(partition: number, locked: 'wait' | 'skip-locked'): Promise<{ handled: number; more: boolean }> {
-    const { db, name, batchSize, handle } = this.#options;
-    return db.transaction(async (tx) => {
+  async #runBatch(partition: number, locked: 'wait' | 'skip-locked'): Promise<{ handled: number; more: boolean; failure?: EventFailure }> {
+    const { db, name, batchSize } = this.#options;
+    const batch = await db.transaction(async (tx): Promise<{ handled: number; more: boolean; failure?: EventFailure }> => {
       const [cursor] = await tx.execute<{ txid: string; event_id: string | number }>(sql`
         select txid::text as txid, event_id from events.consumer_partitions
         where consumer = ${name} and partition = ${partition}
@@ -620,14 +978,133 @@ export class EventConsumer {
         more = read.windowFull;
         if (events.length > 0 || !more || windows === MAX_SKIP_WINDOWS) break;
       }
-      if (events.length > 0) await handle(tx, events);
+      let handled = 0;
+      let failure: EventFailure | undefined;
+      if (events.length > 0) {
+        ({ passed: handled, failure } = await this.#deliver(tx, partition, events));
+        if (failure) {
+          // The cursor stops right before the failing event (nothing of this partition lies between
+          // the last event passed and it): the next batch starts with it.
+          position = { txid: failure.event.txid, id: failure.event.id - 1 };
+          more = false;
+        }
+      }
       if (comparePositions(position, start) > 0) {
         await tx.execute(sql`update events.consumer_partitions
           set txid = ${position.txid}::xid8, event_id = ${position.id}, updated_at = now()
           where consumer = ${name} and partition = ${partition}`);
       }
-      return { handled: events.length, more };
+      return failure ? { handled, more, failure } : { handled, more };
     });
+    // Committed: remember the failing event's attempts, or forget them once it is handled or parked.
+    if (batch.failure) this.#retrying.set(partition, { eventId: batch.failure.event.id, attempts: batch.failure.attempts, retryAt: batch.failure.retryAt });
+    else if (batch.handled > 0) this.#retrying.delete(partition);
+    return batch;
+  }
+
+  /**
+   * Delivers a batch's events to the handler inside the batch's transaction, in order: each run of
+   * events up to a failure under one savepoint, so that a failing event rolls back only its own
+   * writes. Events of an aggregate with a parked event are parked behind it unhandled. At the first
+   * failing event: if it has attempts left, stops there (`passed` events before it are done);
+   * else parks it with its error, and goes on with the rest (its aggregate's later events park
+   * behind it). Failures of the database or connection are thrown: the whole batch fails.
+   */
+  async #deliver(tx: Tx, partition: number, events: readonly LoggedEvent[]): Promise<{ passed: number; failure?: EventFailure }> {
+    const { name, maxAttempts, retryDelayMs, maxRetryDelayMs } = this.#options;
+    const heads = await this.#parkedHeads(tx, partition, events);
+    let from = 0;
+    // An event that failed, and whose predecessors [from, failed.index) must commit before it is dealt with.
+    let failed: { index: number; error: unknown } | undefined;
+    while (from < events.length || failed) {
+      const end = failed ? failed.index : events.length;
+      if (from < end) {
+        const run = await this.#runEvents(tx, partition, events, from, end, heads);
+        // Events that passed before may fail on a second run (a flaky handler): the first failure counts.
+        if (run) {
+          failed = run;
+          continue;
+        }
+        from = end;
+      }
+      if (!failed) break;
+      const event = events[failed.index]!;
+      const previous = this.#retrying.get(partition);
+      const attempts = (previous?.eventId === event.id ? previous.attempts : 0) + 1;
+      if (attempts < maxAttempts) {
+        const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempts - 1));
+        this.#log.warn(
+          { err: failed.error, eventId: event.id, topic: event.topic, entityType: event.entityType, entityId: event.entityId, partition, attempts, maxAttempts, retryInMs: delay },
+          'event handler failed; the event is attempted again after a back-off',
+        );
+        return { passed: failed.index, failure: { event, error: failed.error, attempts, retryAt: Date.now() + delay } };
+      }
+      const error = describeFailure(failed.error);
+      await tx.execute(sql`
+        insert into events.parked_events (consumer, event_id, partition, entity_type, entity_id, attempts, error_message, error_code, error_stack)
+        values (${name}, ${event.id}, ${partition}, ${event.entityType}, ${event.entityId}, ${attempts}, ${error.message}, ${error.code}, ${error.stack})`);
+      heads.set(aggregateOf(event), event.id);
+      this.#log.error(
+        { err: failed.error, eventId: event.id, topic: event.topic, entityType: event.entityType, entityId: event.entityId, partition, attempts },
+        `event parked after ${attempts} failed attempts: the consumer moves on, later events of its aggregate wait behind it until an admin retries or discards it (redthread events parked)`,
+      );
+      from = failed.index + 1;
+      failed = undefined;
+    }
+    return { passed: events.length };
+  }
+
+  /**
+   * Runs events [from, end) under one savepoint: each in the handler, or, if its aggregate has a
+   * parked head, parked behind it. Returns the failing event's index and error (the savepoint
+   * rolled back: none of the run's writes remain), or undefined when all passed.
+   */
+  async #runEvents(
+    tx: Tx,
+    partition: number,
+    events: readonly LoggedEvent[],
+    from: number,
+    end: number,
+    heads: Map<string, number>,
+  ): Promise<{ index: number; error: unknown } | undefined> {
+    const { name, handle } = this.#options;
+    let index = from;
+    let inHandler = false;
+    try {
+      await tx.transaction(async (savepoint) => {
+        for (; index < end; index += 1) {
+          const event = events[index]!;
+          const head = heads.get(aggregateOf(event));
+          if (head === undefined) {
+            inHandler = true;
+            await handle(savepoint, [event]);
+            inHandler = false;
+            continue;
+          }
+          await savepoint.execute(sql`
+            insert into events.parked_events (consumer, event_id, partition, entity_type, entity_id, behind)
+            values (${name}, ${event.id}, ${partition}, ${event.entityType}, ${event.entityId}, ${head})`);
+          this.#log.warn({ eventId: event.id, topic: event.topic, entityType: event.entityType, entityId: event.entityId, partition, behind: head }, 'event parked behind a parked event of its aggregate');
+        }
+      });
+      return undefined;
+    } catch (error) {
+      if (!inHandler || isInfrastructureFailure(error)) throw error;
+      return { index, error };
+    }
+  }
+
+  /** The parked heads (event ids) of the aggregates among `events`, by aggregate: their later events wait behind them. */
+  async #parkedHeads(tx: Tx, partition: number, events: readonly LoggedEvent[]): Promise<Map<string, number>> {
+    const entityIds = [...new Set(events.map((event) => event.entityId))];
+    const rows = await tx.execute<{ entity_type: string; entity_id: string; event_id: string | number }>(sql`
+      select entity_type, entity_id, event_id from events.parked_events
+      where consumer = ${this.#options.name} and partition = ${partition} and behind is null
+        and entity_id in (${sql.join(
+          entityIds.map((id) => sql`${id}`),
+          sql`, `,
+        )})`);
+    return new Map([...rows].map((row) => [aggregateOf({ entityType: row.entity_type, entityId: row.entity_id }), Number(row.event_id)]));
   }
 
   /**
@@ -745,7 +1222,10 @@ export class EventConsumer {
     if (!this.#running) return;
     this.#held.clear();
     for (const partition of held) this.#held.add(partition);
-    for (const partition of lost) this.#failing.delete(partition);
+    for (const partition of lost) {
+      this.#failing.delete(partition);
+      this.#retrying.delete(partition);
+    }
     if (gained.length || lost.length) this.#log.info({ gained, lost, held: this.heldPartitions, live: membership?.live }, 'partition leases changed');
     if (gained.length) this.#work.ring();
     // Partitions given up: wake the other instances so that one claims them now.
@@ -761,13 +1241,17 @@ export class EventConsumer {
       let full = false;
       try {
         const now = Date.now();
-        const ready = this.heldPartitions.filter((partition) => (this.#failing.get(partition)?.retryAt ?? 0) <= now);
+        const ready = this.heldPartitions.filter(
+          (partition) => (this.#failing.get(partition)?.retryAt ?? 0) <= now && (this.#retrying.get(partition)?.retryAt ?? 0) <= now,
+        );
         const due = await this.#partitionsDue(ready);
         failures = 0;
         for (const partition of due) {
           if (!this.#running) break;
           if (!this.#held.has(partition)) continue;
           try {
+            // A failing event is not a failing batch: the batch committed up to it, and #retrying
+            // holds the partition back until the event's next attempt is due.
             const batch = await this.#runBatch(partition, 'skip-locked');
             this.#failing.delete(partition);
             handled += batch.handled;
@@ -798,7 +1282,7 @@ export class EventConsumer {
       if (full) continue;
       if (handled > 0) quick = 0;
       let delay = failures > 0 ? backOffMs(failures) : (QUICK_RECHECK_MS[quick++] ?? this.#options.pollIntervalMs);
-      for (const { retryAt } of this.#failing.values()) delay = Math.min(delay, Math.max(0, retryAt - Date.now()));
+      for (const { retryAt } of [...this.#failing.values(), ...this.#retrying.values()]) delay = Math.min(delay, Math.max(0, retryAt - Date.now()));
       // A NOTIFY arrives at commit, possibly while an older transaction still holds xmin back:
       // after one, re-check a few times quickly instead of waiting a whole poll interval.
       if (await this.#work.sleep(delay)) quick = 0;

@@ -126,6 +126,16 @@ export const consumerLagSeconds = new ScrapedGauge(
   'Age of the oldest committed event of its topics a consumer has not handled yet (0 when caught up), by consumer.',
   ['consumer'],
 );
+/**
+ * Events each consumer parked (see `EventConsumer`): heads whose handler failed every attempt, and
+ * the later events of their aggregates waiting behind them. Read from the database, so every
+ * worker process reports the same number: aggregate with `max`, not `sum`.
+ */
+export const parkedEventsGauge = new ScrapedGauge(
+  'redthread_parked_events',
+  'Events a consumer parked (failed every attempt, or waiting behind such an event of their aggregate) until an admin retries or discards them, by consumer.',
+  ['consumer'],
+);
 
 /** Serves the registry in Prometheus's text format. */
 export async function serveMetrics(_req: IncomingMessage, res: ServerResponse): Promise<void> {

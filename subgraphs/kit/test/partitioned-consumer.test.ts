@@ -242,7 +242,9 @@ describe('partitioned event consumer', () => {
   it('keeps the other partitions going while one partition’s batch keeps failing', async () => {
     let poisoned = true;
     let refused = 0;
+    // Never parked here (see poison-events.test.ts for parking): a partition held at one event.
     const worker = instance('poison', {
+      maxAttempts: 1_000,
       fail: (event) => {
         if (!poisoned || event.entityId !== 'poison') return false;
         refused += 1;
