@@ -1,12 +1,9 @@
 import type postgres from 'postgres';
-import { EventConsumer, createLogger, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import { EventConsumer, createLogger, eventHandlers, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
 import { allocateLines, releaseOrder, retryBackorders } from './services/allocation';
 
 /** Durable name of the allocation consumer. */
 export const ALLOCATION_CONSUMER = 'inventory.allocation';
-
-/** The topics allocation reacts to. */
-export const ALLOCATION_TOPICS = ['order.fulfilment_requested', 'order.cancelled', 'order.adjusted', 'stock.changed'] as const;
 
 function owner(partnerId: string): Identity {
   return { subject: 'workflow:inventory.allocation', partnerId, roles: ['admin'] };
@@ -18,42 +15,41 @@ function owner(partnerId: string): Identity {
  * - `order.cancelled`, and `order.adjusted` when re-routed, release what the order holds and offer
  *   the freed units to the waiting backorders of those products, oldest first;
  * - `stock.changed` with a positive delta retries that product's backorders.
- * Runs with its cursor in one transaction per batch: exactly-once effects.
+ * Runs with its cursor in one transaction per batch: exactly-once effects. Payloads are parsed
+ * against the event catalogue; one that does not match is parked with its error.
  */
-export async function handleAllocationEvents(tx: Tx, events: readonly LoggedEvent[]): Promise<void> {
-  for (const event of events) {
-    const payload = event.payload as Record<string, unknown>;
-    switch (event.topic) {
-      case 'order.fulfilment_requested': {
-        const identity = owner(payload['sellerPartnerId'] as string);
-        await setTenant(tx, identity);
-        const shipTo = payload['shipTo'] as { regionCode?: string } | null;
-        const lines = (payload['lines'] as { lineId: string; productId: string; quantity: number }[]).filter((l) => l.quantity > 0);
-        await allocateLines(
-          tx,
-          identity,
-          lines.map((l) => ({ orderId: event.entityId, lineId: l.lineId, productId: l.productId, quantity: l.quantity, regionCode: shipTo?.regionCode ?? null })),
-        );
-        break;
-      }
-      case 'order.cancelled':
-      case 'order.adjusted': {
-        if (event.topic === 'order.adjusted' && !payload['rerouted']) break;
-        const identity = owner(payload['sellerPartnerId'] as string);
-        await setTenant(tx, identity);
-        // Freed units go to the oldest waiting backorders of the same products at once.
-        await retryBackorders(tx, identity, await releaseOrder(tx, event.entityId));
-        break;
-      }
-      case 'stock.changed': {
-        if ((payload['delta'] as number) <= 0) break;
-        const identity = owner(payload['ownerPartnerId'] as string);
-        await setTenant(tx, identity);
-        await retryBackorders(tx, identity, [payload['productId'] as string]);
-        break;
-      }
-    }
-  }
+export const handleAllocationEvents = eventHandlers({
+  'order.fulfilment_requested': async (tx, event) => {
+    const identity = owner(event.payload.sellerPartnerId);
+    await setTenant(tx, identity);
+    const regionCode = event.payload.shipTo?.regionCode ?? null;
+    const lines = event.payload.lines.filter((l) => l.quantity > 0);
+    await allocateLines(
+      tx,
+      identity,
+      lines.map((l) => ({ orderId: event.entityId, lineId: l.lineId, productId: l.productId, quantity: l.quantity, regionCode })),
+    );
+  },
+  'order.cancelled': async (tx, event) => release(tx, event.entityId, event.payload.sellerPartnerId),
+  'order.adjusted': async (tx, event) => {
+    if (event.payload.rerouted) await release(tx, event.entityId, event.payload.sellerPartnerId);
+  },
+  'stock.changed': async (tx, event) => {
+    if (event.payload.delta <= 0) return;
+    const identity = owner(event.payload.ownerPartnerId);
+    await setTenant(tx, identity);
+    await retryBackorders(tx, identity, [event.payload.productId]);
+  },
+});
+
+/** The topics allocation reacts to. */
+export const ALLOCATION_TOPICS = handleAllocationEvents.topics;
+
+/** Releases what the order holds; the freed units go to the oldest waiting backorders of the same products at once. */
+async function release(tx: Tx, orderId: string, sellerPartnerId: string): Promise<void> {
+  const identity = owner(sellerPartnerId);
+  await setTenant(tx, identity);
+  await retryBackorders(tx, identity, await releaseOrder(tx, orderId));
 }
 
 /** Starts the allocation consumer on a worker-role connection. */

@@ -5,6 +5,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { escapeLike, type Db, type Tx } from './db';
 import { createLogger, type Logger } from './logger';
+import type { EntityTypeOf, EVENTS, PayloadOf, Topic } from './event-catalogue';
 
 /** The NOTIFY channel that wakes event readers. Its payload means nothing: readers re-query. */
 export const EVENTS_CHANNEL = 'redthread_events';
@@ -16,15 +17,18 @@ export const EVENTS_CHANNEL = 'redthread_events';
  */
 export const CONSUMERS_CHANNEL = 'redthread_consumers';
 
-/** What a service appends: the change it just made, and who may see it. */
-export interface NewEvent {
+/**
+ * What a service appends: the change it just made, and who may see it. Typed by the event
+ * catalogue: the topic is one of {@link EVENTS}, the entity type and payload are that topic's.
+ */
+export interface NewEvent<T extends Topic = Topic> {
   /** Dotted name, `<aggregate>.<change>`: `product.created`, `link.accepted`, `order.approved`. */
-  topic: string;
-  entityType: string;
+  topic: T;
+  entityType: EntityTypeOf<T>;
   entityId: string;
   /** Partner ids allowed to see the event (subscriptions filter on it). Never empty. */
   audience: readonly string[];
-  payload?: Record<string, unknown>;
+  payload: PayloadOf<T>;
 }
 
 /** An event as read back from the log. */
@@ -54,9 +58,22 @@ export const LOG_START: EventPosition = { txid: '0', id: 0 };
 /**
  * Appends an event inside the caller's transaction — the transactional outbox. The event
  * becomes visible exactly when (and if) the change it describes commits. One statement; a
- * trigger sends the NOTIFY that wakes readers at commit.
+ * trigger sends the NOTIFY that wakes readers at commit. Generic over the topic, so that a payload
+ * that does not match the topic's schema in the event catalogue fails the type check (payloads are
+ * validated when consumers read them, see `eventHandlers`).
  */
-export async function appendEvent(tx: Tx, event: NewEvent): Promise<void> {
+export async function appendEvent<T extends Topic>(tx: Tx, event: NewEvent<T>): Promise<void> {
+  await appendUncataloguedEvent(tx, event);
+}
+
+/**
+ * {@link appendEvent} without the catalogue's types: any topic, entity type and payload. For tests
+ * and tools that write events no consumer of the catalogue reads; services use {@link appendEvent}.
+ */
+export async function appendUncataloguedEvent(
+  tx: Tx,
+  event: { topic: string; entityType: string; entityId: string; audience: readonly string[]; payload?: Record<string, unknown> },
+): Promise<void> {
   if (event.audience.length === 0) throw new Error(`event ${event.topic} has an empty audience`);
   const audience = sql.join(
     event.audience.map((partnerId) => sql`${partnerId}::uuid`),

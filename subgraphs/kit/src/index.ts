@@ -12,6 +12,7 @@ export * from './identity';
 export * from './access';
 export * from './db';
 export * from './events';
+export * from './event-catalogue';
 export * from './connection';
 export * from './pagination';
 export * from './context';

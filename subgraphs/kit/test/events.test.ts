@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import {
   EventConsumer,
-  appendEvent,
+  appendUncataloguedEvent,
   connectDatabase,
   decodeEventCursor,
   inTenantTransaction,
@@ -42,7 +42,7 @@ afterAll(async () => {
 /** Appends one event in its own committed transaction. */
 async function append(entityId: string, audience = [PARTNER]): Promise<void> {
   await inTenantTransaction(app.db, writer, (tx) =>
-    appendEvent(tx, { topic: 'test.appended', entityType: 'Test', entityId, audience }),
+    appendUncataloguedEvent(tx, { topic: 'test.appended', entityType: 'Test', entityId, audience }),
   );
 }
 
@@ -53,7 +53,7 @@ function openWriter(entityId: string) {
   let appended!: () => void;
   const ready = new Promise<void>((resolve) => (appended = resolve));
   const done = inTenantTransaction(app.db, writer, async (tx) => {
-    await appendEvent(tx, { topic: 'test.appended', entityType: 'Test', entityId, audience: [PARTNER] });
+    await appendUncataloguedEvent(tx, { topic: 'test.appended', entityType: 'Test', entityId, audience: [PARTNER] });
     appended();
     await released;
   });
@@ -79,7 +79,7 @@ describe('event log', () => {
   it('appends inside the caller transaction: a rolled-back change leaves no event', async () => {
     await expect(
       inTenantTransaction(app.db, writer, async (tx) => {
-        await appendEvent(tx, { topic: 'test.rolledback', entityType: 'Test', entityId: 'gone', audience: [PARTNER] });
+        await appendUncataloguedEvent(tx, { topic: 'test.rolledback', entityType: 'Test', entityId: 'gone', audience: [PARTNER] });
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
@@ -138,7 +138,7 @@ describe('event log', () => {
 
   it('rolls back the cursor with the handler: a failing batch is delivered again', async () => {
     await inTenantTransaction(app.db, writer, (tx) =>
-      appendEvent(tx, { topic: 'flaky.appended', entityType: 'Test', entityId: 'poison-then-ok', audience: [PARTNER] }),
+      appendUncataloguedEvent(tx, { topic: 'flaky.appended', entityType: 'Test', entityId: 'poison-then-ok', audience: [PARTNER] }),
     );
     let attempts = 0;
     const flaky = new EventConsumer({

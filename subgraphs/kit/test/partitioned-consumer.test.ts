@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import {
   EventConsumer,
   EventHub,
-  appendEvent,
+  appendUncataloguedEvent,
   connectDatabase,
   consumerLag,
   decodeEventCursor,
@@ -61,7 +61,7 @@ afterAll(async () => {
 
 /** Appends one event in its own committed transaction. */
 async function append(topic: string, entityId: string, audience = [PARTNER]): Promise<void> {
-  await inTenantTransaction(app.db, writer, (tx) => appendEvent(tx, { topic, entityType: 'Test', entityId, audience }));
+  await inTenantTransaction(app.db, writer, (tx) => appendUncataloguedEvent(tx, { topic, entityType: 'Test', entityId, audience }));
 }
 
 /** Appends `perEntity` events to each entity, from `writers` concurrent writers (interleaved txids). */

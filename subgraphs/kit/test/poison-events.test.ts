@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import postgres from 'postgres';
 import {
   EventConsumer,
-  appendEvent,
+  appendUncataloguedEvent,
   connectDatabase,
   consumerLag,
   inTenantTransaction,
@@ -58,7 +58,7 @@ afterAll(async () => {
 
 /** Appends one event of `topic` for `entityId`, addressed to a tenant, in its own transaction; returns its id. */
 async function append(topic: string, entityId: string, tenant: string = TENANTS[0], payload: Record<string, unknown> = {}): Promise<number> {
-  await inTenantTransaction(app.db, writer, (tx) => appendEvent(tx, { topic, entityType: 'Order', entityId, audience: [tenant], payload }));
+  await inTenantTransaction(app.db, writer, (tx) => appendUncataloguedEvent(tx, { topic, entityType: 'Order', entityId, audience: [tenant], payload }));
   const [row] = await admin`select max(id)::int as id from events.event_log where topic = ${topic} and entity_id = ${entityId}`;
   return row!['id'] as number;
 }

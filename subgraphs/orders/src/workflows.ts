@@ -1,5 +1,17 @@
 import type postgres from 'postgres';
-import { EventConsumer, createLogger, isFinalOrderStatus, lineMoveAllowed, orderMoveAllowed, setTenant, type Db, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import {
+  EventConsumer,
+  createLogger,
+  eventHandlers,
+  isFinalOrderStatus,
+  lineMoveAllowed,
+  orderMoveAllowed,
+  setTenant,
+  type Db,
+  type Identity,
+  type ParsedPayloadOf,
+  type Tx,
+} from '@redthread/kit';
 import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, refreshTotal, writeTimeline } from './services/common';
@@ -9,19 +21,6 @@ import { cancel } from './services/status';
 
 /** Durable name of the orders workflow consumer (its cursor in events.consumer_cursors). */
 export const ORDER_WORKFLOW_CONSUMER = 'orders.chain';
-
-/** The topics the chain workflow reacts to. */
-export const ORDER_WORKFLOW_TOPICS = [
-  'order.lines_shipped',
-  'order.rejected',
-  'order.cancelled',
-  'return.approved',
-  'inventory.allocation_changed',
-  'shipment.dispatched',
-  'stock.purchase_received',
-  'order.lines_cancelled',
-  'stock.return_received',
-] as const;
 
 /** The identity a workflow step acts under: the partner whose order it changes. */
 function actingFor(partnerId: string): Identity {
@@ -41,97 +40,87 @@ function actingFor(partnerId: string): Identity {
  * - a purchase order received in full (`stock.purchase_received`) becomes DELIVERED.
  * Steps are idempotent and run in the consumer's transaction with its cursor: exactly once.
  */
-export async function handleChainEvents(tx: Tx, events: readonly LoggedEvent[]): Promise<void> {
-  for (const event of events) {
-    const payload = event.payload as Record<string, unknown>;
-    const buyer = payload['buyerPartnerId'] as string | null;
-    const seller = payload['sellerPartnerId'] as string;
-    switch (event.topic) {
-      case 'order.lines_shipped': {
-        // The buyer of the shipped order is the seller of the order it was routed from (if any).
-        if (!buyer) break;
-        const identity = actingFor(buyer);
-        await setTenant(tx, identity);
-        const shipped = (payload['lines'] as { lineId: string; quantity: number }[]) ?? [];
-        await applySupplierShipment(tx, identity, event.entityId, shipped);
-        break;
-      }
-      case 'order.rejected': {
-        if (!buyer) break;
-        const identity = actingFor(buyer);
-        await setTenant(tx, identity);
-        await returnLinesForDecision(tx, identity, event.entityId, payload, event.payload['reason'] as string | null);
-        break;
-      }
-      case 'order.cancelled': {
-        // The seller of the cancelled order is the buyer of the orders routed from it.
-        const identity = actingFor(seller);
-        await setTenant(tx, identity);
-        for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
-          if (child.status === 'PARTIALLY_SHIPPED') await cancelUnshippedLines(tx, identity, child.id);
-          if (!orderMoveAllowed('cascadeCancel', child.status)) continue;
-          await cancel(tx, identity, child, 'the order it was routed from was cancelled');
+export const handleChainEvents = eventHandlers({
+  'order.lines_shipped': async (tx, event) => {
+    // The buyer of the shipped order is the seller of the order it was routed from (if any).
+    const buyer = event.payload.buyerPartnerId;
+    if (!buyer) return;
+    const identity = actingFor(buyer);
+    await setTenant(tx, identity);
+    await applySupplierShipment(tx, identity, event.entityId, event.payload.lines);
+  },
+  'order.rejected': async (tx, event) => {
+    const buyer = event.payload.buyerPartnerId;
+    if (!buyer) return;
+    const identity = actingFor(buyer);
+    await setTenant(tx, identity);
+    await returnLinesForDecision(tx, identity, event.entityId, event.payload.lines, event.payload.reason);
+  },
+  'order.cancelled': async (tx, event) => {
+    // The seller of the cancelled order is the buyer of the orders routed from it.
+    const seller = event.payload.sellerPartnerId;
+    const identity = actingFor(seller);
+    await setTenant(tx, identity);
+    for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
+      if (child.status === 'PARTIALLY_SHIPPED') await cancelUnshippedLines(tx, identity, child.id);
+      if (!orderMoveAllowed('cascadeCancel', child.status)) continue;
+      await cancel(tx, identity, child, 'the order it was routed from was cancelled');
+    }
+  },
+  'stock.return_received': async (tx, event) => {
+    // The seller's warehouse received (and inspected) the returned units.
+    const identity = actingFor(event.payload.sellerPartnerId);
+    await setTenant(tx, identity);
+    await advanceReturn(tx, identity, event.payload.returnId, 'receive', `received: ${event.payload.outcome.toLowerCase()}`);
+  },
+  'order.lines_cancelled': async (tx, event) => {
+    // Lines of a partly shipped order were cancelled: cancel what was routed from them alone.
+    const seller = event.payload.sellerPartnerId;
+    const identity = actingFor(seller);
+    await setTenant(tx, identity);
+    const cancelledLineIds = new Set(event.payload.lineIds);
+    for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
+      const childLines = await lockLines(tx, child.id);
+      const fromCancelled = childLines.filter((l) => l.parentLineId && cancelledLineIds.has(l.parentLineId));
+      if (fromCancelled.length === 0) continue;
+      if (fromCancelled.length === childLines.length && childLines.every((l) => l.shippedQuantity === 0)) {
+        if (orderMoveAllowed('cascadeCancel', child.status)) {
+          await cancel(tx, identity, child, 'the lines it was routed from were cancelled');
         }
-        break;
-      }
-      case 'stock.return_received': {
-        // The seller's warehouse received (and inspected) the returned units.
-        const identity = actingFor(seller);
-        await setTenant(tx, identity);
-        await advanceReturn(tx, identity, payload['returnId'] as string, 'receive', `received: ${String(payload['outcome']).toLowerCase()}`);
-        break;
-      }
-      case 'order.lines_cancelled': {
-        // Lines of a partly shipped order were cancelled: cancel what was routed from them alone.
-        const identity = actingFor(seller);
-        await setTenant(tx, identity);
-        const cancelledLineIds = new Set((payload['lineIds'] as string[]) ?? []);
-        for (const child of await childOrdersBoughtBy(tx, event.entityId, seller)) {
-          const childLines = await lockLines(tx, child.id);
-          const fromCancelled = childLines.filter((l) => l.parentLineId && cancelledLineIds.has(l.parentLineId));
-          if (fromCancelled.length === 0) continue;
-          if (fromCancelled.length === childLines.length && childLines.every((l) => l.shippedQuantity === 0)) {
-            if (orderMoveAllowed('cascadeCancel', child.status)) {
-              await cancel(tx, identity, child, 'the lines it was routed from were cancelled');
-            }
-          } else {
-            await cancelUnshippedLines(tx, identity, child.id, fromCancelled.map((l) => l.id));
-          }
-        }
-        break;
-      }
-      case 'return.approved': {
-        if (payload['fulfilment'] === 'OWN') break;
-        const identity = actingFor(seller);
-        await setTenant(tx, identity);
-        await passReturnUpstream(tx, identity, event.entityId);
-        break;
-      }
-      case 'inventory.allocation_changed': {
-        const identity = actingFor(seller);
-        await setTenant(tx, identity);
-        await applyAllocation(tx, identity, event.entityId, Boolean(payload['fullyAllocated']));
-        break;
-      }
-      case 'shipment.dispatched': {
-        const identity = actingFor(seller);
-        await setTenant(tx, identity);
-        await applyDispatch(tx, identity, payload['orderId'] as string, payload);
-        break;
-      }
-      case 'stock.purchase_received': {
-        if (!payload['fullyReceived'] || !buyer) break;
-        const identity = actingFor(buyer);
-        await setTenant(tx, identity);
-        const order = await lockOrder(tx, event.entityId);
-        if (order && orderMoveAllowed('receivePurchase', order.status, order.kind)) {
-          await changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', 'received in full into the warehouse');
-        }
-        break;
+      } else {
+        await cancelUnshippedLines(tx, identity, child.id, fromCancelled.map((l) => l.id));
       }
     }
-  }
-}
+  },
+  'return.approved': async (tx, event) => {
+    if (event.payload.fulfilment === 'OWN') return;
+    const identity = actingFor(event.payload.sellerPartnerId);
+    await setTenant(tx, identity);
+    await passReturnUpstream(tx, identity, event.entityId);
+  },
+  'inventory.allocation_changed': async (tx, event) => {
+    const identity = actingFor(event.payload.sellerPartnerId);
+    await setTenant(tx, identity);
+    await applyAllocation(tx, identity, event.entityId, event.payload.fullyAllocated);
+  },
+  'shipment.dispatched': async (tx, event) => {
+    const identity = actingFor(event.payload.sellerPartnerId);
+    await setTenant(tx, identity);
+    await applyDispatch(tx, identity, event.payload);
+  },
+  'stock.purchase_received': async (tx, event) => {
+    if (!event.payload.fullyReceived) return;
+    const identity = actingFor(event.payload.buyerPartnerId);
+    await setTenant(tx, identity);
+    const order = await lockOrder(tx, event.entityId);
+    if (order && orderMoveAllowed('receivePurchase', order.status, order.kind)) {
+      await changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', 'received in full into the warehouse');
+    }
+  },
+});
+
+/** The topics the chain workflow reacts to. */
+export const ORDER_WORKFLOW_TOPICS = handleChainEvents.topics;
 
 /**
  * Cancels the not-yet-shipped lines of a partly shipped order (all, or only `onlyLineIds`) and
@@ -160,18 +149,18 @@ async function applyAllocation(tx: Tx, identity: Identity, orderId: string, full
 }
 
 /** A warehouse dispatched units of the order's own lines: ship them (and so down the chain). */
-async function applyDispatch(tx: Tx, identity: Identity, orderId: string, payload: Record<string, unknown>): Promise<void> {
-  const order = await lockOrder(tx, orderId);
+async function applyDispatch(tx: Tx, identity: Identity, dispatch: ParsedPayloadOf<'shipment.dispatched'>): Promise<void> {
+  const order = await lockOrder(tx, dispatch.orderId);
   if (!order || isFinalOrderStatus(order.status)) return;
   const lines = await lockLines(tx, order.id);
-  const shipped = ((payload['lines'] as { orderLineId: string; quantity: number }[]) ?? [])
+  const shipped = dispatch.lines
     .map((item) => {
       const line = lines.find((l) => l.id === item.orderLineId);
       return line ? { line, quantity: Math.min(item.quantity, line.quantity - line.shippedQuantity) } : undefined;
     })
     .filter((item): item is { line: (typeof lines)[number]; quantity: number } => Boolean(item && item.quantity > 0));
   if (shipped.length === 0) return;
-  await recordShipped(tx, identity, order, shipped, { carrier: payload['carrier'], trackingNumber: payload['trackingNumber'], shipmentId: payload['shipmentId'] });
+  await recordShipped(tx, identity, order, shipped, { carrier: dispatch.carrier, trackingNumber: dispatch.trackingNumber, shipmentId: dispatch.shipmentId });
 }
 
 /** A supplier rejected `rejectedOrderId`: the lines it was routed from wait for the buyer's decision. */
@@ -179,14 +168,14 @@ async function returnLinesForDecision(
   tx: Tx,
   identity: Identity,
   rejectedOrderId: string,
-  payload: Record<string, unknown>,
+  rejectedLines: readonly { lineId: string }[],
   reason: string | null,
 ): Promise<void> {
   const routedFrom = await parentOfChild(tx, rejectedOrderId);
   if (!routedFrom) return;
   const parent = await lockOrder(tx, routedFrom.parentOrderId);
   if (!parent || isFinalOrderStatus(parent.status)) return;
-  const parentLineIds = ((payload['lines'] as { lineId: string }[]) ?? [])
+  const parentLineIds = rejectedLines
     .map((l) => routedFrom.parentLineOf.get(l.lineId))
     .filter((id): id is string => Boolean(id));
   if (parentLineIds.length === 0) return;

@@ -193,7 +193,7 @@ export async function redeemInvitation(db: Db, input: RedeemInput): Promise<Sess
         entityType: 'Member',
         entityId: joined.userId,
         audience: [invitation.issuerPartnerId],
-        payload: { email: invitation.email, roles: invitation.roles, by },
+        payload: { email: invitation.email, roles: invitation.roles ?? [], by },
       });
     }
     const choices = await partnersOf(tx, joined.userId);

@@ -8,7 +8,10 @@ import {
   type Connection,
   type Identity,
   type KeysetPage,
+  type LinkEventFields,
   type PageArgs,
+  type PayloadOf,
+  type TopicOf,
   type Tx,
 } from '@redthread/kit';
 import {
@@ -69,7 +72,7 @@ export interface LinkFilter {
 /** A lifecycle action on a link and what it requires. */
 type LinkAction = 'accept' | 'reject' | 'suspend' | 'resume' | 'end';
 
-const TRANSITIONS: Record<LinkAction, { from: readonly LinkStatus[]; to: LinkStatus; topic: string }> = {
+const TRANSITIONS: Record<LinkAction, { from: readonly LinkStatus[]; to: LinkStatus; topic: 'link.accepted' | 'link.rejected' | 'link.suspended' | 'link.resumed' | 'link.ended' }> = {
   accept: { from: ['PROPOSED'], to: 'ACTIVE', topic: 'link.accepted' },
   reject: { from: ['PROPOSED'], to: 'REJECTED', topic: 'link.rejected' },
   suspend: { from: ['ACTIVE'], to: 'SUSPENDED', topic: 'link.suspended' },
@@ -533,8 +536,9 @@ async function activeUpstreamConflict(tx: Tx, link: LinkRow): Promise<CatalogFai
   return alreadyLinkedUpstream(visible ? visible.id : null);
 }
 
-async function appendLinkEvent(tx: Tx, link: LinkRow, topic: string, payload: Record<string, unknown>): Promise<void> {
-  await appendEvent(tx, {
+/** Appends a `link.*`/`price.set` event to both parties, with the fields every such event carries. */
+async function appendLinkEvent<T extends TopicOf<'ProductLink'>>(tx: Tx, link: LinkRow, topic: T, payload: Omit<PayloadOf<T>, keyof LinkEventFields>): Promise<void> {
+  await appendEvent<TopicOf<'ProductLink'>>(tx, {
     topic,
     entityType: 'ProductLink',
     entityId: link.id,
@@ -544,6 +548,6 @@ async function appendLinkEvent(tx: Tx, link: LinkRow, topic: string, payload: Re
       downstreamProductId: link.downstreamProductId,
       upstreamProductId: link.upstreamProductId,
       ...payload,
-    },
+    } as PayloadOf<T>,
   });
 }

@@ -190,16 +190,29 @@ export function commissionOf(rule: Pick<typeof commissionRules.$inferSelect, 'ki
 }
 
 /**
- * A receipt into stock at `unitCostMinor` (or, when unknown, at the current average): the
- * owner's moving weighted average for the product takes the new units and their value.
+ * The currency of a cost that has no value and no stated currency: ISO 4217 "XXX", no currency
+ * involved. A product's first receipt without a price (a free receipt: the receipt API states no
+ * price or currency) enters at zero value in it, and the first priced receipt sets the currency.
+ */
+export const NO_CURRENCY = 'XXX';
+
+/**
+ * A receipt into stock: the owner's moving weighted average for the product takes the new units
+ * and their value. Currency rule (the average is kept in one currency):
+ * - a priced receipt (a purchase receipt: the purchase order line's unit price and currency, from
+ *   its event) enters at its price when the product's cost is in that currency, or has no value
+ *   yet (a zero-valued cost, e.g. from free receipts, takes the priced receipt's currency);
+ *   otherwise it enters at the current average, in the average's currency;
+ * - an unpriced receipt (free and return receipts) enters at the current average in the average's
+ *   currency; for a product without a cost yet, at zero value in {@link NO_CURRENCY}.
+ * Never a guessed currency.
  */
 export async function bookReceipt(
   tx: Tx,
   owner: string,
   productId: string,
   units: number,
-  unitCostMinor: bigint | null,
-  currency: string,
+  priced: { unitCostMinor: bigint; currency: string } | null,
   sourceEventId: number,
   warehouseId: string | null,
 ): Promise<void> {
@@ -208,15 +221,14 @@ export async function bookReceipt(
     .from(productCosts)
     .where(and(eq(productCosts.ownerPartnerId, owner), eq(productCosts.productId, productId)))
     .for('update');
-  // One average per product in one currency: a receipt priced in another currency than the
-  // product's cost so far enters at the current average instead of being added across currencies.
-  const priced = unitCostMinor !== null && (!current || current.currency === currency) ? unitCostMinor : null;
-  const cost = priced ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0n);
-  currency = current?.currency ?? currency;
+  const valueless = !current || current.valueMinor === 0n;
+  const atPrice = priced !== null && (valueless || current!.currency === priced.currency) ? priced : null;
+  const cost = atPrice?.unitCostMinor ?? (current && current.units > 0 ? divideHalfEven(current.valueMinor, current.units) : 0n);
+  const currency = atPrice?.currency ?? current?.currency ?? NO_CURRENCY;
   const value = cost * BigInt(units);
   const inserted = await tx
     .insert(costEntries)
-    .values({ ownerPartnerId: owner, productId, kind: 'RECEIPT', units, amountMinor: value, currency: current?.currency ?? currency, sourceEventId, warehouseId })
+    .values({ ownerPartnerId: owner, productId, kind: 'RECEIPT', units, amountMinor: value, currency, sourceEventId, warehouseId })
     .onConflictDoNothing()
     .returning({ id: costEntries.id });
   if (inserted.length === 0) return;
@@ -225,7 +237,7 @@ export async function bookReceipt(
     .values({ ownerPartnerId: owner, productId, currency, units, valueMinor: value })
     .onConflictDoUpdate({
       target: [productCosts.ownerPartnerId, productCosts.productId],
-      set: { units: sql`${productCosts.units} + ${units}`, valueMinor: sql`${productCosts.valueMinor} + ${value}`, updatedAt: sql`now()` },
+      set: { currency, units: sql`${productCosts.units} + ${units}`, valueMinor: sql`${productCosts.valueMinor} + ${value}`, updatedAt: sql`now()` },
     });
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
-import { LONG_MAX, appendEvent, fitsLong, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
+import { LONG_MAX, appendEvent, fitsLong, keysetPage, type Connection, type Identity, type PageArgs, type TopicOf, type Tx } from '@redthread/kit';
 import { minorFromSql } from '../money';
 import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
 import { isUuid } from '@redthread/kit';
@@ -145,7 +145,7 @@ async function lockStatement(tx: Tx, identity: Identity, id: string): Promise<St
   return row;
 }
 
-async function setStatus(tx: Tx, statement: StatementRow, status: StatementRow['status'], topic: string): Promise<StatementRow> {
+async function setStatus(tx: Tx, statement: StatementRow, status: StatementRow['status'], topic: TopicOf<'Statement'>): Promise<StatementRow> {
   const [updated] = await tx.update(statements).set({ status, updatedAt: sql`now()` }).where(eq(statements.id, statement.id)).returning();
   await statementEvent(tx, updated!, topic);
   return updated!;
@@ -337,7 +337,7 @@ export async function visibleStatement(tx: Tx, identity: Identity, id: string): 
   return row ?? null;
 }
 
-async function statementEvent(tx: Tx, statement: StatementRow, topic: string, audience?: string[]): Promise<void> {
+async function statementEvent(tx: Tx, statement: StatementRow, topic: TopicOf<'Statement'>, audience?: string[]): Promise<void> {
   await appendEvent(tx, {
     topic,
     entityType: 'Statement',

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { locations, stock, stockCountLines, stockCounts } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { appendEvent, type Identity, type TopicOf, type Tx } from '@redthread/kit';
 import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
 import { recordMovements } from './ledger';
@@ -115,7 +115,7 @@ async function lockCount(tx: Tx, id: string): Promise<StockCountRow | undefined>
   return row;
 }
 
-async function countEvent(tx: Tx, count: StockCountRow, topic: string, identity: Identity): Promise<void> {
+async function countEvent(tx: Tx, count: StockCountRow, topic: TopicOf<'StockCount'>, identity: Identity): Promise<void> {
   await appendEvent(tx, {
     topic,
     entityType: 'StockCount',

@@ -20,6 +20,19 @@ export interface MovementInput {
   /** Signed. */
   quantity: number;
   reference: string;
+  /**
+   * A PURCHASE_RECEIPT's purchase order line and its unit price: carried as fields of the
+   * `stock.changed` event so that finance costs the receipt without parsing `reference`.
+   */
+  purchase?: PurchaseReceiptFacts;
+}
+
+/** The purchase order line a receipt receives, and its unit price (minor units, decimal string) and currency. */
+export interface PurchaseReceiptFacts {
+  purchaseOrderId: string;
+  purchaseOrderLineId: string;
+  unitCostMinor: string;
+  currency: string;
 }
 
 /**
@@ -62,6 +75,10 @@ export async function recordMovements(tx: Tx, identity: Identity, items: readonl
         kind: row.kind,
         delta: row.quantity,
         reference: row.reference,
+        purchaseOrderId: item.purchase?.purchaseOrderId ?? null,
+        purchaseOrderLineId: item.purchase?.purchaseOrderLineId ?? null,
+        unitCostMinor: item.purchase?.unitCostMinor ?? null,
+        currency: item.purchase?.currency ?? null,
       },
     });
   }

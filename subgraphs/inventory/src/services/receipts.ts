@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, isFailure, notFound, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
-import { batchFor, knownBatch, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow } from './ledger';
+import { batchFor, knownBatch, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow, type PurchaseReceiptFacts } from './ledger';
 import { locationByCode, visibleWarehouse, warehouseAudience, type WarehouseRow } from './warehouses';
 
 /** Input of `receiveStock`. */
@@ -44,6 +44,7 @@ export async function receiveStock(
   const products = await ownerProducts(tx, warehouse.ownerPartnerId, productIds);
   let purchaseLines: PurchaseLine[] = [];
   const receivedBefore = new Map<string, number>();
+  const lineCosts = new Map<string, { unitCostMinor: string; currency: string }>();
   if (input.purchaseOrderId) {
     if (!isUuid(input.purchaseOrderId)) return invalidInput('purchaseOrderId', 'No such purchase order of yours.');
     // Serialise receipts of one purchase order, so two at once cannot both take what remains.
@@ -56,6 +57,12 @@ export async function receiveStock(
     ];
     const first = purchaseLines[0];
     if (!first) return invalidInput('purchaseOrderId', 'No such purchase order of yours.');
+    // The lines' unit prices and the order's currency (orders' published line facts): what the
+    // received units cost, carried on each receipt's `stock.changed` for finance.
+    for (const row of await tx.execute<{ line_id: string; unit_price_minor: string; currency: string }>(sql`
+      select line_id, unit_price_minor::text as unit_price_minor, currency from orders.order_line_facts where order_id = ${input.purchaseOrderId}`)) {
+      lineCosts.set(row.line_id, { unitCostMinor: row.unit_price_minor, currency: row.currency });
+    }
     if (first.warehouse_id !== warehouse.id) return invalidInput('warehouseId', 'This purchase order is delivered into another warehouse.');
     if (!RECEIVABLE_PO_STATUSES.includes(first.order_status)) {
       return invalidInput('purchaseOrderId', `A purchase order in status ${first.order_status} cannot be received.`);
@@ -84,6 +91,7 @@ export async function receiveStock(
       if (known && isFailure(known)) return known;
     }
     let reference = 'free-receipt';
+    let purchase: PurchaseReceiptFacts | undefined;
     if (input.purchaseOrderId) {
       const purchaseLine = purchaseLines.find((p) => p.buyer_product_id === product.product_id);
       if (!purchaseLine) return invalidInput(`${path}.productId`, 'This product is not on the purchase order.');
@@ -94,6 +102,8 @@ export async function receiveStock(
         return invalidInput(`${path}.quantity`, `Only ${remaining} unit(s) of this purchase order line remain to be received.`);
       }
       receivedLines.push({ lineId: purchaseLine.line_id, quantity: line.quantity });
+      const cost = lineCosts.get(purchaseLine.line_id);
+      if (cost) purchase = { purchaseOrderId: input.purchaseOrderId, purchaseOrderLineId: purchaseLine.line_id, ...cost };
     }
     accepted.push({
       warehouse,
@@ -102,6 +112,7 @@ export async function receiveStock(
       kind: input.purchaseOrderId ? 'PURCHASE_RECEIPT' : 'FREE_RECEIPT',
       quantity: line.quantity,
       reference,
+      ...(purchase ? { purchase } : {}),
       batch: line.batch,
       path,
     });

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { batches, locations, transferLines, transfers } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { appendEvent, type Identity, type TopicOf, type Tx } from '@redthread/kit';
 import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
 import { isUuid } from './ids';
 import { ownerProducts, recordMovements } from './ledger';
@@ -133,13 +133,13 @@ async function locationRow(tx: Tx, warehouse: WarehouseRow, locationId: string) 
   return row;
 }
 
-async function setTransferStatus(tx: Tx, transfer: TransferRow, status: TransferRow['status'], topic: string): Promise<TransferRow> {
+async function setTransferStatus(tx: Tx, transfer: TransferRow, status: TransferRow['status'], topic: TopicOf<'Transfer'>): Promise<TransferRow> {
   const [updated] = await tx.update(transfers).set({ status, updatedAt: sql`now()` }).where(eq(transfers.id, transfer.id)).returning();
   await transferEvent(tx, updated!, topic);
   return updated!;
 }
 
-async function transferEvent(tx: Tx, transfer: TransferRow, topic: string): Promise<void> {
+async function transferEvent(tx: Tx, transfer: TransferRow, topic: TopicOf<'Transfer'>): Promise<void> {
   const audience = [...new Set([transfer.ownerPartnerId, transfer.fromOperatorPartnerId, transfer.toOperatorPartnerId].filter((p): p is string => Boolean(p)))];
   await appendEvent(tx, {
     topic,

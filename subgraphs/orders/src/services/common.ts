@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { appendEvent, type Identity, type OrderEventFields, type PayloadOf, type StatusChangeFields, type TopicOf, type Tx } from '@redthread/kit';
 import { isUuid } from '@redthread/kit';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -69,19 +69,32 @@ export async function lockLines(tx: Tx, orderId: string): Promise<LineRow[]> {
   return tx.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(orderLines.lineNo).for('update');
 }
 
+/** The `order.*` topics whose payload carries the {@link OrderEventFields} (see {@link appendOrderEvent}). */
+export type OrderTopic = { [T in TopicOf<'Order'>]: PayloadOf<T> extends OrderEventFields ? T : never }[TopicOf<'Order'>];
+
+/** What an `order.*` event carries besides the {@link OrderEventFields}. */
+export type OrderExtra<T extends OrderTopic> = Omit<PayloadOf<T>, keyof OrderEventFields>;
+
+/** The topics of an order's status change (see {@link changeStatus}). */
+export type StatusTopic = { [T in OrderTopic]: PayloadOf<T> extends StatusChangeFields ? T : never }[OrderTopic];
+
+/** What a status change's event carries besides the {@link StatusChangeFields}. */
+export type StatusExtra<T extends StatusTopic> = Omit<PayloadOf<T>, keyof StatusChangeFields>;
+
 /**
  * Changes an order's status, writes the timeline entry (actor, time, from → to, reason) and
  * appends `order.<topic>` — all in the caller's transaction.
  */
-export async function changeStatus(
+export async function changeStatus<T extends StatusTopic>(
   tx: Tx,
   identity: Identity,
   order: OrderRow,
   to: OrderStatus,
-  topic: string,
+  topic: T,
   reason: string | null,
-  payload: Record<string, unknown> = {},
+  ...extra: {} extends StatusExtra<T> ? [payload?: StatusExtra<T>] : [payload: StatusExtra<T>]
 ): Promise<OrderRow> {
+  const payload = extra[0] ?? {};
   const [updated] = await tx
     .update(orders)
     .set({
@@ -92,7 +105,7 @@ export async function changeStatus(
     .where(eq(orders.id, order.id))
     .returning();
   await writeTimeline(tx, identity, updated!, order.status, to, reason);
-  await appendOrderEvent(tx, updated!, topic, { from: order.status, to, reason, ...payload });
+  await appendOrderEvent(tx, updated!, topic, { from: order.status, to, reason, ...payload } as OrderExtra<T>);
   return updated!;
 }
 
@@ -122,14 +135,14 @@ export async function writeTimeline(
  * payload names only what both parties may see: never the order it was routed from (its buyer's
  * business) nor another hop's lines; workflows read those from the rows.
  */
-export async function appendOrderEvent(
+export async function appendOrderEvent<T extends OrderTopic>(
   tx: Tx,
   order: OrderRow,
-  topic: string,
-  payload: Record<string, unknown> = {},
+  topic: T,
+  payload: OrderExtra<T>,
   audience: string[] = orderAudience(order),
 ): Promise<void> {
-  await appendEvent(tx, {
+  await appendEvent<OrderTopic>(tx, {
     topic,
     entityType: 'Order',
     entityId: order.id,
@@ -140,7 +153,7 @@ export async function appendOrderEvent(
       sellerPartnerId: order.sellerPartnerId,
       buyerPartnerId: order.buyerPartnerId,
       ...payload,
-    },
+    } as PayloadOf<T>,
   });
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { orderLines, orderReturns } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
+import { appendEvent, type Identity, type PayloadOf, type ReturnEventFields, type TopicOf, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, returnNotFound, type OrdersFailure } from '../errors';
 import { cleanReason, lockOrder, orderAudience, roleIn, type OrderRow } from './common';
 import { isUuid } from '@redthread/kit';
@@ -70,12 +70,15 @@ async function createReturn(
   return created!;
 }
 
-const RETURN_STEPS: Record<'approve' | 'reject' | 'receive' | 'refund' | 'credit', { from: ReturnStatus; to: ReturnStatus }> = {
-  approve: { from: 'REQUESTED', to: 'APPROVED' },
-  reject: { from: 'REQUESTED', to: 'REJECTED' },
-  receive: { from: 'APPROVED', to: 'RECEIVED' },
-  refund: { from: 'RECEIVED', to: 'REFUNDED' },
-  credit: { from: 'RECEIVED', to: 'CREDITED' },
+const RETURN_STEPS: Record<
+  'approve' | 'reject' | 'receive' | 'refund' | 'credit',
+  { from: ReturnStatus; to: ReturnStatus; topic: 'return.approved' | 'return.rejected' | 'return.received' | 'return.refunded' | 'return.credited' }
+> = {
+  approve: { from: 'REQUESTED', to: 'APPROVED', topic: 'return.approved' },
+  reject: { from: 'REQUESTED', to: 'REJECTED', topic: 'return.rejected' },
+  receive: { from: 'APPROVED', to: 'RECEIVED', topic: 'return.received' },
+  refund: { from: 'RECEIVED', to: 'REFUNDED', topic: 'return.refunded' },
+  credit: { from: 'RECEIVED', to: 'CREDITED', topic: 'return.credited' },
 };
 
 /**
@@ -105,7 +108,7 @@ export async function advanceReturn(
     .where(eq(orderReturns.id, row.id))
     .returning();
   const [line] = await tx.select({ fulfilment: orderLines.fulfilment }).from(orderLines).where(eq(orderLines.id, row.lineId));
-  await appendReturnEvent(tx, updated!, `return.${rule.to.toLowerCase()}`, { note: cleaned, fulfilment: line?.fulfilment ?? null });
+  await appendReturnEvent(tx, updated!, rule.topic, { note: cleaned, fulfilment: line?.fulfilment ?? null });
   return updated!;
 }
 
@@ -135,8 +138,13 @@ export async function returnsByOrderIds(tx: Tx, orderIds: readonly string[]): Pr
 }
 
 /** Appends a `return.*` event to the return's two parties; it names nothing of the hops below or above. */
-async function appendReturnEvent(tx: Tx, row: ReturnRow, topic: string, payload: Record<string, unknown>): Promise<void> {
-  await appendEvent(tx, {
+async function appendReturnEvent<T extends TopicOf<'Return'> & `return.${string}`>(
+  tx: Tx,
+  row: ReturnRow,
+  topic: T,
+  payload: Omit<PayloadOf<T>, keyof ReturnEventFields>,
+): Promise<void> {
+  await appendEvent<TopicOf<'Return'>>(tx, {
     topic,
     entityType: 'Return',
     entityId: row.id,
@@ -149,6 +157,6 @@ async function appendReturnEvent(tx: Tx, row: ReturnRow, topic: string, payload:
       sellerPartnerId: row.sellerPartnerId,
       buyerPartnerId: row.buyerPartnerId,
       ...payload,
-    },
+    } as PayloadOf<T>,
   });
 }

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { isRoutedOrderStatus, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
-import { appendOrderEvent, chainCancelled, changeStatus, lockLines, lockOrder, lockOrderChain, roleIn, type LineRow, type OrderRow } from './common';
+import { appendOrderEvent, chainCancelled, type OrderExtra, changeStatus, lockLines, lockOrder, lockOrderChain, roleIn, type LineRow, type OrderRow } from './common';
 
 /** Input of `confirmShipment`. */
 export interface ConfirmShipmentInput {
@@ -58,7 +58,7 @@ export async function recordShipped(
   identity: Identity,
   order: OrderRow,
   shipped: readonly { line: LineRow; quantity: number }[],
-  details: Record<string, unknown>,
+  details: Omit<OrderExtra<'order.lines_shipped'>, 'lines'>,
 ): Promise<OrderRow> {
   for (const { line, quantity } of shipped) {
     await tx

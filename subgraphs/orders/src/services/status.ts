@@ -105,7 +105,7 @@ async function creditCheck(tx: Tx, order: OrderRow): Promise<OrdersFailure | und
   );
 }
 
-async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topic: string, note: string | null): Promise<OrderRow> {
+async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topic: 'order.approved' | 'order.accepted', note: string | null): Promise<OrderRow> {
   const approved = await changeStatus(tx, identity, order, 'APPROVED', topic, note);
   const routing = await routeOpenLines(tx, identity, approved);
   // Where the lines went (the seller's own orders to its suppliers) is the seller's business only.
