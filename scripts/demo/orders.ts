@@ -209,7 +209,7 @@ async function advanceSalesOrder(db: Db, identity: Identity, orderId: string, st
   await step(db, identity, (tx) => financeReviewOrder(tx, identity, orderId, 'APPROVE'));
 }
 
-async function step(db: Db, identity: Identity, work: (tx: Tx) => Promise<unknown>): Promise<void> {
+async function step<T>(db: Db, identity: Identity, work: (tx: Tx) => Promise<T>): Promise<void> {
   const result = await inTenantTransaction(db, identity, work);
   if (isFailure(result)) throw new Error(`seed step failed: ${result.message}`);
 }

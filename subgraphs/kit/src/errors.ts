@@ -97,3 +97,46 @@ export interface TypedFailure<Code extends string> {
   readonly errorCode: Code;
   readonly message: string;
 }
+
+/**
+ * Whether a service result is one of the typed failures of a result union (anything carrying an
+ * `errorCode` and a `__typename`), narrowing `Row | Failure` to the failure members.
+ */
+export function isFailure<T>(value: T): value is Extract<T, { errorCode: string }> & TypedFailure<string> {
+  return typeof value === 'object' && value !== null && 'errorCode' in value && '__typename' in value;
+}
+
+/** The `__typename` a failure value names, as a literal. */
+type TypenameOf<P> = P extends { __typename?: infer N } ? (N extends string ? N : never) : never;
+
+/**
+ * The `__resolveType` of a mutation result union (`Success | Failure…`): a failure names its type
+ * in `__typename`, the success row does not and is `success`. Typed against the generated union:
+ * `success` must be one of its members.
+ */
+export function resultUnion<Success extends string>(success: Success) {
+  return {
+    __resolveType<P extends object>(value: P): Success | TypenameOf<P> {
+      const named = (value as { __typename?: unknown }).__typename;
+      return typeof named === 'string' ? (named as TypenameOf<P>) : success;
+    },
+  };
+}
+
+/**
+ * The `__resolveType` of a subgraph's error interface (`OrdersError`, ...): every member value
+ * carries its `__typename`.
+ */
+export const namedByTypename = {
+  __resolveType<P extends { __typename?: string }>(value: P): NonNullable<P['__typename']> {
+    return value.__typename as NonNullable<P['__typename']>;
+  },
+};
+
+/**
+ * For a non-null field whose row must exist (a return's order, a line's order): a missing row is
+ * a broken invariant, answered as INTERNAL_SERVER_ERROR and logged, never a silent null.
+ */
+export function missingRow(kind: string, id: string): never {
+  throw new Error(`invariant: ${kind} ${id} was expected to exist and be visible here`);
+}

@@ -29,3 +29,4 @@ export * from './live';
 export * from './subscriptions';
 export * from './subscription-fields';
 export * from './lifecycle';
+export type * from './resolver-types';

@@ -18,12 +18,27 @@ import { countHttpResponse, metricsPlugin, routeLabel, serveMetrics } from './me
 import type { EventHub } from './live';
 import { serveSubgraphSubscriptions } from './subscriptions';
 
+/**
+ * Hands a generated-type-checked resolver map to `buildSubgraphSchema`. Apollo declares every
+ * member of a type's resolvers as a field resolver `(parent, args, context, info)`, which
+ * `__resolveReference(reference, context, info)` and `__resolveType(value, context, info)` are not,
+ * so no correctly typed map is assignable to it; the subgraph's `SubgraphResolvers` type (generated
+ * from its SDL) is what checks the map, and this is the one place it is handed over.
+ */
+function asApolloResolverMap(resolvers: object): GraphQLResolverMap<unknown> {
+  return resolvers as GraphQLResolverMap<unknown>;
+}
+
 /** Everything that makes one subgraph: its SDL, resolvers, permission rules and loaders. */
 export interface SubgraphDefinition<Loaders> {
   /** Also the audience its identity tokens must carry. */
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<RequestContext<Loaders>>;
+  /**
+   * Its resolver map, typed by the subgraph's generated `SubgraphResolvers` (`npm run codegen`),
+   * which is stricter than Apollo's own map type; see {@link asApolloResolverMap}.
+   */
+  resolvers: object;
   permissions: IRules;
   /** Creates the request's DataLoaders (batched, cached for the request only). */
   createLoaders: (scope: LoaderScope) => Loaders;
@@ -64,7 +79,7 @@ export async function startSubgraph<Loaders>(
 ): Promise<RunningSubgraph> {
   const log = runtime.logger ?? createLogger(definition.name);
   const schema = refuseHostileText(
-    applyPermissions(buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: definition.resolvers as never }), definition.permissions),
+    applyPermissions(buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: asApolloResolverMap(definition.resolvers) }), definition.permissions),
   );
   const server = new ApolloServer<RequestContext<Loaders>>({
     schema,

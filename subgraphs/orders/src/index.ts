@@ -11,7 +11,7 @@ export { startOrderWorkflows, handleChainEvents, ORDER_WORKFLOW_CONSUMER, ORDER_
 export const ordersSubgraph: SubgraphDefinition<OrdersLoaders> = {
   name: 'orders',
   typeDefs: parse(readFileSync(projectPath('subgraphs', 'orders', 'schema.graphql'), 'utf8')),
-  resolvers: resolvers as never,
+  resolvers,
   permissions,
   createLoaders: createOrdersLoaders,
 };

@@ -1,34 +1,30 @@
-import { DateTimeScalar, LongScalar, changeEnvelope, eventSubscription, type LoggedEvent } from '@redthread/kit';
-import type { OrdersContext } from '../context';
+import { DateTimeScalar, LongScalar, changeEnvelope, eventSubscription, namedByTypename, resultUnion } from '@redthread/kit';
+import type { SubgraphResolvers, SubscriptionOrderChangedArgs } from '../generated/resolvers';
 import { Mutation } from './Mutation';
 import { Channel, Customer, Order, OrderLine, Return, TimelineEntry } from './Order';
 import { Query } from './Query';
 
-function resultType(success: string) {
-  return { __resolveType: (value: { __typename?: string }) => value.__typename ?? success };
-}
-
 /** Every orders resolver, by type. */
-export const resolvers = {
+export const resolvers: SubgraphResolvers = {
   DateTime: DateTimeScalar,
   Long: LongScalar,
   Query,
   Mutation,
   Subscription: {
-    orderChanged: eventSubscription<{ after?: string | null; filter?: { orderId?: string | null; kind?: string[] | null } | null }>(
+    orderChanged: eventSubscription<SubscriptionOrderChangedArgs>(
       ['order.*'],
       ({ filter }) =>
         filter?.orderId || filter?.kind?.length
           ? (event) =>
               (!filter.orderId || event.entityId === filter.orderId) &&
-              (!filter.kind?.length || filter.kind.includes(event.payload['kind'] as string))
+              (!filter.kind?.length || filter.kind.some((kind) => kind === event.payload['kind']))
           : undefined,
     ),
   },
   OrderChange: {
     ...changeEnvelope,
-    orderId: (event: LoggedEvent) => event.entityId,
-    order: (event: LoggedEvent, _: unknown, ctx: OrdersContext) => ctx.loaders.order.load(event.entityId),
+    orderId: (event) => event.entityId,
+    order: (event, _, ctx) => ctx.loaders.order.load(event.entityId),
   },
   Order,
   OrderLine,
@@ -36,10 +32,10 @@ export const resolvers = {
   Return,
   Customer,
   Channel,
-  ChannelResult: resultType('Channel'),
-  CustomerResult: resultType('Customer'),
-  PlaceOrderResult: resultType('Order'),
-  OrderResult: resultType('Order'),
-  ReturnResult: resultType('Return'),
-  OrdersError: { __resolveType: (value: { __typename: string }) => value.__typename },
+  ChannelResult: resultUnion('Channel'),
+  CustomerResult: resultUnion('Customer'),
+  PlaceOrderResult: resultUnion('Order'),
+  OrderResult: resultUnion('Order'),
+  ReturnResult: resultUnion('Return'),
+  OrdersError: namedByTypename,
 };

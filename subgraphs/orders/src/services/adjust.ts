@@ -1,7 +1,8 @@
+import type { FailureOf, ResultOf, AdjustOrderInput } from '../generated/resolvers';
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { LONG_MAX, isFinalOrderStatus, isRoutedOrderStatus, orderMoveAllowed, setTenant, type Identity, type Tx } from '@redthread/kit';
-import { alreadyPickedUpstream, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { alreadyPickedUpstream, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound } from '../errors';
 import { normaliseAddress, type AddressInput } from './channels';
 import {
   appendOrderEvent,
@@ -21,15 +22,9 @@ import { validateLines } from './intake';
 import { requestOwnFulfilment, routeOpenLines } from './routing';
 import { cancel } from './status';
 
-/** Input of `adjustOrder`. */
-export interface AdjustOrderInput {
-  orderId: string;
-  quantities?: { lineId: string; quantity: number }[] | null;
-  substitutions?: { lineId: string; productId: string }[] | null;
-  shipTo?: AddressInput | null;
-  deliveryMethod?: string | null;
-  reason: string;
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { AdjustOrderInput };
+
 
 /**
  * Changes a sales order before anything ships: quantities (0 cancels a line), product
@@ -43,7 +38,7 @@ export interface AdjustOrderInput {
  * orders are cancelled (the cancellation cascades up the chain), its lines go back to OPEN and are
  * routed again, and `order.adjusted` (`rerouted`) tells inventory to release and re-allocate.
  */
-export async function adjustOrder(tx: Tx, identity: Identity, input: AdjustOrderInput): Promise<OrderRow | OrdersFailure> {
+export async function adjustOrder(tx: Tx, identity: Identity, input: AdjustOrderInput): Promise<ResultOf<'OrderResult'>> {
   const reason = cleanReason(input.reason);
   if (!reason) return invalidInput('reason', 'Say why the order is adjusted (1–1000 characters).');
   await lockOrderChain(tx, input.orderId);
@@ -142,7 +137,7 @@ export async function adjustOrder(tx: Tx, identity: Identity, input: AdjustOrder
 
 /** A typed failure found part-way through an in-place adjustment: its savepoint is rolled back. */
 class AdjustmentRefused extends Error {
-  constructor(readonly failure: OrdersFailure) {
+  constructor(readonly failure: FailureOf<'OrderResult'>) {
     super(failure.message);
   }
 }
@@ -186,7 +181,7 @@ async function adjustQuantitiesInPlace(
   lines: readonly LineRow[],
   quantities: ReadonlyMap<string, number>,
   reason: string,
-): Promise<OrderRow | OrdersFailure> {
+): Promise<ResultOf<'OrderResult'>> {
   const changed = lines.filter((l) => l.status !== 'CANCELLED' && quantities.has(l.id) && quantities.get(l.id) !== l.quantity);
   for (const line of changed) {
     if (line.fulfilment === 'DISTRIBUTED' && (await linePickedUpstream(tx, line.id))) return alreadyPickedUpstream(line.id);

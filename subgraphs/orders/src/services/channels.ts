@@ -1,3 +1,4 @@
+import type { ResultOf, CreateChannelInput, AddressInput, CreateCustomerInput } from '../generated/resolvers';
 import { and, asc, eq, getTableColumns, ilike, inArray } from 'drizzle-orm';
 import { channels, customers, type Address, type CustomFieldDefinition } from '@redthread/schema';
 import {
@@ -9,35 +10,22 @@ import {
   type PageArgs,
   type Tx,
 } from '@redthread/kit';
-import { channelCodeTaken, invalidInput, type OrdersFailure } from '../errors';
+import { channelCodeTaken, invalidInput, type Failure } from '../errors';
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { CreateChannelInput, AddressInput, CreateCustomerInput };
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
 
-/** Input of `createChannel`. */
-export interface CreateChannelInput {
-  code: string;
-  name: string;
-  kind: ChannelRow['kind'];
-  customFields?: { key: string; label: string; type: CustomFieldDefinition['type']; required?: boolean | null; options?: string[] | null }[] | null;
-}
 
-/** Input of an address. */
-export type AddressInput = Address;
 
-/** Input of `createCustomer`. */
-export interface CreateCustomerInput {
-  name: string;
-  email?: string | null;
-  phone?: string | null;
-  addresses?: AddressInput[] | null;
-}
 
 const FIELD_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 const CHANNEL_CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
 /** Adds a sales channel with validated custom field definitions. */
-export async function createChannel(tx: Tx, identity: Identity, input: CreateChannelInput): Promise<ChannelRow | OrdersFailure> {
+export async function createChannel(tx: Tx, identity: Identity, input: CreateChannelInput): Promise<ResultOf<'ChannelResult'>> {
   const code = input.code.trim();
   if (!CHANNEL_CODE.test(code)) return invalidInput('code', 'The channel code must be 1–32 letters, digits, _ or -.');
   const name = input.name.trim();
@@ -78,7 +66,7 @@ export async function channelsByIds(tx: Tx, ids: readonly string[]): Promise<Cha
 }
 
 /** Validates and normalises an address; a failure names the field under `path`. */
-export function normaliseAddress(address: AddressInput, path: string): Address | OrdersFailure {
+export function normaliseAddress(address: AddressInput, path: string): Address | Failure<'InvalidOrderInput'> {
   const line1 = address.line1.trim();
   const city = address.city.trim();
   const regionCode = address.regionCode.trim().toUpperCase();
@@ -101,7 +89,7 @@ export function normaliseAddress(address: AddressInput, path: string): Address |
 }
 
 /** Adds a customer with validated addresses. */
-export async function createCustomer(tx: Tx, identity: Identity, input: CreateCustomerInput): Promise<CustomerRow | OrdersFailure> {
+export async function createCustomer(tx: Tx, identity: Identity, input: CreateCustomerInput): Promise<ResultOf<'CustomerResult'>> {
   const name = input.name.trim();
   if (!name || name.length > 200) return invalidInput('name', 'The customer name must be 1–200 characters.');
   const email = input.email?.trim() || null;

@@ -5,6 +5,8 @@ import { isUuid } from '@redthread/kit';
 
 export type OrderRow = typeof orders.$inferSelect;
 export type LineRow = typeof orderLines.$inferSelect;
+/** A line as the OrderLine type resolves it: with its order's currency, for the money fields. */
+export type PricedLineRow = LineRow & { currency: string };
 export type OrderStatus = OrderRow['status'];
 export type TimelineRow = typeof orderTimeline.$inferSelect;
 

@@ -1,3 +1,4 @@
+import type { ResultOf, PlaceOrderInput } from '../generated/resolvers';
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { orderLines, orders, type Address, type CustomFieldDefinition } from '@redthread/schema';
@@ -7,25 +8,15 @@ import {
   idempotencyKeyReused,
   invalidInput,
   isFailure,
-  type OrdersFailure,
+  type Failure,
 } from '../errors';
 import { channelsByIds, customersByIds, normaliseAddress, type AddressInput, type ChannelRow } from './channels';
 import { appendOrderEvent, writeTimeline, type OrderRow } from './common';
 import { isUuid } from '@redthread/kit';
 
-/** Input of one order at intake (`placeOrder`, `importOrders`). */
-export interface PlaceOrderInput {
-  channelId: string;
-  externalNumber: string;
-  customerId?: string | null;
-  shipTo?: AddressInput | null;
-  deliveryMethod?: string | null;
-  currency: string;
-  /** `unitPriceMinor` is a `Long` (exact `bigint`). */
-  lines: { productId?: string | null; skuCode?: string | null; quantity: number; unitPriceMinor: bigint }[];
-  customFields?: { key: string; value: string }[] | null;
-  idempotencyKey?: string | null;
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { PlaceOrderInput };
+
 
 /** Most orders one `importOrders` call takes. */
 export const MAX_IMPORT = 1000;
@@ -41,7 +32,7 @@ const MAX_QUANTITY = 1_000_000;
  * idempotencyKey with the same payload answers the original order, with another payload
  * IdempotencyKeyReused.
  */
-export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderInput): Promise<OrderRow | OrdersFailure> {
+export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderInput): Promise<ResultOf<'PlaceOrderResult'>> {
   const key = input.idempotencyKey?.trim() || null;
   const requestHash = key ? hashRequest(input) : null;
   /**
@@ -49,7 +40,7 @@ export async function placeOrder(tx: Tx, identity: Identity, input: PlaceOrderIn
    * request's own original — committed after the key lookup above, by a replay racing it (a client
    * or a load balancer retrying at once) — and answers as a replay does; else it is another order.
    */
-  const answerExisting = (existing: OrderRow): OrderRow | OrdersFailure => {
+  const answerExisting = (existing: OrderRow): ResultOf<'PlaceOrderResult'> => {
     if (key && existing.idempotencyKey === key) return existing.requestHash === requestHash ? existing : idempotencyKeyReused();
     return duplicateOrder(existing, input.externalNumber.trim());
   };
@@ -161,7 +152,7 @@ async function validateOrder(
   identity: Identity,
   channel: ChannelRow,
   input: PlaceOrderInput,
-): Promise<ValidatedOrder | OrdersFailure> {
+): Promise<ValidatedOrder | Failure<'InvalidOrderInput'>> {
   const currency = input.currency.trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'The currency must be an ISO-4217 code such as EUR.');
 
@@ -196,7 +187,7 @@ export async function validateLines(
   tx: Tx,
   identity: Identity,
   lines: PlaceOrderInput['lines'],
-): Promise<ValidatedOrder['lines'] | OrdersFailure> {
+): Promise<ValidatedOrder['lines'] | Failure<'InvalidOrderInput'>> {
   if (lines.length === 0) return invalidInput('lines', 'An order needs at least one line.');
   if (lines.length > MAX_LINES) return invalidInput('lines', `An order may have at most ${MAX_LINES} lines.`);
   const ids = lines.map((l) => l.productId).filter(isUuid);
@@ -251,7 +242,7 @@ async function ownProducts(tx: Tx, identity: Identity, ids: string[], skus: stri
 export function validateCustomFields(
   definitions: readonly CustomFieldDefinition[],
   values: readonly { key: string; value: string }[],
-): Record<string, string | number> | OrdersFailure {
+): Record<string, string | number> | Failure<'InvalidOrderInput'> {
   const result: Record<string, string | number> = {};
   for (const { key, value } of values) {
     const path = `customFields.${key}`;

@@ -1,22 +1,21 @@
+import type { ResultOf, CreatePurchaseOrderInput } from '../generated/resolvers';
 import { sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { LONG_MAX, isUuid, orderMoveAllowed, type Identity, type Tx } from '@redthread/kit';
-import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound } from '../errors';
 import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline, type OrderRow } from './common';
 import { activeSupplyLinks, type SupplyLink } from './routing';
 
-/** Input of `createPurchaseOrder`. */
-export interface CreatePurchaseOrderInput {
-  warehouseId: string;
-  lines: { productId: string; quantity: number }[];
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { CreatePurchaseOrderInput };
+
 
 /**
  * Drafts a purchase (replenishment) order: each of the caller's products must have an ACTIVE
  * upstream link, all to the same supplier, each with a supply price in force — which becomes the
  * line price. The order stays DRAFT until `submitPurchaseOrder`.
  */
-export async function createPurchaseOrder(tx: Tx, identity: Identity, input: CreatePurchaseOrderInput): Promise<OrderRow | OrdersFailure> {
+export async function createPurchaseOrder(tx: Tx, identity: Identity, input: CreatePurchaseOrderInput): Promise<ResultOf<'OrderResult'>> {
   if (!isUuid(input.warehouseId)) return invalidInput('warehouseId', 'Name one of your warehouses by id.');
   if (input.lines.length === 0) return invalidInput('lines', 'A purchase order needs at least one line.');
   if (input.lines.length > 500) return invalidInput('lines', 'A purchase order may have at most 500 lines.');
@@ -81,7 +80,7 @@ export async function createPurchaseOrder(tx: Tx, identity: Identity, input: Cre
 }
 
 /** Sends a DRAFT purchase order to the supplier: PENDING_ACCEPTANCE. */
-export async function submitPurchaseOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+export async function submitPurchaseOrder(tx: Tx, identity: Identity, orderId: string): Promise<ResultOf<'OrderResult'>> {
   const order = await lockOrder(tx, orderId);
   if (!order) return orderNotFound();
   if (order.kind !== 'PURCHASE') return invalidTransition(order.status, 'submitted', 'Only purchase orders are submitted.');

@@ -1,17 +1,13 @@
+import type { OrderFilter } from '../generated/resolvers';
 import { and, eq, getTableColumns, inArray, or, type SQL } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
 import { keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { LineRow, OrderRow, TimelineRow } from './common';
 import { isUuid } from '@redthread/kit';
 
-/** Filters of `orders(filter:)`. */
-export interface OrderFilter {
-  kind?: readonly OrderRow['kind'][] | null;
-  status?: readonly OrderRow['status'][] | null;
-  role?: 'SELLER' | 'BUYER' | null;
-  channelId?: string | null;
-  externalNumber?: string | null;
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { OrderFilter };
+
 
 /**
  * The orders the caller sells or buys, newest first (placed at, ties by id), as a Relay

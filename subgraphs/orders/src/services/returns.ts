@@ -1,27 +1,24 @@
+import type { ResultOf, RequestReturnInput } from '../generated/resolvers';
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { orderLines, orderReturns } from '@redthread/schema';
 import { appendEvent, type Identity, type PayloadOf, type ReturnEventFields, type TopicOf, type Tx } from '@redthread/kit';
-import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, returnNotFound, type OrdersFailure } from '../errors';
+import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, returnNotFound } from '../errors';
 import { cleanReason, lockOrder, orderAudience, roleIn, type OrderRow } from './common';
 import { isUuid } from '@redthread/kit';
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { RequestReturnInput };
 
 export type ReturnRow = typeof orderReturns.$inferSelect;
 type ReturnStatus = ReturnRow['status'];
 
-/** Input of `requestReturn`. */
-export interface RequestReturnInput {
-  orderId: string;
-  lineId: string;
-  quantity: number;
-  reason: string;
-}
 
 /**
  * Requests the return of shipped units of a line: on a SALES order by its seller (recording the
  * customer's request), on a DISTRIBUTION or PURCHASE order by its buyer. At most the shipped units
  * not already in a (non-rejected) return.
  */
-export async function requestReturn(tx: Tx, identity: Identity, input: RequestReturnInput): Promise<ReturnRow | OrdersFailure> {
+export async function requestReturn(tx: Tx, identity: Identity, input: RequestReturnInput): Promise<ResultOf<'ReturnResult'>> {
   const reason = cleanReason(input.reason);
   if (!reason) return invalidInput('reason', 'Say why the units come back (1–1000 characters).');
   const order = await lockOrder(tx, input.orderId);
@@ -40,7 +37,7 @@ async function createReturn(
   quantity: number,
   reason: string,
   parentReturnId: string | null,
-): Promise<ReturnRow | OrdersFailure> {
+): Promise<ResultOf<'ReturnResult'>> {
   if (!isUuid(lineId)) return invalidInput('lineId', 'No such line in this order.');
   const [line] = await tx
     .select()
@@ -92,7 +89,7 @@ export async function advanceReturn(
   returnId: string,
   step: keyof typeof RETURN_STEPS,
   note?: string | null,
-): Promise<ReturnRow | OrdersFailure> {
+): Promise<ResultOf<'ReturnResult'>> {
   const cleaned = cleanReason(note);
   if (cleaned === undefined) return invalidInput('note', 'The note must be at most 1000 characters.');
   if (step === 'reject' && !cleaned) return invalidInput('note', 'Say why the return is rejected.');

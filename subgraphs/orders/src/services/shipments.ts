@@ -1,23 +1,20 @@
+import type { ResultOf, ConfirmShipmentInput } from '../generated/resolvers';
 import { eq, sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { isRoutedOrderStatus, type Identity, type Tx } from '@redthread/kit';
-import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound } from '../errors';
 import { appendOrderEvent, chainCancelled, type OrderExtra, changeStatus, lockLines, lockOrder, lockOrderChain, roleIn, type LineRow, type OrderRow } from './common';
 
-/** Input of `confirmShipment`. */
-export interface ConfirmShipmentInput {
-  orderId: string;
-  lines: { lineId: string; quantity: number }[];
-  carrier?: string | null;
-  trackingNumber?: string | null;
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { ConfirmShipmentInput };
+
 
 /**
  * The seller reports units it shipped from its own stock (its ERP, a third-party warehouse, or
  * inventory's dispatch). Only own-fulfilment lines, at most what remains of each. The order becomes
  * PARTIALLY_SHIPPED or SHIPPED, and `order.lines_shipped` carries the shipment down the chain.
  */
-export async function confirmShipment(tx: Tx, identity: Identity, input: ConfirmShipmentInput): Promise<OrderRow | OrdersFailure> {
+export async function confirmShipment(tx: Tx, identity: Identity, input: ConfirmShipmentInput): Promise<ResultOf<'OrderResult'>> {
   // The chain lock first, as cancelOrder takes it: a cancellation and a shipment never both succeed.
   await lockOrderChain(tx, input.orderId);
   const order = await lockOrder(tx, input.orderId);

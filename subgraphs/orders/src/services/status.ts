@@ -1,7 +1,8 @@
+import type { ResultOf, ReviewDecision, LineDecision } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { orderLines } from '@redthread/schema';
 import { ORDER_TRANSITIONS, cancellingParty, isRoutedOrderStatus, lineStatusesFor, orderMoveAllowed, type Identity, type OrderMove, type Transition, type Tx } from '@redthread/kit';
-import { creditLimitExceeded, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type OrdersFailure } from '../errors';
+import { creditLimitExceeded, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound, type Failure } from '../errors';
 import {
   appendOrderEvent,
   chainShipmentStarted,
@@ -19,13 +20,15 @@ import {
 } from './common';
 import { requestOwnFulfilment, routeOpenLines } from './routing';
 
-export type ReviewDecision = 'APPROVE' | 'REJECT';
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { ReviewDecision, LineDecision };
+
 
 /**
  * Takes the chain lock, loads and locks an order and checks `move` against the order life cycle (`ORDER_TRANSITIONS`):
  * the order's kind, the caller's party and the status it may start from.
  */
-async function orderFor(tx: Tx, identity: Identity, orderId: string, move: OrderMove, action: string): Promise<OrderRow | OrdersFailure> {
+async function orderFor(tx: Tx, identity: Identity, orderId: string, move: OrderMove, action: string): Promise<ResultOf<'OrderResult'>> {
   // Every move takes the chain lock before the order's row, as cancel, adjust and dispatch do: one
   // lock order for the whole chain, so moves of one chain serialise instead of deadlocking.
   await lockOrderChain(tx, orderId);
@@ -49,7 +52,7 @@ export async function reviewOrder(
   orderId: string,
   decision: ReviewDecision,
   reason?: string | null,
-): Promise<OrderRow | OrdersFailure> {
+): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
   const order = await orderFor(tx, identity, orderId, 'review', 'reviewed');
@@ -65,7 +68,7 @@ export async function financeReviewOrder(
   orderId: string,
   decision: ReviewDecision,
   reason?: string | null,
-): Promise<OrderRow | OrdersFailure> {
+): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
   const order = await orderFor(tx, identity, orderId, 'approve', 'finance-reviewed');
@@ -77,7 +80,7 @@ export async function financeReviewOrder(
 }
 
 /** The seller accepts a DISTRIBUTION or PURCHASE order: APPROVED, and its lines route further up. */
-export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): Promise<ResultOf<'OrderResult'>> {
   const order = await orderFor(tx, identity, orderId, 'accept', 'accepted');
   if (isFailure(order)) return order;
   return approveAndRoute(tx, identity, order, 'order.accepted', null);
@@ -87,7 +90,7 @@ export async function acceptOrder(tx: Tx, identity: Identity, orderId: string): 
  * The customer's credit (finance's published `customer_credit_status`): a failure when unpaid
  * shipped value plus this order would exceed the limit; undefined when within it or no limit is set.
  */
-async function creditCheck(tx: Tx, order: OrderRow): Promise<OrdersFailure | undefined> {
+async function creditCheck(tx: Tx, order: OrderRow): Promise<Failure<'CreditLimitExceeded'> | undefined> {
   if (!order.customerId) return undefined;
   const [credit] = await tx.execute<{ limit_minor: string; outstanding_minor: string; currency: string }>(
     sql`select limit_minor, outstanding_minor, currency from finance.customer_credit_status where customer_id = ${order.customerId}`,
@@ -128,7 +131,7 @@ async function approveAndRoute(tx: Tx, identity: Identity, order: OrderRow, topi
  * cancelled; the buyer's lines they came from become NEEDS_DECISION (a workflow acting for the
  * buyer does that from `order.rejected`), so nothing is lost.
  */
-export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
+export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(reason);
   if (!note) return invalidInput('reason', 'Say why (1–1000 characters): the buyer has to decide what to do with the lines.');
   const order = await orderFor(tx, identity, orderId, 'reject', 'rejected');
@@ -141,7 +144,7 @@ export async function rejectOrder(tx: Tx, identity: Identity, orderId: string, r
 }
 
 /** Puts an open order on hold; `releaseOrder` returns it to where it was. */
-export async function holdOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
+export async function holdOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(reason);
   if (!note) return invalidInput('reason', 'Say why the order is held (1–1000 characters).');
   const order = await orderFor(tx, identity, orderId, 'hold', 'held');
@@ -150,7 +153,7 @@ export async function holdOrder(tx: Tx, identity: Identity, orderId: string, rea
 }
 
 /** Releases a held order back to the status it was held in. */
-export async function releaseOrder(tx: Tx, identity: Identity, orderId: string, reason?: string | null): Promise<OrderRow | OrdersFailure> {
+export async function releaseOrder(tx: Tx, identity: Identity, orderId: string, reason?: string | null): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
   const order = await orderFor(tx, identity, orderId, 'release', 'released');
@@ -169,7 +172,7 @@ export async function releaseOrder(tx: Tx, identity: Identity, orderId: string, 
  * releases reservations, and the orders workflow cancels the orders routed from it, level by level
  * up the chain.
  */
-export async function cancelOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<OrderRow | OrdersFailure> {
+export async function cancelOrder(tx: Tx, identity: Identity, orderId: string, reason: string): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(reason);
   if (!note) return invalidInput('reason', 'Say why the order is cancelled (1–1000 characters).');
   await lockOrderChain(tx, orderId);
@@ -202,14 +205,13 @@ export async function cancel(tx: Tx, identity: Identity, order: OrderRow, reason
   return changeStatus(tx, identity, order, 'CANCELLED', 'order.cancelled', reason);
 }
 
-export type LineDecision = 'FULFIL_OWN' | 'RETRY_ROUTING' | 'CANCEL';
 
 /** Decides lines left NEEDS_DECISION by a supplier's rejection (or by a link without a price). */
 export async function decideLines(
   tx: Tx,
   identity: Identity,
   input: { orderId: string; lineIds: readonly string[]; decision: LineDecision; reason?: string | null },
-): Promise<OrderRow | OrdersFailure> {
+): Promise<ResultOf<'OrderResult'>> {
   const note = cleanReason(input.reason);
   if (note === undefined) return invalidInput('reason', 'The reason must be at most 1000 characters.');
   const order = await orderFor(tx, identity, input.orderId, 'decideLines', 'decided');
@@ -242,14 +244,14 @@ export async function decideLines(
 }
 
 /** SHIPPED → DELIVERED, by either party. */
-export async function confirmDelivery(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+export async function confirmDelivery(tx: Tx, identity: Identity, orderId: string): Promise<ResultOf<'OrderResult'>> {
   const order = await orderFor(tx, identity, orderId, 'deliver', 'delivered');
   if (isFailure(order)) return order;
   return changeStatus(tx, identity, order, 'DELIVERED', 'order.delivered', null);
 }
 
 /** DELIVERED → COMPLETED, by the seller. */
-export async function completeOrder(tx: Tx, identity: Identity, orderId: string): Promise<OrderRow | OrdersFailure> {
+export async function completeOrder(tx: Tx, identity: Identity, orderId: string): Promise<ResultOf<'OrderResult'>> {
   const order = await orderFor(tx, identity, orderId, 'complete', 'completed');
   if (isFailure(order)) return order;
   return changeStatus(tx, identity, order, 'COMPLETED', 'order.completed', null);
