@@ -5,6 +5,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { escapeLike, type Db, type Tx } from './db';
 import { createLogger, type Logger } from './logger';
+import { Alarm, WakeUps } from './wakeups';
 import type { EntityTypeOf, EVENTS, PayloadOf, Topic } from './event-catalogue';
 
 /** The NOTIFY channel that wakes event readers. Its payload means nothing: readers re-query. */
@@ -290,8 +291,6 @@ function parsePgArray(value: string): string[] {
   return inner ? inner.split(',') : [];
 }
 
-/** Delays (ms) of the quick re-checks after a wake-up, before falling back to the poll interval. */
-const QUICK_RECHECK_MS = [5, 10, 20, 40, 80, 160, 320];
 
 /** A deadlock (40P01) or serialisation failure (40001), reported by PostgreSQL or wrapped by drizzle. */
 function isTransientConflict(error: unknown): boolean {
@@ -626,7 +625,7 @@ export class EventConsumer {
   #partitionsReady: Promise<void> | undefined;
   #running = false;
   #started = false;
-  readonly #work = new Alarm();
+  readonly #work: WakeUps;
   readonly #beat = new Alarm();
   #loops: Promise<unknown> | undefined;
   #listening: (() => Promise<void>)[] = [];
@@ -643,6 +642,7 @@ export class EventConsumer {
       maxRetryDelayMs: DEFAULT_MAX_RETRY_DELAY_MS,
       ...options,
     };
+    this.#work = new WakeUps(this.#options.pollIntervalMs);
     const { partitions, leaseMs, maxAttempts, retryDelayMs, maxRetryDelayMs } = this.#options;
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) throw new Error(`consumer ${options.name}: partitions must be an integer from 1 to 1024`);
     if (!(leaseMs >= 100)) throw new Error(`consumer ${options.name}: leaseMs must be at least 100`);
@@ -1252,7 +1252,6 @@ export class EventConsumer {
   /** The work loop: drains the held partitions that have new events, sleeps, repeats. */
   async #consume(): Promise<void> {
     let failures = 0;
-    let quick = QUICK_RECHECK_MS.length;
     while (this.#running) {
       let handled = 0;
       let full = false;
@@ -1297,42 +1296,12 @@ export class EventConsumer {
       }
       if (!this.#running) break;
       if (full) continue;
-      if (handled > 0) quick = 0;
-      let delay = failures > 0 ? backOffMs(failures) : (QUICK_RECHECK_MS[quick++] ?? this.#options.pollIntervalMs);
-      for (const { retryAt } of [...this.#failing.values(), ...this.#retrying.values()]) delay = Math.min(delay, Math.max(0, retryAt - Date.now()));
-      // A NOTIFY arrives at commit, possibly while an older transaction still holds xmin back:
-      // after one, re-check a few times quickly instead of waiting a whole poll interval.
-      if (await this.#work.sleep(delay)) quick = 0;
+      if (handled > 0) this.#work.found();
+      // Until the first event of a held-back partition is due again, at most.
+      let retryDue = Infinity;
+      for (const { retryAt } of [...this.#failing.values(), ...this.#retrying.values()]) retryDue = Math.min(retryDue, Math.max(0, retryAt - Date.now()));
+      if (failures > 0) await this.#work.sleep(Math.min(backOffMs(failures), retryDue));
+      else await this.#work.wait(retryDue);
     }
-  }
-}
-
-/** A wait that a signal cuts short; a signal while nobody waits cuts the next wait short. */
-class Alarm {
-  #wake: (() => void) | undefined;
-  #rung = false;
-
-  /** Waits `ms`; true when woken by {@link ring}. */
-  sleep(ms: number): Promise<boolean> {
-    if (this.#rung) {
-      this.#rung = false;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve(false);
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve(true);
-      };
-    });
-  }
-
-  ring(): void {
-    if (this.#wake) this.#wake();
-    else this.#rung = true;
   }
 }

@@ -11,6 +11,7 @@ import {
 import type { Db } from './db';
 import { ErrorCode } from './errors';
 import { createLogger, type Logger } from './logger';
+import { WakeUps } from './wakeups';
 
 /** Raised into a live stream whose subscriber fell too far behind; it should resume from its cursor. */
 export class SlowConsumerError extends Error {
@@ -79,7 +80,7 @@ export class EventHub {
   #position: EventPosition | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #wakeUps: WakeUps;
   #unlisten: (() => Promise<void>) | undefined;
   #stopMetrics: (() => void) | undefined;
   /** Set while nobody listens: the hub stops reading, and the next subscriber re-reads the log's end. */
@@ -89,6 +90,7 @@ export class EventHub {
   constructor(options: EventHubOptions) {
     this.#options = { maxQueue: 1000, pollIntervalMs: 500, ...options };
     this.#log = options.logger ?? createLogger('live');
+    this.#wakeUps = new WakeUps(this.#options.pollIntervalMs);
   }
 
   /** Starts reading from the current end of the log. */
@@ -96,7 +98,7 @@ export class EventHub {
     if (this.#running) return;
     this.#running = true;
     this.#position = await liveLogPosition(this.#options.db);
-    const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wake?.());
+    const { unlisten } = await this.#options.listenClient.listen(EVENTS_CHANNEL, () => this.#wakeUps.ring());
     this.#unlisten = unlisten;
     this.#loop = this.#run();
     this.#stopMetrics = openSubscriptions.add({ read: () => [{ labels: { service: 'event-hub' }, value: this.#subscribers.size }] });
@@ -105,7 +107,7 @@ export class EventHub {
   async stop(): Promise<void> {
     this.#stopMetrics?.();
     this.#running = false;
-    this.#wake?.();
+    this.#wakeUps.ring();
     await this.#loop;
     await this.#unlisten?.().catch(() => {});
     for (const subscriber of this.#subscribers) this.#close(subscriber);
@@ -122,7 +124,7 @@ export class EventHub {
     if (this.#idle) await this.#resume();
     const subscriber: Subscriber = { interest, queue: [], wake: undefined, failed: undefined, closed: false };
     this.#subscribers.add(subscriber);
-    this.#wake?.();
+    this.#wakeUps.ring();
     const liveFrom = this.#position;
     try {
       let last = interest.after;
@@ -194,13 +196,11 @@ export class EventHub {
   }
 
   async #run(): Promise<void> {
-    let quick = 0;
     while (this.#running) {
       if (this.#subscribers.size === 0) {
         // Nobody listens: no reads (a process with no subscriber costs the database nothing per event).
         this.#idle = true;
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-        this.#wake = undefined;
+        await this.#wakeUps.untilRung();
         continue;
       }
       let read = 0;
@@ -214,17 +214,8 @@ export class EventHub {
         this.#log.error({ err: error }, 'reading the event log failed; retrying');
       }
       if (read === 1000) continue;
-      if (read > 0) quick = 0;
-      const delay = quick < 6 ? 5 * 2 ** quick++ : this.#options.pollIntervalMs;
-      const notified = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), delay);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-      });
-      this.#wake = undefined;
-      if (notified) quick = 0;
+      if (read > 0) this.#wakeUps.found();
+      await this.#wakeUps.wait();
     }
   }
 }
