@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
 import { SUBGRAPH_NAMES, SUPERGRAPH_PATH, startGateway, type DevToken } from '@redthread/gateway';
-import { connectDatabase, parseEnv } from '@redthread/kit';
+import { Teardown, connectDatabase, parseEnv } from '@redthread/kit';
 import { gatewayRoleEnvSchema, type GatewayRoleEnv } from '../env';
 import { runService } from '../lifecycle';
 import { accessDirectory, gatewaySettings, pruneAccessPeriodically } from '../wiring';
@@ -26,6 +26,9 @@ export function runGateway(options: { devTokens?: () => Promise<readonly DevToke
     // (~100 ms), and a burst of them must not stall every request's role lookup.
     const lookups = connectDatabase(env.DATABASE_URL, { max: 4, applicationName: 'redthread-gateway-lookups' });
     const pruning = pruneAccessPeriodically(auth);
+    const parts = new Teardown();
+    parts.add('pools', () => Promise.all([auth.close(), lookups.close()]));
+    parts.add('access pruning', () => clearInterval(pruning));
     try {
       const gateway = await startGateway({
         port: env.PORT,
@@ -41,14 +44,12 @@ export function runGateway(options: { devTokens?: () => Promise<readonly DevToke
       return {
         url: gateway.url,
         drain: async (graceMs) => {
-          clearInterval(pruning);
           await gateway.drain(graceMs);
-          await Promise.all([auth.close(), lookups.close()]);
+          await parts.run();
         },
       };
     } catch (error) {
-      clearInterval(pruning);
-      await Promise.all([auth.close(), lookups.close()]);
+      await parts.run().catch(() => {});
       throw error;
     }
   });

@@ -1,5 +1,5 @@
 import { Kind } from 'graphql';
-import { EventHub, connectDatabase, createLogger, parseEnv, secretKey, startSubgraph, type SubgraphDefinition } from '@redthread/kit';
+import { EventHub, Teardown, connectDatabase, createLogger, parseEnv, secretKey, startSubgraph, type SubgraphDefinition } from '@redthread/kit';
 import type { SubgraphName } from '@redthread/gateway';
 import { DEFAULT_PORTS, subgraphRoleEnvSchema, type SubgraphRoleEnv } from '../env';
 import { runService } from '../lifecycle';
@@ -14,11 +14,14 @@ export function runSubgraph(name: SubgraphName): Promise<void> {
     const env = parsed as SubgraphRoleEnv;
     const definition = SUBGRAPH_DEFINITIONS[name];
     const database = connectDatabase(env.DATABASE_URL, { max: env.DB_POOL_MAX, applicationName: `redthread-${name}` });
+    const parts = new Teardown();
+    parts.add('pool', () => database.close());
     // Only a subgraph with subscription fields reads the log live; the hub reads it through
     // definer functions, so it runs on the application role.
     const live = hasSubscriptions(definition)
       ? new EventHub({ db: database.db, listenClient: database.client, logger: createLogger(`${name}.live`) })
       : undefined;
+    if (live) parts.add('event hub', () => live.stop());
     try {
       await live?.start();
       const subgraph = await startSubgraph(definition, {
@@ -34,13 +37,11 @@ export function runSubgraph(name: SubgraphName): Promise<void> {
         url: subgraph.url,
         drain: async (graceMs) => {
           await subgraph.drain(graceMs);
-          await live?.stop();
-          await database.close();
+          await parts.run();
         },
       };
     } catch (error) {
-      await live?.stop();
-      await database.close();
+      await parts.run().catch(() => {});
       throw error;
     }
   });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { connectDatabase, countHttpResponse, createServer, listen, parseEnv, routeLabel, sendJson, serveMetrics } from '@redthread/kit';
+import { Teardown, connectDatabase, countHttpResponse, createServer, listen, parseEnv, routeLabel, sendJson, serveMetrics } from '@redthread/kit';
 import { workersRoleEnvSchema, type WorkersRoleEnv } from '../env';
 import { runService } from '../lifecycle';
 import { createWorkflows } from '../wiring';
@@ -15,6 +15,10 @@ export function runWorkers(): Promise<void> {
     const database = connectDatabase(env.DATABASE_URL, { max: env.DB_POOL_MAX, applicationName: 'redthread-workers' });
     const consumers = createWorkflows(database);
     const workflows = [...consumers.values()];
+    const parts = new Teardown();
+    parts.add('pool', () => database.close());
+    // Each consumer finishes and commits the batch in progress, then hands its partitions on.
+    parts.add('workflows', () => Promise.all(workflows.map((workflow) => workflow.stop())));
     let draining = false;
     const http = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
@@ -38,15 +42,13 @@ export function runWorkers(): Promise<void> {
         url: running.url,
         drain: async (graceMs) => {
           draining = true;
-          // Each consumer finishes and commits the batch in progress, then hands its partitions on.
-          await Promise.all(workflows.map((workflow) => workflow.stop()));
+          // The probe server first (it only answers probes); then the consumers and the pool.
           await running.drain(Math.min(graceMs, 1000));
-          await database.close();
+          await parts.run();
         },
       };
     } catch (error) {
-      await Promise.all(workflows.map((workflow) => workflow.stop()));
-      await database.close();
+      await parts.run().catch(() => {});
       throw error;
     }
   });

@@ -2,6 +2,7 @@ import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
 import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
   EventHub,
+  Teardown,
   connectDatabase,
   createLogger,
   secretKey,
@@ -68,24 +69,35 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
   if (SUBGRAPHS.map((s) => s.name).join() !== SUBGRAPH_NAMES.join()) {
     throw new Error('scripts/lib/platform.ts SUBGRAPHS and gateway SUBGRAPH_NAMES disagree');
   }
+  // Everything started is released in the reverse order, on stop and on a failed start alike.
+  const parts = new Teardown();
   const database = connectDatabase(config.appDatabaseUrl, {
     max: 20,
     applicationName: 'redthread-subgraphs',
     ...(config.onQuery ? { onQuery: config.onQuery } : {}),
   });
+  parts.add('subgraph pool', () => database.close());
   const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
+  parts.add('worker pool', () => workerDatabase.close());
   const authDatabase = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-auth' });
+  parts.add('auth pool', () => authDatabase.close());
   // Membership lookups get their own pool: sign-ins hold a connection for a password hash (~100 ms),
   // and a burst of them must not stall every request's role lookup.
   const accessLookups = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-access-lookups' });
+  parts.add('access lookup pool', () => accessLookups.close());
   const pruning = pruneAccessPeriodically(authDatabase);
+  parts.add('access pruning', () => clearInterval(pruning));
   const workflows = [...createWorkflows(workerDatabase).values()];
+  parts.add('workflows', () => Promise.all(workflows.map((workflow) => workflow.stop())));
   // On the application role, as in a subgraph process (the hub reads the log through definer
   // functions), with its own small pool: its polling is not a request's SQL (tests count those).
   const liveDatabase = connectDatabase(config.appDatabaseUrl, { max: 2, applicationName: 'redthread-live' });
+  parts.add('live pool', () => liveDatabase.close());
   const live = new EventHub({ db: liveDatabase.db, listenClient: liveDatabase.client });
+  parts.add('event hub', () => live.stop());
   const internalSecret = secretKey(config.internalSecret);
   const subgraphs: RunningSubgraph[] = [];
+  parts.add('subgraphs', () => Promise.all(subgraphs.map((s) => s.close())));
   try {
     await Promise.all(workflows.map((workflow) => workflow.start()));
     await live.start();
@@ -118,52 +130,10 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: config.accessTokenSeconds }),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
-    return {
-      gateway,
-      subgraphs,
-      database,
-      workerDatabase,
-      authDatabase,
-      stop: async () => {
-        clearInterval(pruning);
-        // Every part is stopped even when one fails (PostgreSQL may be stopping at the same time,
-        // as on Ctrl-C, which reaches it too); the failures are reported together at the end.
-        await stopAll([
-          () => gateway.close(),
-          () => Promise.all(subgraphs.map((s) => s.close())),
-          () => live.stop(),
-          () => Promise.all(workflows.map((workflow) => workflow.stop())),
-          () => database.close(),
-          () => workerDatabase.close(),
-          () => authDatabase.close(),
-          () => accessLookups.close(),
-          () => liveDatabase.close(),
-        ]);
-      },
-    };
+    parts.add('gateway', () => gateway.close());
+    return { gateway, subgraphs, database, workerDatabase, authDatabase, stop: () => parts.run() };
   } catch (error) {
-    clearInterval(pruning);
-    await Promise.all(subgraphs.map((s) => s.close()));
-    await live.stop();
-    await Promise.all(workflows.map((workflow) => workflow.stop()));
-    await database.close();
-    await workerDatabase.close();
-    await authDatabase.close();
-    await accessLookups.close();
-    await liveDatabase.close();
+    await parts.run().catch(() => {});
     throw error;
   }
-}
-
-/** Runs every step in order, each whatever the others did; throws an AggregateError of the failures. */
-async function stopAll(steps: readonly (() => Promise<unknown>)[]): Promise<void> {
-  const failures: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  if (failures.length) throw new AggregateError(failures, `${failures.length} part(s) of the platform stopped with an error`);
 }
