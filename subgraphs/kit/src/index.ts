@@ -26,6 +26,8 @@ export * from './tracing';
 export * from './loaders';
 export * from './ids';
 export * from './live';
+export * from './wakeups';
+export * from './teardown';
 export * from './subscriptions';
 export * from './subscription-fields';
 export * from './lifecycle';
