@@ -411,17 +411,22 @@ export type CatalogueEvent<T extends Topic> = Omit<LoggedEvent, 'topic' | 'paylo
 /** A handler of the events of one topic, inside the consumer's transaction. */
 export type TopicHandler<T extends Topic> = (tx: Tx, event: CatalogueEvent<T>) => Promise<void>;
 
-/** A payload in the log does not match its topic's schema: the event cannot be handled as it is. */
+/**
+ * A payload does not match its topic's schema: in the log, the event cannot be handled as it is;
+ * at append, the producer has a bug and its transaction fails before anything is written.
+ */
 export class EventPayloadError extends Error {
   override readonly name = 'EventPayloadError';
 
   constructor(
     readonly topic: string,
-    readonly eventId: number,
+    /** The logged event's id; null for an event a producer was about to append (nothing was written). */
+    readonly eventId: number | null,
     readonly issues: readonly z.core.$ZodIssue[],
   ) {
     const described = issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(payload)'}: ${issue.message}`).join('; ');
-    super(`event ${eventId} (${topic}): the payload does not match the catalogue: ${described}`);
+    const which = eventId === null ? `a new ${topic} event` : `event ${eventId} (${topic})`;
+    super(`${which}: the payload does not match the catalogue: ${described}`);
   }
 }
 

@@ -4,9 +4,11 @@ import { consumerLagEvents, consumerLagSeconds, parkedEventsGauge } from './metr
 import { sql, type SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { escapeLike, type Db, type Tx } from './db';
+import type { Connection, PageArgs } from './connection';
+import { keysetPage } from './pagination';
 import { createLogger, type Logger } from './logger';
 import { Alarm, WakeUps } from './wakeups';
-import type { EntityTypeOf, EVENTS, PayloadOf, Topic } from './event-catalogue';
+import { EVENTS, EventPayloadError, type EntityTypeOf, type PayloadOf, type Topic } from './event-catalogue';
 
 /** The NOTIFY channel that wakes event readers. Its payload means nothing: readers re-query. */
 export const EVENTS_CHANNEL = 'redthread_events';
@@ -61,9 +63,14 @@ export const LOG_START: EventPosition = { txid: '0', id: 0 };
  * becomes visible exactly when (and if) the change it describes commits. One statement; a
  * trigger sends the NOTIFY that wakes readers at commit. Generic over the topic, so that a payload
  * that does not match the topic's schema in the event catalogue fails the type check (payloads are
- * validated when consumers read them, see `eventHandlers`).
+ * validated again here, and when consumers read them, see `eventHandlers`).
  */
 export async function appendEvent<T extends Topic>(tx: Tx, event: NewEvent<T>): Promise<void> {
+  // The types cover what a producer writes; the schema also checks what types cannot (a uuid's
+  // form, a count's range), on the payload as consumers will read it back from JSON.
+  const written: unknown = JSON.parse(JSON.stringify(event.payload ?? {}));
+  const checked = EVENTS[event.topic].payload.safeParse(written);
+  if (!checked.success) throw new EventPayloadError(event.topic, null, checked.error.issues);
   await appendUncataloguedEvent(tx, event);
 }
 
@@ -491,6 +498,63 @@ export async function listParkedEvents(executor: Tx | Db, options: { consumer?: 
     error: row.error_message === null ? null : { message: row.error_message, code: row.error_code, stack: row.error_stack },
     parkedAt: new Date(row.parked_at),
     behind: row.behind === null ? null : Number(row.behind),
+    waiting: row.waiting,
+  }));
+}
+
+/** A parked event as a partner's admin sees it: one addressed to their partner, without the stack. */
+export interface PartnerParkedEvent {
+  consumer: string;
+  eventId: bigint;
+  topic: string;
+  entityType: string;
+  entityId: string;
+  attempts: number;
+  error: { message: string; code: string | null } | null;
+  parkedAt: Date;
+  behindEventId: bigint | null;
+  waiting: number;
+}
+
+/**
+ * The parked events addressed to the partner the transaction acts for (`events.parked_events_of_partner`,
+ * a definer function: the consumers' tables stay the worker's), by consumer and log order, paged.
+ */
+export async function parkedEventsOfPartner(tx: Tx, args: PageArgs): Promise<Connection<PartnerParkedEvent>> {
+  const page = keysetPage('parkedEvents', args, [
+    { column: sql.raw('p.consumer'), type: 'text' },
+    { column: sql.raw('p.event_id'), type: 'bigint' },
+  ]);
+  const rows = await tx.execute<{
+    consumer: string;
+    event_id: string;
+    topic: string;
+    entity_type: string;
+    entity_id: string;
+    attempts: number;
+    error_message: string | null;
+    error_code: string | null;
+    parked_at: string | Date;
+    behind: string | null;
+    waiting: number;
+    pageKey: string;
+  }>(sql`
+    select p.consumer, p.event_id::text as event_id, p.topic, p.entity_type, p.entity_id, p.attempts,
+           p.error_message, p.error_code, p.parked_at, p.behind::text as behind, p.waiting, ${page.key} as "pageKey"
+    from events.parked_events_of_partner() p
+    ${page.after ? sql`where ${page.after}` : sql``}
+    order by ${sql.join(page.orderBy, sql`, `)}
+    limit ${page.limit}`);
+  return page.connection([...rows], (row) => ({
+    consumer: row.consumer,
+    eventId: BigInt(row.event_id),
+    topic: row.topic,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    attempts: row.attempts,
+    error: row.error_message === null ? null : { message: row.error_message, code: row.error_code },
+    parkedAt: new Date(row.parked_at),
+    behindEventId: row.behind === null ? null : BigInt(row.behind),
     waiting: row.waiting,
   }));
 }

@@ -4,6 +4,7 @@ import {
   EVENTS,
   EventConsumer,
   EventPayloadError,
+  appendEvent,
   appendUncataloguedEvent,
   connectDatabase,
   eventHandlers,
@@ -131,6 +132,25 @@ describe('typed handlers', () => {
     // The same event with the field parses, and the handler gets it typed.
     await handle(undefined as never, [{ ...event, payload: { ...event.payload, sellerPartnerId: seller } }]);
     expect(seen).toEqual([seller]);
+  });
+
+  it('refuses at append a payload the types let through but the schema does not, and writes nothing', async () => {
+    const entityId = '00000000-0000-4000-8000-0000000000d9';
+    const before = await admin`select count(*)::int as n from events.event_log where entity_id = ${entityId}`;
+    const failure = await inTenantTransaction(app.db, writer, (tx) =>
+      appendEvent(tx, {
+        topic: 'order.cancelled',
+        entityType: 'Order',
+        entityId,
+        audience: [seller],
+        // A string, as the type asks, but not a partner id.
+        payload: { kind: 'SALES', status: 'CANCELLED', sellerPartnerId: 'SHOP-A', buyerPartnerId: null, from: 'PENDING_REVIEW', to: 'CANCELLED', reason: null },
+      }),
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(EventPayloadError);
+    expect((failure as Error).message).toMatch(/^a new order\.cancelled event: the payload does not match the catalogue: sellerPartnerId: /);
+    const after = await admin`select count(*)::int as n from events.event_log where entity_id = ${entityId}`;
+    expect(after[0]!['n']).toBe(before[0]!['n']);
   });
 
   it('makes the consumer park a malformed event with that error, and handle the well-formed ones', async () => {
