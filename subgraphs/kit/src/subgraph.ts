@@ -228,8 +228,9 @@ const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
 /**
  * Apollo `formatError`: keeps errors whose code is on the closed list (Apollo's own codes mapped
- * onto it; see publicErrorCode) minus transport details, and replaces anything else with a generic
- * INTERNAL_SERVER_ERROR, logging the original.
+ * onto it; see publicErrorCode) minus transport details, and replaces anything else — an
+ * INTERNAL_SERVER_ERROR too, whatever its message — with a generic INTERNAL_SERVER_ERROR, logging
+ * the original.
  */
 export function maskUnexpectedError(
   formatted: GraphQLFormattedError,
@@ -238,7 +239,9 @@ export function maskUnexpectedError(
   options: ErrorMaskOptions = {},
 ): GraphQLFormattedError {
   let code = publicErrorCode(formatted.extensions?.['code']);
-  if (code) {
+  // Apollo labels every error a resolver throws without a code INTERNAL_SERVER_ERROR: its message
+  // (an invariant, a SQL error) is for the log, never for the client.
+  if (code && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     const { http: _http, ...extensions } = formatted.extensions ?? {};
     let message = formatted.message;
     if (code === ErrorCode.INVALID_OPERATION) {

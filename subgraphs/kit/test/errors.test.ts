@@ -30,3 +30,25 @@ describe('the closed list of error codes', () => {
     expect(publicErrorCode(undefined)).toBeUndefined();
   });
 });
+
+describe('unexpected errors', () => {
+  it('reach no client with their message: Apollo labels them INTERNAL_SERVER_ERROR, which is masked and logged', async () => {
+    const { ApolloServer } = await import('@apollo/server');
+    const { maskUnexpectedError, createLogger } = await import('@redthread/kit');
+    const logged: unknown[] = [];
+    const log = createLogger('test');
+    const spy = { ...log, error: (...args: unknown[]) => void logged.push(args) } as typeof log;
+    const server = new ApolloServer({
+      typeDefs: 'type Query { order: String! }',
+      resolvers: { Query: { order: () => { throw new Error('invariant: order 0b7c… was expected to exist (select * from orders.orders)'); } } },
+      formatError: (formatted, error) => maskUnexpectedError(formatted, error, spy),
+    });
+    const response = await server.executeOperation({ query: '{ order }' });
+    await server.stop();
+    const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+    expect(errors).toEqual([
+      { message: 'Something went wrong on our side; it has been logged. Retry, and report it if it persists.', path: ['order'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+    ]);
+    expect(logged).toHaveLength(1);
+  });
+});
