@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import { codegen } from '@graphql-codegen/core';
 import * as typescriptPlugin from '@graphql-codegen/typescript';
 import * as resolversPlugin from '@graphql-codegen/typescript-resolvers';
-import { buildASTSchema, concatAST, parse, type DocumentNode } from 'graphql';
+import { buildASTSchema, concatAST, isObjectType, parse, type DocumentNode } from 'graphql';
 import { projectPath } from '@redthread/kit';
 
 export const SUBGRAPHS = ['catalog', 'orders', 'inventory', 'finance'] as const;
@@ -51,8 +51,15 @@ const HEADER = [
   '',
 ].join('\n');
 
-/** What every subgraph's resolvers are checked against (see subgraphs/kit/src/resolver-types.ts). */
-const FOOTER = `
+/** What every subgraph's resolvers and rules are checked against (see subgraphs/kit/src/resolver-types.ts). */
+const footer = (objectTypes: readonly string[]) => `
+/** Every object type of the subgraph's SDL, the root types included: what its shield rules must cover. */
+export type ObjectTypeName =
+${objectTypes.map((name) => `  | '${name}'`).join('\n')};
+
+/** The subgraph's graphql-shield rules: one for every object type, or one for each of its fields. */
+export type PermissionRules = import('@redthread/kit').PermissionMap<Resolvers, ObjectTypeName, import('@redthread/kit').PermissionRule>;
+
 /** The subgraph's whole resolver map: a type whose row leaves a field unanswered must be present. */
 export type SubgraphResolvers = import('@redthread/kit').CompleteResolverMap<Resolvers, ResolversParentTypes>;
 
@@ -71,13 +78,17 @@ export type TypeResolvers<T extends keyof Resolvers & keyof ResolversParentTypes
 >;
 `;
 
-/** The generated resolver types of one subgraph, as the text of a TypeScript module. */
-export async function generateResolverTypes(subgraph: string): Promise<string> {
-  const sdl = parse(readFileSync(projectPath('subgraphs', subgraph, 'schema.graphql'), 'utf8'));
+/** The generated resolver types of one subgraph (from `sdlText` instead of its schema.graphql, for tests), as a TypeScript module's text. */
+export async function generateResolverTypes(subgraph: string, sdlText?: string): Promise<string> {
+  const sdl = parse(sdlText ?? readFileSync(projectPath('subgraphs', subgraph, 'schema.graphql'), 'utf8'));
   const config = JSON.parse(readFileSync(projectPath('subgraphs', subgraph, 'codegen.json'), 'utf8')) as SubgraphCodegenConfig;
   const document: DocumentNode = concatAST([FEDERATION_DIRECTIVES, sdl]);
+  const schema = buildASTSchema(document, { assumeValidSDL: true });
+  const objectTypes = Object.values(schema.getTypeMap())
+    .filter((type) => isObjectType(type) && !type.name.startsWith('__'))
+    .map((type) => type.name);
   // Subscription fields run under graphql-ws with the subscriber's context, not a request's.
-  const subscription = buildASTSchema(document, { assumeValidSDL: true }).getSubscriptionType();
+  const subscription = schema.getSubscriptionType();
   const fieldContextTypes = Object.keys(subscription?.getFields() ?? {}).map((field) => `Subscription.${field}#@redthread/kit#SubscriptionContext`);
   const pluginConfig = {
     fieldContextTypes,
@@ -98,16 +109,16 @@ export async function generateResolverTypes(subgraph: string): Promise<string> {
   const output = await codegen({
     filename: `subgraphs/${subgraph}/src/generated/resolvers.ts`,
     schema: document,
-    schemaAst: buildASTSchema(document, { assumeValidSDL: true }),
+    schemaAst: schema,
     documents: [],
     config: pluginConfig,
     plugins: [{ typescript: {} }, { typescriptResolvers: {} }],
     pluginMap: { typescript: typescriptPlugin, typescriptResolvers: resolversPlugin },
   });
-  return HEADER + output + FOOTER;
+  return HEADER + output + footer(objectTypes);
 }
 
-function generatedPath(subgraph: string): string {
+export function generatedPath(subgraph: string): string {
   return projectPath('subgraphs', subgraph, 'src', 'generated', 'resolvers.ts');
 }
 

@@ -1,6 +1,10 @@
+import { isFailure as isTypedFailure, type WithTypename } from '@redthread/kit';
+import type { CatalogErrorCode as SdlCatalogErrorCode, LinkStatus, ResolversInterfaceTypes, ResolversParentTypes } from './generated/resolvers';
+
 /**
- * The catalog's closed list of expected-failure codes (the `CatalogErrorCode` enum of the SDL).
- * Each failure is returned as data in a mutation result union and means nothing was changed.
+ * The catalog's closed list of expected-failure codes (the `CatalogErrorCode` enum of the SDL,
+ * each value exactly once: a code the SDL renames or adds is a type error here). Each failure is
+ * returned as data in a mutation result union and means nothing was changed.
  */
 export const CatalogErrorCode = {
   SKU_CODE_TAKEN: 'SKU_CODE_TAKEN',
@@ -16,33 +20,30 @@ export const CatalogErrorCode = {
   INVITATION_NOT_FOUND: 'INVITATION_NOT_FOUND',
   MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
   LAST_ADMIN: 'LAST_ADMIN',
-} as const;
+} as const satisfies { readonly [Code in SdlCatalogErrorCode]: Code };
 
-export type CatalogErrorCode = (typeof CatalogErrorCode)[keyof typeof CatalogErrorCode];
+export type CatalogErrorCode = SdlCatalogErrorCode;
 
-/** The typed failures of catalog mutations, tagged with their GraphQL type names. */
-export type CatalogFailure =
-  | { __typename: 'SkuCodeTaken'; errorCode: 'SKU_CODE_TAKEN'; message: string; skuCode: string }
-  | { __typename: 'InvalidInput'; errorCode: 'INVALID_INPUT'; message: string; field: string }
-  | { __typename: 'ProductNotFound'; errorCode: 'PRODUCT_NOT_FOUND'; message: string }
-  | { __typename: 'LinkNotFound'; errorCode: 'LINK_NOT_FOUND'; message: string }
-  | { __typename: 'InvalidTransition'; errorCode: 'INVALID_TRANSITION'; message: string; from: string; action: string }
-  | { __typename: 'NotPermittedForSide'; errorCode: 'NOT_PERMITTED_FOR_SIDE'; message: string }
-  | { __typename: 'DuplicateLink'; errorCode: 'DUPLICATE_LINK'; message: string; existingLinkId: string }
-  | { __typename: 'AlreadyLinkedUpstream'; errorCode: 'ALREADY_LINKED_UPSTREAM'; message: string; activeLinkId: string | null }
-  | { __typename: 'LinkCycle'; errorCode: 'LINK_CYCLE'; message: string }
-  | { __typename: 'ApiKeyNotFound'; errorCode: 'API_KEY_NOT_FOUND'; message: string }
-  | { __typename: 'InvitationNotFound'; errorCode: 'INVITATION_NOT_FOUND'; message: string }
-  | { __typename: 'MemberNotFound'; errorCode: 'MEMBER_NOT_FOUND'; message: string }
-  | { __typename: 'LastAdmin'; errorCode: 'LAST_ADMIN'; message: string };
+/**
+ * Every typed failure of the catalog SDL (the members of its `CatalogError` interface), as
+ * services return them: generated from the schema, so a failure field the SDL renames is a type
+ * error here.
+ */
+export type CatalogFailure = WithTypename<ResolversInterfaceTypes<ResolversParentTypes>['CatalogError']>;
+
+/** One failure of the catalog SDL, by its type name. */
+export type Failure<Name extends CatalogFailure['__typename']> = Extract<CatalogFailure, { __typename: Name }>;
+
+/** Whether a service result is a typed failure. */
+export const isFailure = isTypedFailure;
 
 /** An input field that failed validation. */
-export function invalidInput(field: string, message: string): CatalogFailure {
+export function invalidInput(field: string, message: string): Failure<'InvalidInput'> {
   return { __typename: 'InvalidInput', errorCode: CatalogErrorCode.INVALID_INPUT, field, message };
 }
 
 /** The SKU code is already used in the caller's catalog. */
-export function skuCodeTaken(skuCode: string): CatalogFailure {
+export function skuCodeTaken(skuCode: string): Failure<'SkuCodeTaken'> {
   return {
     __typename: 'SkuCodeTaken',
     errorCode: CatalogErrorCode.SKU_CODE_TAKEN,
@@ -52,12 +53,12 @@ export function skuCodeTaken(skuCode: string): CatalogFailure {
 }
 
 /** The product does not exist for the caller (foreign and missing look the same). */
-export function productNotFound(message = 'No product with this id exists in your catalog.'): CatalogFailure {
+export function productNotFound(message = 'No product with this id exists in your catalog.'): Failure<'ProductNotFound'> {
   return { __typename: 'ProductNotFound', errorCode: CatalogErrorCode.PRODUCT_NOT_FOUND, message };
 }
 
 /** The link does not exist for the caller (foreign and missing look the same). */
-export function linkNotFound(): CatalogFailure {
+export function linkNotFound(): Failure<'LinkNotFound'> {
   return {
     __typename: 'LinkNotFound',
     errorCode: CatalogErrorCode.LINK_NOT_FOUND,
@@ -66,7 +67,7 @@ export function linkNotFound(): CatalogFailure {
 }
 
 /** The link's status does not allow `action`. */
-export function invalidTransition(from: string, action: string): CatalogFailure {
+export function invalidTransition(from: LinkStatus, action: string): Failure<'InvalidTransition'> {
   return {
     __typename: 'InvalidTransition',
     errorCode: CatalogErrorCode.INVALID_TRANSITION,
@@ -77,12 +78,12 @@ export function invalidTransition(from: string, action: string): CatalogFailure 
 }
 
 /** The caller's side of the link may not do this. */
-export function notPermittedForSide(message: string): CatalogFailure {
+export function notPermittedForSide(message: string): Failure<'NotPermittedForSide'> {
   return { __typename: 'NotPermittedForSide', errorCode: CatalogErrorCode.NOT_PERMITTED_FOR_SIDE, message };
 }
 
 /** A live link between the same two products exists. */
-export function duplicateLink(existingLinkId: string): CatalogFailure {
+export function duplicateLink(existingLinkId: string): Failure<'DuplicateLink'> {
   return {
     __typename: 'DuplicateLink',
     errorCode: CatalogErrorCode.DUPLICATE_LINK,
@@ -92,7 +93,7 @@ export function duplicateLink(existingLinkId: string): CatalogFailure {
 }
 
 /** The downstream product already routes to an active supplier. */
-export function alreadyLinkedUpstream(activeLinkId: string | null): CatalogFailure {
+export function alreadyLinkedUpstream(activeLinkId: string | null): Failure<'AlreadyLinkedUpstream'> {
   return {
     __typename: 'AlreadyLinkedUpstream',
     errorCode: CatalogErrorCode.ALREADY_LINKED_UPSTREAM,
@@ -103,7 +104,7 @@ export function alreadyLinkedUpstream(activeLinkId: string | null): CatalogFailu
 }
 
 /** The link would close a loop in the supply chain. */
-export function linkCycle(): CatalogFailure {
+export function linkCycle(): Failure<'LinkCycle'> {
   return {
     __typename: 'LinkCycle',
     errorCode: CatalogErrorCode.LINK_CYCLE,
@@ -113,9 +114,4 @@ export function linkCycle(): CatalogFailure {
 
 function pastTense(action: string): string {
   return { accept: 'accepted', reject: 'rejected', suspend: 'suspended', resume: 'resumed', end: 'ended' }[action] ?? `${action}ed`;
-}
-
-/** Whether a mutation result is a typed failure. */
-export function isFailure(value: object): value is CatalogFailure {
-  return '__typename' in value && 'errorCode' in value;
 }

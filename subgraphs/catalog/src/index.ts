@@ -12,7 +12,7 @@ export const CATALOG_SDL_PATH = projectPath('subgraphs', 'catalog', 'schema.grap
 export const catalogSubgraph: SubgraphDefinition<CatalogLoaders> = {
   name: 'catalog',
   typeDefs: parse(readFileSync(CATALOG_SDL_PATH, 'utf8')),
-  resolvers: resolvers as never,
+  resolvers,
   permissions,
   createLoaders: createCatalogLoaders,
 };

@@ -8,14 +8,12 @@ import {
   supplyPricesInForce,
   visibleLinksByIds,
   type LinkRow,
-  type LinkStatus,
   type SupplyPriceRow,
 } from './services/links';
+import type { ProductLinksArgs } from './generated/resolvers';
 
-/** The arguments of `Product.links`. */
-export interface ProductLinksArgs extends PageArgs {
-  status?: readonly LinkStatus[] | null;
-}
+/** The arguments of `Product.links` (generated from the SDL). */
+export type { ProductLinksArgs };
 
 /** The catalog's DataLoaders: one statement per batch, cached for one request only. */
 export interface CatalogLoaders {

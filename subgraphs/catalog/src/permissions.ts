@@ -1,5 +1,6 @@
 import { allow } from 'graphql-shield';
 import { hasAnyRole, isCaller } from '@redthread/kit';
+import type { PermissionRules } from './generated/resolvers';
 
 const productEditors = hasAnyRole('admin', 'sales');
 const linkEditors = productEditors;
@@ -10,7 +11,7 @@ const admins = hasAnyRole('admin');
  * Catalog field rules. Row visibility is not decided here but by row-level security and the
  * services; these rules decide which roles may call what. Unlisted fields are denied.
  */
-export const permissions = {
+export const permissions: PermissionRules = {
   Query: {
     me: isCaller,
     partner: isCaller,
@@ -24,6 +25,7 @@ export const permissions = {
     members: admins,
     invitations: admins,
     accessLog: admins,
+    parkedEvents: admins,
   },
   Mutation: {
     createProduct: productEditors,
@@ -52,6 +54,10 @@ export const permissions = {
   CreatedInvitation: allow,
   InvitationNotFound: allow,
   AccessLogEntry: allow,
+  ParkedEvent: allow,
+  ParkedEventError: allow,
+  ParkedEventEdge: allow,
+  ParkedEventConnection: allow,
   AccessLogEdge: allow,
   AccessLogConnection: allow,
   ApiKeyConnection: allow,

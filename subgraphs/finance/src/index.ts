@@ -11,7 +11,7 @@ export { startFinanceWorkflows, handleBookkeepingEvents, BOOKKEEPING_CONSUMER, B
 export const financeSubgraph: SubgraphDefinition<FinanceLoaders> = {
   name: 'finance',
   typeDefs: parse(readFileSync(projectPath('subgraphs', 'finance', 'schema.graphql'), 'utf8')),
-  resolvers: resolvers as never,
+  resolvers,
   permissions,
   createLoaders: createFinanceLoaders,
 };

@@ -2,6 +2,7 @@ import { expect, vi } from 'vitest';
 import { demoPartnerId } from '../../../scripts/demo/world';
 import { TestWorld, linkProducts, ok, setSupplyPrice, type Result } from '../../../test/world';
 import type { TestPlatformOptions } from '../../../test/platform';
+import type { BillingPeriod, CommissionKind, LedgerKind, Side, StatementLineStatus, StatementStatus } from '../src/generated/resolvers';
 
 export { ok, type Result } from '../../../test/world';
 
@@ -44,8 +45,8 @@ export function minor(money: Pick<Money, 'amountMinor'>): bigint {
 
 export interface LedgerEntry {
   id: string;
-  kind: 'INVOICE' | 'CREDIT_NOTE' | 'COMMISSION' | 'PAYMENT' | 'ADJUSTMENT';
-  side: 'RECEIVABLE' | 'PAYABLE';
+  kind: LedgerKind;
+  side: Side;
   creditor: { id: string };
   debtor: { id: string };
   amount: Money;
@@ -58,15 +59,15 @@ export interface LedgerEntry {
 export interface StatementLine {
   id: string;
   entry: LedgerEntry;
-  status: 'OPEN' | 'DISPUTED' | 'RESOLVED';
+  status: StatementLineStatus;
   disputeReason: string | null;
   resolution: string | null;
 }
 
 export interface Statement {
   id: string;
-  status: 'DRAFT' | 'ISSUED' | 'CONFIRMED' | 'DISPUTED' | 'SETTLED';
-  side: 'RECEIVABLE' | 'PAYABLE';
+  status: StatementStatus;
+  side: Side;
   creditor: { id: string };
   debtor: { id: string };
   periodStart: string;
@@ -89,7 +90,7 @@ export interface PartnerBalance {
 export interface SettlementRule {
   creditor: { id: string };
   debtor: { id: string };
-  period: 'WEEKLY' | 'MONTHLY' | 'CUSTOM';
+  period: BillingPeriod;
   value: number;
   anchorDate: string | null;
   paymentTermsDays: number;
@@ -100,7 +101,7 @@ export interface CommissionRule {
   payer: { id: string };
   earner: { id: string } | null;
   productId: string | null;
-  kind: 'PERCENT' | 'FIXED';
+  kind: CommissionKind;
   /** A `Long`: basis points or minor units per unit, as a string of digits. */
   value: string;
 }
@@ -317,7 +318,7 @@ export class FinanceWorld extends TestWorld<Code> {
     );
   }
 
-  async setSettlementRule(as: Code, input: { debtorCode: Code; period: 'WEEKLY' | 'MONTHLY' | 'CUSTOM'; value: number; anchorDate?: string; paymentTermsDays: number }): Promise<SettlementRule> {
+  async setSettlementRule(as: Code, input: { debtorCode: Code; period: BillingPeriod; value: number; anchorDate?: string; paymentTermsDays: number }): Promise<SettlementRule> {
     return ok<SettlementRule>(await this.finance(as, 'setSettlementRule', { input }), 'SettlementRule');
   }
 
@@ -368,7 +369,7 @@ export class FinanceWorld extends TestWorld<Code> {
     }
   }
 
-  async setCommissionRule(as: Code, input: { earnerCode?: Code; productId?: string; kind: 'PERCENT' | 'FIXED'; value: number | string }): Promise<CommissionRule> {
+  async setCommissionRule(as: Code, input: { earnerCode?: Code; productId?: string; kind: CommissionKind; value: number | string }): Promise<CommissionRule> {
     return ok<CommissionRule>(await this.finance(as, 'setCommissionRule', { input }), 'CommissionRule');
   }
 

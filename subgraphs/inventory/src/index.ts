@@ -11,7 +11,7 @@ export { startInventoryWorkflows, handleAllocationEvents, ALLOCATION_CONSUMER, A
 export const inventorySubgraph: SubgraphDefinition<InventoryLoaders> = {
   name: 'inventory',
   typeDefs: parse(readFileSync(projectPath('subgraphs', 'inventory', 'schema.graphql'), 'utf8')),
-  resolvers: resolvers as never,
+  resolvers,
   permissions,
   createLoaders: createInventoryLoaders,
 };

@@ -7,7 +7,8 @@ import { InventoryWorld, PARTNER, POLL, type Code } from './helpers';
  * A poison event in a real workflow (issue 17): a malformed `order.fulfilment_requested` in the
  * log, ahead of another tenant's order in the same allocation partition, is parked with a
  * readable error after its bounded retries, and the other tenants' orders are still allocated.
- * An admin sees it with `redthread events parked` (and the metric) and discards it.
+ * The partner's admin sees it in `parkedEvents`, the operator with `redthread events parked` (and
+ * the metric), and discards it.
  */
 
 let w: InventoryWorld;
@@ -100,6 +101,28 @@ describe('a malformed event in the allocation workflow', () => {
     expect(line).toContain(`Order ${fake!['id'] as string}`);
     expect(line).toMatch(/\[EventPayloadError\] event \d+ \(order\.fulfilment_requested\): the payload does not match/);
 
+    // The partner's admins see it through the API, those of other partners do not, and a role
+    // other than admin is refused.
+    const PARKED = `{ parkedEvents { edges { node { consumer eventId topic entityType entityId attempts error { message code } behindEventId waiting } } } }`;
+    type ParkedSeen = { parkedEvents: { edges: { node: Record<string, unknown> }[] } };
+    const seenByShopD = (await w.gql<ParkedSeen>('SHOP-D', PARKED)).parkedEvents.edges.map((e) => e.node);
+    expect(seenByShopD).toEqual([
+      {
+        consumer: CONSUMER,
+        eventId: String(poisonId),
+        topic: 'order.fulfilment_requested',
+        entityType: 'Order',
+        entityId: fake!['id'] as string,
+        attempts: 5,
+        error: { message: expect.stringMatching(/lines: Invalid input: expected array, received string/), code: 'EventPayloadError' },
+        behindEventId: null,
+        waiting: 0,
+      },
+    ]);
+    expect((await w.gql<ParkedSeen>('SHOP-A', PARKED)).parkedEvents.edges).toEqual([]);
+    const asSales = await w.raw<ParkedSeen>(await w.tokenFor('SHOP-D', ['sales']), PARKED);
+    expect(asSales.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+
     // Refused without a reason; discarded with one, audited.
     expect((await eventsCommand(['discard', String(poisonId), '--consumer', CONSUMER])).code).toBe(2);
     const discarded = await eventsCommand(['discard', String(poisonId), '--consumer', CONSUMER, '--reason', 'malformed test event', '--actor', 'ops@example']);
@@ -110,5 +133,6 @@ describe('a malformed event in the allocation workflow', () => {
     ]);
     expect((await eventsCommand(['parked', '--consumer', CONSUMER])).stdout).toBe('No parked events.\n');
     await expect.poll(parkedMetric, POLL).toBe(0);
+    expect((await w.gql<ParkedSeen>('SHOP-D', PARKED)).parkedEvents.edges).toEqual([]);
   }, 90_000);
 });

@@ -175,3 +175,19 @@ describe('a new 3PL warehouse', () => {
     await expectLikeUnknown('SHOP-A', PRODUCT_QUERY, cup);
   });
 });
+
+describe('a transfer between the owner’s own warehouse and its 3PL warehouse', () => {
+  it('shows the owner both warehouses and the operator the one it runs, with no error (the other is null)', async () => {
+    await w.received('SHOP-A', ids.ber, [{ productId: ids.teapot, quantity: 3 }]);
+    const created = ok<{ id: string }>(
+      await w.mutate('SHOP-A', 'createTransfer', { input: { fromWarehouseId: ids.ber, toWarehouseId: ids.ham, lines: [{ productId: ids.teapot, quantity: 2 }] } }),
+      'Transfer',
+    );
+    const QUERY = `{ transfers(first: 100) { edges { node { id from { id } to { id } } } } }`;
+    type Seen = { transfers: { edges: { node: { id: string; from: { id: string } | null; to: { id: string } | null } }[] } };
+    const find = (data: Seen) => data.transfers.edges.map((e) => e.node).find((t) => t.id === created.id);
+    expect(find(await w.gql<Seen>('SHOP-A', QUERY))).toEqual({ id: created.id, from: { id: ids.ber }, to: { id: ids.ham } });
+    // Before, the operator's whole list answered data: null (a null on the non-null `from`).
+    expect(find(await w.gql<Seen>('LOGI-E', QUERY))).toEqual({ id: created.id, from: null, to: { id: ids.ham } });
+  });
+});

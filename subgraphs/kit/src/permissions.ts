@@ -1,6 +1,6 @@
 import { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
-import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
+import { allow, and, deny, rule, shield, type IRule, type IRules } from 'graphql-shield';
 import type { RequestContext } from './context';
 import { ErrorCode, apiError } from './errors';
 import type { Role } from './identity';
@@ -25,6 +25,9 @@ export function hasAnyRole(...roles: Role[]) {
 }
 
 const roleRules = new Map<string, ReturnType<ReturnType<typeof rule>>>();
+
+/** One graphql-shield rule: a rule such as {@link hasAnyRole} or `allow`, or a logic rule (`and`, `or`, ...). */
+export type PermissionRule = IRule | ReturnType<typeof and>;
 
 /** Every verified caller (the subgraph refuses unsigned requests before any rule runs). */
 export const isCaller = allow;

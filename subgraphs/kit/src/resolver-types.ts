@@ -62,3 +62,13 @@ export type WithTypename<T> = T extends { __typename?: infer N } ? Omit<T, '__ty
 
 /** A result union's members as services return them: the failures name themselves. */
 export type ServiceResult<U> = U extends { errorCode: unknown } ? WithTypename<U> : U;
+
+/**
+ * A subgraph's graphql-shield rule map, complete against its SDL: every object type (the roots
+ * included) is named, with one rule for all its fields or a rule for each of them — a type or
+ * field without a rule would be denied at run time by the fallback, so a missing one is a type
+ * error, as is a name the SDL does not have. `ObjectTypes` is the generated `ObjectTypeName`.
+ */
+export type PermissionMap<Resolvers, ObjectTypes extends keyof Resolvers, Rule> = {
+  [T in ObjectTypes]: Rule | { [F in keyof NonNullable<Resolvers[T]> as F extends `__${string}` ? never : F]-?: Rule };
+};

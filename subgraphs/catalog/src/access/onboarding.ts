@@ -1,9 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { invitations, memberships, partners, sessions, users } from '@redthread/schema';
 import { appendEvent, setTenant, type Db, type Identity, type SessionGrant, type Tx } from '@redthread/kit';
+import { isFailure } from '../errors';
+import type { PartnerRow } from '../services/partners';
 import { createProduct } from '../services/products';
-import { proposeLink, type LinkSide } from '../services/links';
-import { hashInvitationSecret, invitationStatus } from '../services/members';
+import { proposeLink } from '../services/links';
+import { hashInvitationSecret, invitationStatus, linkProposalOf, type InvitationLinkProposalRow } from '../services/members';
 import { hashPassword, passwordProblem } from './passwords';
 import { AccessError, badRequest } from './errors';
 import { checkPassword, openSession, partnersOf } from './sessions';
@@ -18,7 +20,7 @@ import { checkPassword, openSession, partnersOf } from './sessions';
 export interface NewPartner {
   code: string;
   name: string;
-  kinds: ('CHANNEL' | 'TRADER' | 'SUPPLIER' | 'LOGISTICS')[];
+  kinds: PartnerRow['kinds'];
 }
 
 /** Who redeems an invitation or becomes a partner's first admin. */
@@ -162,9 +164,8 @@ export async function redeemInvitation(db: Db, input: RedeemInput): Promise<Sess
         by,
       );
       joined = { partnerId: registered.partner.id, userId: registered.userId };
-      if (invitation.proposalProductId) {
-        await attachProposal(tx, invitation, registered.identity, registered.partner.code, input.product);
-      }
+      const proposal = linkProposalOf(invitation);
+      if (proposal) await attachProposal(tx, invitation, proposal, registered.identity, registered.partner.code, input.product);
     } else {
       const user = await enrolUser(tx, invitation.email, redeemer);
       const [added] = await tx
@@ -212,21 +213,28 @@ function redeemable(invitation: typeof invitations.$inferSelect | undefined): ty
 }
 
 /** Creates the invitee's product and the issuer's link proposal against it (issuer's side as invited). */
-async function attachProposal(tx: Tx, invitation: typeof invitations.$inferSelect, invitee: Identity, inviteeCode: string, product: RedeemInput['product']) {
+async function attachProposal(
+  tx: Tx,
+  invitation: typeof invitations.$inferSelect,
+  proposal: InvitationLinkProposalRow,
+  invitee: Identity,
+  inviteeCode: string,
+  product: RedeemInput['product'],
+) {
   if (!product?.skuCode || !product.name) {
     throw badRequest('product', 'This invitation proposes a product link: send the product you will link as "product": { "skuCode", "name" }.');
   }
   await setTenant(tx, invitee);
   const created = await createProduct(tx, invitee, { skuCode: product.skuCode, name: product.name });
-  if ('errorCode' in created) throw badRequest('product', created.message);
+  if (isFailure(created)) throw badRequest('product', created.message);
   const issuer: Identity = { subject: `invitation:${invitation.id}`, partnerId: invitation.issuerPartnerId, roles: ['admin'] };
   await setTenant(tx, issuer);
   const link = await proposeLink(tx, issuer, {
-    myProductId: invitation.proposalProductId!,
-    mySide: invitation.proposalSide as LinkSide,
+    myProductId: proposal.productId,
+    mySide: proposal.side,
     counterpart: { partnerCode: inviteeCode, skuCode: created.skuCode },
   });
-  if ('errorCode' in link) {
+  if (isFailure(link)) {
     throw new AccessError('INVITATION_INVALID', `The link proposal attached to this invitation cannot be made: ${link.message} Ask the inviting partner for a new invitation.`, 409);
   }
 }

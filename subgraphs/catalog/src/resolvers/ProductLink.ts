@@ -1,27 +1,35 @@
+import { missingRow } from '@redthread/kit';
 import type { CatalogContext } from '../context';
-import type { PageArgs } from '@redthread/kit';
-import { sideOf, type LinkRow, type SupplyPriceRow } from '../services/links';
+import type { TypeResolvers } from '../generated/resolvers';
+import { sideOf } from '../services/links';
+
+/**
+ * A party of a link, or the product at one of its ends: the caller, a party of the link, sees
+ * both parties and both products (row-level security shows them while the link exists, in any
+ * status), so a missing one is a broken invariant.
+ */
+const partyOf = async (ctx: CatalogContext, partnerId: string) => (await ctx.loaders.partner.load(partnerId)) ?? missingRow('partner', partnerId);
+const productAt = async (ctx: CatalogContext, productId: string) => (await ctx.loaders.product.load(productId)) ?? missingRow('product', productId);
 
 /** ProductLink fields and its federation reference resolver. */
-export const ProductLink = {
+export const ProductLink: TypeResolvers<'ProductLink'> = {
   /** Reloads by key under the caller's scope; a link the caller is no party of resolves to null. */
-  __resolveReference: (reference: { id: string }, ctx: CatalogContext) => ctx.loaders.link.load(reference.id),
-  mySide: (link: LinkRow, _: unknown, ctx: CatalogContext) => sideOf(link, ctx.identity),
-  downstreamPartner: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.partner.load(link.downstreamPartnerId),
-  upstreamPartner: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.partner.load(link.upstreamPartnerId),
-  downstreamProduct: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.product.load(link.downstreamProductId),
-  upstreamProduct: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.product.load(link.upstreamProductId),
-  proposedBy: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.partner.load(link.proposedByPartnerId),
-  suspendedBy: (link: LinkRow, _: unknown, ctx: CatalogContext) =>
-    link.suspendedByPartnerId ? ctx.loaders.partner.load(link.suspendedByPartnerId) : null,
+  __resolveReference: (reference, ctx) => ctx.loaders.link.load(reference.id),
+  mySide: (link, _, ctx) => sideOf(link, ctx.identity),
+  downstreamPartner: (link, _, ctx) => partyOf(ctx, link.downstreamPartnerId),
+  upstreamPartner: (link, _, ctx) => partyOf(ctx, link.upstreamPartnerId),
+  downstreamProduct: (link, _, ctx) => productAt(ctx, link.downstreamProductId),
+  upstreamProduct: (link, _, ctx) => productAt(ctx, link.upstreamProductId),
+  proposedBy: (link, _, ctx) => partyOf(ctx, link.proposedByPartnerId),
+  suspendedBy: (link, _, ctx) => (link.suspendedByPartnerId ? ctx.loaders.partner.load(link.suspendedByPartnerId) : null),
   /** One page of the price history, batched over every link of the response. */
-  supplyPrices: (link: LinkRow, args: PageArgs, ctx: CatalogContext) => ctx.loaders.supplyPricesOfLink.load({ parentId: link.id, args }),
-  currentSupplyPrice: (link: LinkRow, _: unknown, ctx: CatalogContext) => ctx.loaders.supplyPriceAt.load({ linkId: link.id, at: new Date() }),
-  supplyPriceAt: (link: LinkRow, args: { time: Date }, ctx: CatalogContext) => ctx.loaders.supplyPriceAt.load({ linkId: link.id, at: args.time }),
-  shareRule: (link: LinkRow) => ({ kind: link.shareRuleKind, value: link.shareRuleValue, safetyBuffer: link.safetyBuffer }),
+  supplyPrices: (link, args, ctx) => ctx.loaders.supplyPricesOfLink.load({ parentId: link.id, args }),
+  currentSupplyPrice: (link, _, ctx) => ctx.loaders.supplyPriceAt.load({ linkId: link.id, at: new Date() }),
+  supplyPriceAt: (link, args, ctx) => ctx.loaders.supplyPriceAt.load({ linkId: link.id, at: args.time }),
+  shareRule: (link) => ({ kind: link.shareRuleKind, value: link.shareRuleValue, safetyBuffer: link.safetyBuffer }),
 };
 
 /** A supply price as the SDL shows it. */
-export const SupplyPrice = {
-  price: (price: SupplyPriceRow) => ({ amountMinor: price.amountMinor, currency: price.currency }),
+export const SupplyPrice: TypeResolvers<'SupplyPrice'> = {
+  price: (price) => ({ amountMinor: price.amountMinor, currency: price.currency }),
 };

@@ -1,31 +1,30 @@
-import { ErrorCode, apiError } from '@redthread/kit';
-import type { CatalogContext } from '../context';
-import { listLinks, relationships, type LinkFilter } from '../services/links';
-import { listOwnProducts, type ProductFilter } from '../services/products';
+import { ErrorCode, apiError, missingRow } from '@redthread/kit';
+import type { TypeResolvers } from '../generated/resolvers';
+import { listLinks, relationships } from '../services/links';
+import { listOwnProducts } from '../services/products';
+import type { accessQueries } from './access';
 
-type Page = { first?: number | null; after?: string | null };
-
-/** Root queries of the catalog. */
-export const Query = {
-  me: async (_: unknown, __: unknown, ctx: CatalogContext) => {
+/** Root queries of the catalog; the access queries (API keys, members, ...) are in ./access. */
+export const Query: Omit<TypeResolvers<'Query'>, keyof typeof accessQueries> = {
+  me: async (_, __, ctx) => {
     const partner = await ctx.loaders.partner.load(ctx.identity.partnerId);
     if (!partner) {
       throw apiError(ErrorCode.UNAUTHENTICATED, 'The partner in your token does not exist. Sign in again.');
     }
     return partner;
   },
-  partner: (_: unknown, args: { id: string }, ctx: CatalogContext) => ctx.loaders.partner.load(args.id),
-  product: (_: unknown, args: { id: string }, ctx: CatalogContext) => ctx.loaders.product.load(args.id),
-  products: async (_: unknown, args: Page & { filter?: ProductFilter | null }, ctx: CatalogContext) =>
-    listOwnProducts(await ctx.tx(), ctx.identity, args.filter, args),
-  productLink: (_: unknown, args: { id: string }, ctx: CatalogContext) => ctx.loaders.link.load(args.id),
-  productLinks: async (_: unknown, args: Page & { filter?: LinkFilter | null }, ctx: CatalogContext) =>
-    listLinks(await ctx.tx(), ctx.identity, args.filter, args),
-  relationships: async (_: unknown, args: Page & { direction: 'UPSTREAM' | 'DOWNSTREAM' }, ctx: CatalogContext) =>
-    relationships(await ctx.tx(), ctx.identity, args.direction, args),
+  partner: (_, args, ctx) => ctx.loaders.partner.load(args.id),
+  product: (_, args, ctx) => ctx.loaders.product.load(args.id),
+  products: async (_, args, ctx) => listOwnProducts(await ctx.tx(), ctx.identity, args.filter, args),
+  productLink: (_, args, ctx) => ctx.loaders.link.load(args.id),
+  productLinks: async (_, args, ctx) => listLinks(await ctx.tx(), ctx.identity, args.filter, args),
+  relationships: async (_, args, ctx) => relationships(await ctx.tx(), ctx.identity, args.direction, args),
 };
 
-/** A relationship line: its partner comes from the loader (visible through the links counted). */
-export const Relationship = {
-  partner: (row: { partnerId: string }, _: unknown, ctx: CatalogContext) => ctx.loaders.partner.load(row.partnerId),
+/**
+ * A relationship line: its partner comes from the loader, visible through the live links counted
+ * (a missing one is a broken invariant).
+ */
+export const Relationship: TypeResolvers<'Relationship'> = {
+  partner: async (row, _, ctx) => (await ctx.loaders.partner.load(row.partnerId)) ?? missingRow('partner', row.partnerId),
 };

@@ -2,8 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { apiKeys } from '@redthread/schema';
 import { appendEvent, isUuid, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
-import { invalidInput, type CatalogFailure } from '../errors';
+import type { CreateApiKeyInput, ResultOf } from '../generated/resolvers';
+import { invalidInput, isFailure, type Failure } from '../errors';
 import { checkRoles, knownRoles } from './roles';
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { CreateApiKeyInput };
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -19,12 +23,12 @@ export function hashApiKey(secret: string): string {
 export async function createApiKey(
   tx: Tx,
   identity: Identity,
-  input: { name: string; roles: string[] },
-): Promise<{ __typename: 'CreatedApiKey'; apiKey: ApiKeyRow; secret: string } | CatalogFailure> {
+  input: CreateApiKeyInput,
+): Promise<ResultOf<'CreateApiKeyResult'>> {
   const name = input.name.trim();
   if (!name || name.length > 100) return invalidInput('name', 'The name must be 1–100 characters.');
   const roles = checkRoles('roles', input.roles);
-  if (!Array.isArray(roles)) return roles;
+  if (isFailure(roles)) return roles;
   const prefix = randomBytes(4).toString('hex');
   const secret = `rt_${prefix}_${randomBytes(32).toString('base64url')}`;
   const [apiKey] = await tx
@@ -42,8 +46,8 @@ export async function createApiKey(
 }
 
 /** Revokes one of the caller's keys; a foreign or unknown id answers ApiKeyNotFound. */
-export async function revokeApiKey(tx: Tx, identity: Identity, id: string): Promise<ApiKeyRow | CatalogFailure> {
-  const notFound: CatalogFailure = { __typename: 'ApiKeyNotFound', errorCode: 'API_KEY_NOT_FOUND', message: 'No API key with this id among yours.' };
+export async function revokeApiKey(tx: Tx, identity: Identity, id: string): Promise<ResultOf<'ApiKeyResult'>> {
+  const notFound: Failure<'ApiKeyNotFound'> = { __typename: 'ApiKeyNotFound', errorCode: 'API_KEY_NOT_FOUND', message: 'No API key with this id among yours.' };
   if (!isUuid(id)) return notFound;
   const [revoked] = await tx
     .update(apiKeys)

@@ -23,51 +23,34 @@ import {
   linkNotFound,
   notPermittedForSide,
   productNotFound,
-  type CatalogFailure,
+  isFailure,
+  type Failure,
 } from '../errors';
+import type {
+  LinkDirection,
+  LinkSide,
+  ProductLinkFilter,
+  ProposeLinkInput,
+  ResultOf,
+  SetShareRuleInput,
+  SetSupplyPriceInput,
+} from '../generated/resolvers';
 import { isUuid } from '@redthread/kit';
 
 /** A link row as stored. */
 export type LinkRow = typeof productLinks.$inferSelect;
 /** A supply price row as stored. */
 export type SupplyPriceRow = typeof supplyPrices.$inferSelect;
+/** A link's status as stored (the SDL's `LinkStatus` answers it). */
 export type LinkStatus = LinkRow['status'];
-export type LinkSide = 'DOWNSTREAM' | 'UPSTREAM';
+/** A share rule's kind as stored (the SDL's `ShareRuleKind` answers it). */
 export type ShareRuleKind = LinkRow['shareRuleKind'];
+
+/** The SDL's input and enum types, generated (`npm run codegen`). */
+export type { LinkDirection, LinkSide, ProductLinkFilter, ProposeLinkInput, SetShareRuleInput, SetSupplyPriceInput };
 
 /** Statuses in which a link still binds its parties. */
 export const LIVE_STATUSES: readonly LinkStatus[] = ['PROPOSED', 'ACTIVE', 'SUSPENDED'];
-
-/** Input of `proposeLink`. */
-export interface ProposeLinkInput {
-  myProductId: string;
-  mySide: LinkSide;
-  counterpart: { productId?: string | null; partnerCode?: string | null; skuCode?: string | null };
-}
-
-/** Input of `setSupplyPrice`. */
-export interface SetSupplyPriceInput {
-  linkId: string;
-  /** Exact minor units (a `Long`). */
-  amountMinor: bigint;
-  currency: string;
-  effectiveFrom?: Date | null;
-}
-
-/** Input of `setShareRule`. */
-export interface SetShareRuleInput {
-  linkId: string;
-  kind: ShareRuleKind;
-  value?: number | null;
-  safetyBuffer?: number | null;
-}
-
-/** Filters of `productLinks(filter:)`. */
-export interface LinkFilter {
-  status?: readonly LinkStatus[] | null;
-  side?: LinkSide | null;
-  productId?: string | null;
-}
 
 /** A lifecycle action on a link and what it requires. */
 type LinkAction = 'accept' | 'reject' | 'suspend' | 'resume' | 'end';
@@ -235,7 +218,7 @@ function pagesByParent<Row extends { parentId: string }, Node>(
 export async function listLinks(
   tx: Tx,
   identity: Identity,
-  filter: LinkFilter | null | undefined,
+  filter: ProductLinkFilter | null | undefined,
   args: PageArgs,
 ): Promise<Connection<LinkRow>> {
   const page = keysetPage(CURSOR_KIND, args, [
@@ -270,7 +253,7 @@ export async function listLinks(
 /** One line of `relationships`: a partner and the live links with it in one direction. */
 export interface RelationshipRow {
   partnerId: string;
-  direction: 'UPSTREAM' | 'DOWNSTREAM';
+  direction: LinkDirection;
   activeLinks: number;
   suspendedLinks: number;
 }
@@ -283,7 +266,7 @@ export interface RelationshipRow {
 export async function relationships(
   tx: Tx,
   identity: Identity,
-  direction: 'UPSTREAM' | 'DOWNSTREAM',
+  direction: LinkDirection,
   args: PageArgs,
 ): Promise<Connection<RelationshipRow>> {
   const upstream = direction === 'UPSTREAM';
@@ -311,7 +294,7 @@ export async function relationships(
  * and links that would close a loop. Link-graph changes are serialised by one advisory lock, so
  * racing proposals end in one link.
  */
-export async function proposeLink(tx: Tx, identity: Identity, input: ProposeLinkInput): Promise<LinkRow | CatalogFailure> {
+export async function proposeLink(tx: Tx, identity: Identity, input: ProposeLinkInput): Promise<ResultOf<'LinkResult'>> {
   if (!isUuid(input.myProductId)) return productNotFound();
   const [mine] = await tx
     .select()
@@ -321,7 +304,7 @@ export async function proposeLink(tx: Tx, identity: Identity, input: ProposeLink
   if (mine.status !== 'ACTIVE') return invalidInput('myProductId', 'Archived products cannot be linked; reactivate it first.');
 
   const counterpart = await findCounterpartProduct(tx, input.counterpart);
-  if ('errorCode' in counterpart) return counterpart;
+  if (isFailure(counterpart)) return counterpart;
   if (counterpart.partner === identity.partnerId) {
     return invalidInput('counterpart', 'Both products belong to you; a link connects two different partners.');
   }
@@ -369,7 +352,7 @@ export async function transitionLink(
   linkId: string,
   action: LinkAction,
   reason?: string | null,
-): Promise<LinkRow | CatalogFailure> {
+): Promise<ResultOf<'LinkResult'>> {
   const rule = TRANSITIONS[action];
   if (action === 'accept' || action === 'resume') await lockLinkGraph(tx);
   const link = await lockLink(tx, linkId);
@@ -405,7 +388,7 @@ export async function transitionLink(
  * Schedules a supply price (upstream party only) from `effectiveFrom` (default now; not in the
  * past). Prices are append-only; two prices cannot take effect at the same instant.
  */
-export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSupplyPriceInput): Promise<LinkRow | CatalogFailure> {
+export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSupplyPriceInput): Promise<ResultOf<'LinkResult'>> {
   const link = await lockLink(tx, input.linkId);
   if (!link) return linkNotFound();
   if (link.upstreamPartnerId !== identity.partnerId) return notPermittedForSide('Only the upstream party (the supplier) sets supply prices.');
@@ -448,7 +431,7 @@ export async function setSupplyPrice(tx: Tx, identity: Identity, input: SetSuppl
 }
 
 /** Sets the share rule (upstream party only): NONE, ALL, PERCENT 0–100, FIXED ≥ 0, plus a safety buffer ≥ 0. */
-export async function setShareRule(tx: Tx, identity: Identity, input: SetShareRuleInput): Promise<LinkRow | CatalogFailure> {
+export async function setShareRule(tx: Tx, identity: Identity, input: SetShareRuleInput): Promise<ResultOf<'LinkResult'>> {
   const link = await lockLink(tx, input.linkId);
   if (!link) return linkNotFound();
   if (link.upstreamPartnerId !== identity.partnerId) return notPermittedForSide('Only the upstream party (the supplier) sets the share rule.');
@@ -481,7 +464,7 @@ interface CounterpartProduct {
 async function findCounterpartProduct(
   tx: Tx,
   counterpart: ProposeLinkInput['counterpart'],
-): Promise<CounterpartProduct | CatalogFailure> {
+): Promise<CounterpartProduct | Failure<'ProductNotFound' | 'InvalidInput'>> {
   if (counterpart.productId) {
     if (!isUuid(counterpart.productId)) return productNotFound('No such counterpart product.');
     // By id only when the caller can already see it (row-level security decides).
@@ -526,7 +509,7 @@ async function wouldCycle(tx: Tx, downstreamProduct: string, upstreamProduct: st
  * Checked under the graph lock; the partial unique index is the backstop. The other link's id is
  * named only when the caller is one of its parties.
  */
-async function activeUpstreamConflict(tx: Tx, link: LinkRow): Promise<CatalogFailure | undefined> {
+async function activeUpstreamConflict(tx: Tx, link: LinkRow): Promise<Failure<'AlreadyLinkedUpstream'> | undefined> {
   const result = await tx.execute<{ id: string }>(
     sql`select catalog.active_upstream_link(${link.downstreamProductId}::uuid, ${link.id}::uuid) as id`,
   );

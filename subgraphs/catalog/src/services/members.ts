@@ -2,14 +2,35 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { invitations, memberships, products, users } from '@redthread/schema';
 import { appendEvent, isUuid, keysetPage, type Connection, type Identity, type PageArgs, type Role, type Tx } from '@redthread/kit';
-import { invalidInput, productNotFound, type CatalogFailure } from '../errors';
+import type { InvitationStatus, InvitePartnerInput, InviteUserInput, LinkSide, ResolversParentTypes, ResultOf } from '../generated/resolvers';
+import { invalidInput, isFailure, productNotFound, type Failure } from '../errors';
 import { normaliseEmail } from '../access/passwords';
 import { checkRoles, knownRoles } from './roles';
-import type { LinkSide } from './links';
+
+/** The SDL's input and enum types, generated (`npm run codegen`). */
+export type { InvitationStatus, InvitePartnerInput, InviteUserInput };
 
 export type InvitationRow = typeof invitations.$inferSelect;
-export type InvitationStatus = 'PENDING' | 'REDEEMED' | 'EXPIRED' | 'REVOKED';
-type PartnerKind = 'CHANNEL' | 'TRADER' | 'SUPPLIER' | 'LOGISTICS';
+
+/** The link proposal of a PARTNER invitation, as `InvitationLinkProposal` resolves it. */
+export interface InvitationLinkProposalRow {
+  /** The issuer's product. */
+  productId: string;
+  /** The issuer's side of the link. */
+  side: LinkSide;
+}
+
+/**
+ * The link proposal an invitation carries, or null when it carries none. `invitePartner` stores
+ * the product and the side together, and a check constraint keeps the side DOWNSTREAM or UPSTREAM:
+ * a product without a valid side is a broken invariant.
+ */
+export function linkProposalOf(invitation: InvitationRow): InvitationLinkProposalRow | null {
+  const { proposalProductId: productId, proposalSide: side } = invitation;
+  if (!productId) return null;
+  if (side !== 'DOWNSTREAM' && side !== 'UPSTREAM') throw new Error(`invariant: invitation ${invitation.id} proposes a link without a side`);
+  return { productId, side };
+}
 
 /** A person with access to the caller's partner. */
 export interface MemberRow {
@@ -36,27 +57,13 @@ const HOUR_MS = 60 * 60 * 1000;
 const DEFAULT_INVITATION_HOURS = 7 * 24;
 const MAX_INVITATION_HOURS = 30 * 24;
 
-type Created = { __typename: 'CreatedInvitation'; invitation: InvitationRow; secret: string };
+/** A new invitation and its secret (`CreatedInvitation`). */
+type Created = ResolversParentTypes['CreatedInvitation'];
 
-interface InvitationBase {
-  email: string;
-  expiresInHours?: number | null;
-}
+/** What both kinds of invitation input have. */
+type InvitationBase = Pick<InvitePartnerInput & InviteUserInput, 'email' | 'expiresInHours'>;
 
-/** Input of `invitePartner`. */
-export interface InvitePartnerInput extends InvitationBase {
-  companyName: string;
-  kinds: PartnerKind[];
-  /** A link to propose, on the caller's behalf, against the product the invitee registers. */
-  linkProposal?: { myProductId: string; mySide: LinkSide } | null;
-}
-
-/** Input of `inviteUser`. */
-export interface InviteUserInput extends InvitationBase {
-  roles: string[];
-}
-
-function checkBase(input: InvitationBase): { email: string; expiresAt: Date } | CatalogFailure {
+function checkBase(input: InvitationBase): { email: string; expiresAt: Date } | Failure<'InvalidInput'> {
   const email = normaliseEmail(input.email);
   if (!email) return invalidInput('email', 'Give the email address of the person to invite, e.g. buyer@example.com.');
   const hours = input.expiresInHours ?? DEFAULT_INVITATION_HOURS;
@@ -86,9 +93,9 @@ async function issue(tx: Tx, identity: Identity, values: Omit<typeof invitations
  * Invites a company to register as a partner, optionally with a link proposal attached: one of
  * the caller's active products and the caller's side. The secret is returned once.
  */
-export async function invitePartner(tx: Tx, identity: Identity, input: InvitePartnerInput): Promise<Created | CatalogFailure> {
+export async function invitePartner(tx: Tx, identity: Identity, input: InvitePartnerInput): Promise<ResultOf<'CreateInvitationResult'>> {
   const base = checkBase(input);
-  if ('errorCode' in base) return base;
+  if (isFailure(base)) return base;
   const companyName = input.companyName.trim();
   if (!companyName || companyName.length > 200) return invalidInput('companyName', 'The company name must be 1–200 characters.');
   const kinds = [...new Set(input.kinds)];
@@ -115,25 +122,25 @@ export async function invitePartner(tx: Tx, identity: Identity, input: InvitePar
 }
 
 /** Invites a person into the caller's partner with `roles`. The secret is returned once. */
-export async function inviteUser(tx: Tx, identity: Identity, input: InviteUserInput): Promise<Created | CatalogFailure> {
+export async function inviteUser(tx: Tx, identity: Identity, input: InviteUserInput): Promise<ResultOf<'CreateInvitationResult'>> {
   const base = checkBase(input);
-  if ('errorCode' in base) return base;
+  if (isFailure(base)) return base;
   const roles = checkRoles('roles', input.roles);
-  if (!Array.isArray(roles)) return roles;
+  if (isFailure(roles)) return roles;
   // Row-level security shows only users who are members of the caller's partner.
   const [member] = await tx.select({ id: users.id }).from(users).where(eq(users.email, base.email));
   if (member) return invalidInput('email', `${base.email} is already a member; change their roles instead.`);
   return issue(tx, identity, { kind: 'USER', email: base.email, roles, expiresAt: base.expiresAt });
 }
 
-const invitationNotFound: CatalogFailure = {
+const invitationNotFound: Failure<'InvitationNotFound'> = {
   __typename: 'InvitationNotFound',
   errorCode: 'INVITATION_NOT_FOUND',
   message: 'No invitation with this id among those your partner issued.',
 };
 
 /** Revokes a pending invitation; revoking a revoked, redeemed or expired one changes nothing and returns it. */
-export async function revokeInvitation(tx: Tx, identity: Identity, id: string): Promise<InvitationRow | CatalogFailure> {
+export async function revokeInvitation(tx: Tx, identity: Identity, id: string): Promise<ResultOf<'InvitationResult'>> {
   if (!isUuid(id)) return invitationNotFound;
   const [invitation] = await tx.select().from(invitations).where(eq(invitations.id, id)).for('update');
   if (!invitation) return invitationNotFound;
@@ -211,8 +218,8 @@ async function memberByUserId(tx: Tx, identity: Identity, userId: string): Promi
   return row ? { ...row, roles: knownRoles(row.roles) } : undefined;
 }
 
-const memberNotFound: CatalogFailure = { __typename: 'MemberNotFound', errorCode: 'MEMBER_NOT_FOUND', message: 'No member with this user id in your partner.' };
-const lastAdmin: CatalogFailure = {
+const memberNotFound: Failure<'MemberNotFound'> = { __typename: 'MemberNotFound', errorCode: 'MEMBER_NOT_FOUND', message: 'No member with this user id in your partner.' };
+const lastAdmin: Failure<'LastAdmin'> = {
   __typename: 'LastAdmin',
   errorCode: 'LAST_ADMIN',
   message: 'This is the last admin of your partner. Make another member an admin first.',
@@ -237,9 +244,9 @@ async function memberOf(tx: Tx, identity: Identity, userId: string): Promise<Mem
 }
 
 /** Replaces a member's roles. Taking `admin` from the last admin is refused. Takes effect on the member's next request. */
-export async function changeMemberRoles(tx: Tx, identity: Identity, userId: string, input: string[]): Promise<MemberRow | CatalogFailure> {
+export async function changeMemberRoles(tx: Tx, identity: Identity, userId: string, input: readonly string[]): Promise<ResultOf<'MemberResult'>> {
   const roles = checkRoles('roles', input);
-  if (!Array.isArray(roles)) return roles;
+  if (isFailure(roles)) return roles;
   const member = await memberOf(tx, identity, userId);
   if (!member) return memberNotFound;
   if (!roles.includes('admin') && (await isLastAdmin(tx, identity, userId))) return lastAdmin;
@@ -258,7 +265,7 @@ export async function changeMemberRoles(tx: Tx, identity: Identity, userId: stri
 }
 
 /** Removes a member from the caller's partner; the last admin cannot be removed. Their next request is refused. */
-export async function removeMember(tx: Tx, identity: Identity, userId: string): Promise<MemberRow | CatalogFailure> {
+export async function removeMember(tx: Tx, identity: Identity, userId: string): Promise<ResultOf<'MemberResult'>> {
   const member = await memberOf(tx, identity, userId);
   if (!member) return memberNotFound;
   if (await isLastAdmin(tx, identity, userId)) return lastAdmin;
@@ -275,7 +282,8 @@ export async function removeMember(tx: Tx, identity: Identity, userId: string): 
 
 /** One entry of the access log. */
 export interface AccessLogEntry {
-  id: number;
+  /** The event's id in the log (a bigint), as its decimal digits: exact, as the SDL's `ID!` answers it. */
+  id: string;
   topic: string;
   entityType: string;
   entityId: string;
@@ -298,7 +306,7 @@ export async function accessLog(tx: Tx, args: PageArgs): Promise<Connection<Acce
     order by ${sql.join(page.orderBy, sql`, `)}
     limit ${page.limit}`);
   return page.connection([...rows], (row): AccessLogEntry => ({
-    id: Number(row.id),
+    id: String(row.id),
     topic: row.topic,
     entityType: row.entity_type,
     entityId: row.entity_id,

@@ -11,35 +11,17 @@ import {
   type PageArgs,
   type Tx,
 } from '@redthread/kit';
-import { invalidInput, productNotFound, skuCodeTaken, type CatalogFailure } from '../errors';
+import type { CreateProductInput, FailureOf, ProductFilter, UpdateProductInput } from '../generated/resolvers';
+import { invalidInput, isFailure, productNotFound, skuCodeTaken, type Failure } from '../errors';
 
 /** A product row as stored. */
 export type ProductRow = typeof products.$inferSelect;
 
-/** Filters of `products(filter:)`. */
-export interface ProductFilter {
-  search?: string | null;
-  status?: 'ACTIVE' | 'ARCHIVED' | null;
-  skuCodes?: readonly string[] | null;
-}
-
-/** Input of `createProduct`. */
-export interface CreateProductInput {
-  skuCode: string;
-  name: string;
-  barcode?: string | null;
-  unit?: string | null;
-}
-
-/** Input of `updateProduct`; absent fields stay as they are, `barcode: null` removes it. */
-export interface UpdateProductInput {
-  id: string;
-  skuCode?: string | null;
-  name?: string | null;
-  barcode?: string | null;
-  unit?: string | null;
-  status?: 'ACTIVE' | 'ARCHIVED' | null;
-}
+/**
+ * The SDL's input types, generated (`npm run codegen`). In `UpdateProductInput` absent fields
+ * stay as they are, and `barcode: null` removes the barcode.
+ */
+export type { ProductFilter, CreateProductInput, UpdateProductInput };
 
 const SKU_CODE = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/;
 const BARCODE = /^[0-9]{8,14}$/;
@@ -144,15 +126,16 @@ export async function listOwnProducts(
 
 /**
  * Adds a product to the caller's catalog and appends `product.created`. A taken SKU code or an
- * invalid field is returned as a typed failure, and nothing is written.
+ * invalid field is returned as a typed failure, and nothing is written. The success is the whole
+ * row (never an operator's view), narrower than the union's `Product` member.
  */
 export async function createProduct(
   tx: Tx,
   identity: Identity,
   input: CreateProductInput,
-): Promise<ProductRow | CatalogFailure> {
+): Promise<ProductRow | FailureOf<'CreateProductResult'>> {
   const fields = normaliseProductFields(input);
-  if ('errorCode' in fields) return fields;
+  if (isFailure(fields)) return fields;
   const skuCode = fields.skuCode!;
   const [created] = await tx
     .insert(products)
@@ -178,16 +161,16 @@ export async function createProduct(
 
 /**
  * Changes fields of one of the caller's products and appends `product.updated`. A product of
- * another partner is reported exactly like a missing one.
+ * another partner is reported exactly like a missing one. The success is the whole row.
  */
 export async function updateProduct(
   tx: Tx,
   identity: Identity,
   input: UpdateProductInput,
-): Promise<ProductRow | CatalogFailure> {
+): Promise<ProductRow | FailureOf<'UpdateProductResult'>> {
   if (!isUuid(input.id)) return productNotFound();
   const fields = normaliseProductFields(input);
-  if ('errorCode' in fields) return fields;
+  if (isFailure(fields)) return fields;
   const changes: Partial<typeof products.$inferInsert> = {};
   if (fields.skuCode !== undefined) changes.skuCode = fields.skuCode;
   if (fields.name !== undefined) changes.name = fields.name;
@@ -237,7 +220,7 @@ function normaliseProductFields(input: {
   name?: string | null;
   barcode?: string | null;
   unit?: string | null;
-}): ProductFields | CatalogFailure {
+}): ProductFields | Failure<'InvalidInput'> {
   const fields: ProductFields = {};
   if (input.skuCode !== undefined && input.skuCode !== null) {
     const skuCode = input.skuCode.trim();

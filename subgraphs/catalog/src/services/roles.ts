@@ -1,17 +1,20 @@
 import { ROLES, type Role } from '@redthread/kit';
-import { invalidInput, type CatalogFailure } from '../errors';
+import { invalidInput, type Failure } from '../errors';
+
+const isRole = (role: string): role is Role => (ROLES as readonly string[]).includes(role);
 
 /** Validates a role list (trimmed, deduplicated, one or more known roles) for `field`. */
-export function checkRoles(field: string, input: readonly string[]): Role[] | CatalogFailure {
+export function checkRoles(field: string, input: readonly string[]): Role[] | Failure<'InvalidInput'> {
   const roles = [...new Set(input.map((r) => r.trim()))];
-  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  const known = roles.filter(isRole);
+  const unknown = roles.filter((r) => !isRole(r));
   if (roles.length === 0 || unknown.length) {
     return invalidInput(field, `Give one or more of: ${ROLES.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}.`);
   }
-  return roles as Role[];
+  return known;
 }
 
 /** Keeps the known roles of a stored list (a role removed from the code is simply dropped). */
 export function knownRoles(stored: readonly string[]): Role[] {
-  return stored.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+  return stored.filter(isRole);
 }

@@ -1,8 +1,8 @@
-import type { CommissionRuleRow } from '../services/rules';
-import { ref } from './shared';
+import type { TypeResolvers } from '../generated/resolvers';
+import { optionalReference, reference } from './shared';
 
-/** A commission rule between a payer and an earner. */
-export const CommissionRule = {
-  payer: (r: CommissionRuleRow) => ref(r.payerPartnerId),
-  earner: (r: CommissionRuleRow) => ref(r.earnerPartnerId),
+/** A commission rule between a payer and an earner (any earner when none). */
+export const CommissionRule: TypeResolvers<'CommissionRule'> = {
+  payer: (r) => reference(r.payerPartnerId),
+  earner: (r) => optionalReference(r.earnerPartnerId),
 };

@@ -1,4 +1,5 @@
-import { DateTimeScalar, LongScalar } from '@redthread/kit';
+import { DateTimeScalar, LongScalar, namedByTypename, resultUnion } from '@redthread/kit';
+import type { SubgraphResolvers } from '../generated/resolvers';
 import { CommissionRule } from './CommissionRule';
 import { CreditFile, Customer, CustomerPayment } from './Customer';
 import { LedgerEntry, PartnerBalance } from './LedgerEntry';
@@ -7,10 +8,8 @@ import { Product } from './Product';
 import { Query } from './Query';
 import { SettlementRule, Statement } from './Statement';
 
-const resultType = (success: string) => ({ __resolveType: (v: { __typename?: string }) => v.__typename ?? success });
-
 /** Every finance resolver, by type (one file per type). Thin: each calls one service. */
-export const resolvers = {
+export const resolvers: SubgraphResolvers = {
   DateTime: DateTimeScalar,
   Long: LongScalar,
   Query,
@@ -24,9 +23,9 @@ export const resolvers = {
   Statement,
   CustomerPayment,
   CommissionRule,
-  SettlementRuleResult: resultType('SettlementRule'),
-  StatementResult: resultType('Statement'),
-  CommissionRuleResult: resultType('CommissionRule'),
-  CreditFileResult: resultType('CreditFile'),
-  FinanceError: { __resolveType: (v: { __typename: string }) => v.__typename },
+  SettlementRuleResult: resultUnion('SettlementRule'),
+  StatementResult: resultUnion('Statement'),
+  CommissionRuleResult: resultUnion('CommissionRule'),
+  CreditFileResult: resultUnion('CreditFile'),
+  FinanceError: namedByTypename,
 };

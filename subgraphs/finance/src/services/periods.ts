@@ -1,6 +1,11 @@
+import type { BillingPeriod } from '../generated/resolvers';
+
+/** The SDL's enum type, generated (`npm run codegen`). */
+export type { BillingPeriod };
+
 /** A settlement rule's billing period. */
 export interface PeriodRule {
-  period: 'WEEKLY' | 'MONTHLY' | 'CUSTOM';
+  period: BillingPeriod;
   value: number;
   /** CUSTOM: YYYY-MM-DD. */
   anchorDate?: string | null;

@@ -1,17 +1,38 @@
 import { and, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
 import { ledgerEntries, productCosts, settlementRules, statementLines, statements } from '@redthread/schema';
 import { keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
+import type { LedgerFilter } from '../generated/resolvers';
 import { divideHalfEven, minorFromSql } from '../money';
 import { isUuid } from '@redthread/kit';
 
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { LedgerFilter };
+
 export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
+
+/** A statement line with its ledger entry, as the `StatementLine` resolvers receive it. */
+export type StatementLineWithEntry = typeof statementLines.$inferSelect & { entry: LedgerEntryRow };
+
+/** What the caller and one partner owe each other in one currency (positive net: receivable). */
+export interface PartnerBalanceRow {
+  partnerId: string;
+  currency: string;
+  receivable: bigint;
+  payable: bigint;
+  net: bigint;
+}
+
+/** A catalog product by its key, as finance's `Product` resolvers receive it. */
+export interface ProductKey {
+  id: string;
+}
 
 /**
  * Net balances per partner and currency from the caller's side (positive: receivable), exact (sums
  * in SQL `numeric`), by partner id then currency, as a connection: one line per partner the caller
  * has entries with, so it grows with the partners. One statement per page.
  */
-export async function balances(tx: Tx, identity: Identity, args: PageArgs) {
+export async function balances(tx: Tx, identity: Identity, args: PageArgs): Promise<Connection<PartnerBalanceRow>> {
   const page = keysetPage('balances', args, [
     { column: sql`b.partner_id`, type: 'uuid' },
     { column: sql`b.currency`, type: 'text' },
@@ -35,12 +56,6 @@ export async function balances(tx: Tx, identity: Identity, args: PageArgs) {
     payable: minorFromSql(r.payable),
     net: minorFromSql(r.receivable) - minorFromSql(r.payable),
   }));
-}
-
-/** Filters of `ledgerEntries(filter:)`. */
-export interface LedgerFilter {
-  partnerId?: string | null;
-  kind?: LedgerEntryRow['kind'][] | null;
 }
 
 /** Ledger entries of the caller, newest first (occurred at, ties by id), as a connection; one statement per page. */

@@ -1,9 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { LONG_MAX, fitsLong, type Identity, type Tx } from '@redthread/kit';
-import { invalidInput, type FinanceFailure } from '../errors';
+import type { ReportDimension, ReportInput } from '../generated/resolvers';
+import { invalidInput, type Failure } from '../errors';
 import { minorFromSql } from '../money';
 
-export type ReportDimension = 'DAY' | 'WEEK' | 'MONTH' | 'PARTNER' | 'CHANNEL' | 'PRODUCT';
+/** The SDL's input and enum types, generated (`npm run codegen`). */
+export type { ReportDimension, ReportInput };
 
 const KEY_SQL: Record<ReportDimension, SQL> = {
   DAY: sql`to_char(date_trunc('day', f.placed_at at time zone 'UTC'), 'YYYY-MM-DD')`,
@@ -22,14 +24,14 @@ const KEY_SQL: Record<ReportDimension, SQL> = {
 export async function report(
   tx: Tx,
   identity: Identity,
-  input: { from: Date; to: Date; groupBy: ReportDimension[]; currency?: string },
+  input: ReportInput,
 ): Promise<
   | {
       rows: { keys: { dimension: ReportDimension; value: string }[]; orders: number; units: number; revenue: bigint; cost: bigint; currency: string }[];
       currency: string;
       ageing: { current: bigint; days1to30: bigint; days31to60: bigint; days61to90: bigint; over90: bigint };
     }
-  | FinanceFailure
+  | Failure<'InvalidFinanceInput'>
 > {
   if (input.to <= input.from) return invalidInput('to', '"to" must be after "from".');
   const currency = (input.currency ?? 'EUR').trim().toUpperCase();

@@ -1,12 +1,28 @@
 import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { commissionRules, creditFiles, customerEntries } from '@redthread/schema';
 import { LONG_MAX, appendEvent, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
-import { invalidInput, notFound, type FinanceFailure } from '../errors';
+import type { CommissionRuleInput, CreditLimitInput, CustomerPaymentInput, ResultOf } from '../generated/resolvers';
+import { invalidInput, notFound } from '../errors';
 import { isUuid } from '@redthread/kit';
 import { partnerIdByCode } from './partners';
 
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { CommissionRuleInput, CreditLimitInput, CustomerPaymentInput };
+
 export type CommissionRuleRow = typeof commissionRules.$inferSelect;
 export type CreditFileRow = typeof creditFiles.$inferSelect;
+
+/** An orders customer by its key, as finance's `Customer` resolvers receive it. */
+export interface CustomerKey {
+  id: string;
+}
+
+/**
+ * A customer's credit file by its customer, as the `CreditFile` resolvers receive it (`Customer.credit`
+ * answers just the key, the mutations their stored row): they read the limit and what is outstanding
+ * from `customer_credit_status`.
+ */
+export type CreditFileKey = Pick<CreditFileRow, 'customerId'>;
 
 /** The largest PERCENT commission: 10000 basis points, the whole line amount. */
 export const MAX_PERCENT_BASIS_POINTS = 10_000n;
@@ -18,8 +34,8 @@ export const MAX_FIXED_COMMISSION = LONG_MAX;
 export async function setCommissionRule(
   tx: Tx,
   identity: Identity,
-  input: { earnerCode?: string | null; productId?: string | null; kind: 'PERCENT' | 'FIXED'; value: bigint },
-): Promise<CommissionRuleRow | FinanceFailure> {
+  input: CommissionRuleInput,
+): Promise<ResultOf<'CommissionRuleResult'>> {
   let earner: string | null = null;
   if (input.earnerCode) {
     earner = (await partnerIdByCode(tx, input.earnerCode)) ?? null;
@@ -84,8 +100,8 @@ export async function listCommissionRules(tx: Tx, args: PageArgs): Promise<Conne
 export async function setCreditLimit(
   tx: Tx,
   identity: Identity,
-  input: { customerId: string; limitMinor: bigint; currency: string },
-): Promise<CreditFileRow | FinanceFailure> {
+  input: CreditLimitInput,
+): Promise<ResultOf<'CreditFileResult'>> {
   const customer = await ownCustomer(tx, input.customerId);
   if (!customer) return notFound('customer');
   if (typeof input.limitMinor !== 'bigint' || input.limitMinor < 0n || input.limitMinor > LONG_MAX) {
@@ -113,8 +129,8 @@ export async function setCreditLimit(
 export async function recordCustomerPayment(
   tx: Tx,
   identity: Identity,
-  input: { customerId: string; amountMinor: bigint; currency: string; reference?: string | null },
-): Promise<CreditFileRow | FinanceFailure> {
+  input: CustomerPaymentInput,
+): Promise<ResultOf<'CreditFileResult'>> {
   const customer = await ownCustomer(tx, input.customerId);
   if (!customer) return notFound('customer');
   const [file] = await tx.select().from(creditFiles).where(eq(creditFiles.customerId, customer));

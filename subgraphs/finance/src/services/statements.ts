@@ -2,10 +2,22 @@ import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, ne, or, sql }
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
 import { LONG_MAX, appendEvent, fitsLong, keysetPage, type Connection, type Identity, type PageArgs, type TopicOf, type Tx } from '@redthread/kit';
 import { minorFromSql } from '../money';
-import { invalidInput, invalidTransition, notFound, notPermittedForSide, type FinanceFailure } from '../errors';
+import type {
+  DisputeLineInput,
+  GenerateStatementsInput,
+  RecordPaymentInput,
+  ResolveLineInput,
+  ResultOf,
+  SettlementRuleInput,
+  StatementFilter,
+} from '../generated/resolvers';
+import { invalidInput, invalidTransition, notFound, notPermittedForSide, type Failure } from '../errors';
 import { isUuid } from '@redthread/kit';
 import { counterpartyIdByCode, partnerIdByCode } from './partners';
 import { DEFAULT_RULE, dueDate, periodContaining } from './periods';
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { DisputeLineInput, GenerateStatementsInput, RecordPaymentInput, ResolveLineInput, SettlementRuleInput, StatementFilter };
 
 export type StatementRow = typeof statements.$inferSelect;
 export type StatementLineRow = typeof statementLines.$inferSelect;
@@ -15,8 +27,8 @@ export type RuleRow = typeof settlementRules.$inferSelect;
 export async function setSettlementRule(
   tx: Tx,
   identity: Identity,
-  input: { debtorCode: string; period: RuleRow['period']; value: number; anchorDate?: string | null; paymentTermsDays: number },
-): Promise<RuleRow | FinanceFailure> {
+  input: SettlementRuleInput,
+): Promise<ResultOf<'SettlementRuleResult'>> {
   const debtor = await partnerIdByCode(tx, input.debtorCode);
   if (!debtor || debtor === identity.partnerId) return invalidInput('debtorCode', 'No such partner to bill.');
   const ranges = { WEEKLY: [1, 7], MONTHLY: [1, 28], CUSTOM: [1, 366] } as const;
@@ -54,8 +66,8 @@ export async function setSettlementRule(
 export async function generateStatements(
   tx: Tx,
   identity: Identity,
-  input: { periodContaining: Date; debtorCode?: string | null },
-): Promise<StatementRow[] | FinanceFailure> {
+  input: GenerateStatementsInput,
+): Promise<StatementRow[] | Failure<'InvalidFinanceInput'>> {
   let onlyDebtor: string | undefined;
   if (input.debtorCode) {
     onlyDebtor = await counterpartyIdByCode(tx, identity.partnerId, input.debtorCode);
@@ -152,7 +164,7 @@ async function setStatus(tx: Tx, statement: StatementRow, status: StatementRow['
 }
 
 /** DRAFT → ISSUED, by the creditor. */
-export async function issueStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | FinanceFailure> {
+export async function issueStatement(tx: Tx, identity: Identity, id: string): Promise<ResultOf<'StatementResult'>> {
   const statement = await lockStatement(tx, identity, id);
   if (!statement) return notFound('statement');
   if (statement.creditorPartnerId !== identity.partnerId) return notPermittedForSide('Only the creditor issues a statement.');
@@ -161,7 +173,7 @@ export async function issueStatement(tx: Tx, identity: Identity, id: string): Pr
 }
 
 /** ISSUED → CONFIRMED, by the debtor. */
-export async function confirmStatement(tx: Tx, identity: Identity, id: string): Promise<StatementRow | FinanceFailure> {
+export async function confirmStatement(tx: Tx, identity: Identity, id: string): Promise<ResultOf<'StatementResult'>> {
   const statement = await lockStatement(tx, identity, id);
   if (!statement) return notFound('statement');
   if (statement.debtorPartnerId !== identity.partnerId) return notPermittedForSide('Only the debtor confirms a statement.');
@@ -173,8 +185,8 @@ export async function confirmStatement(tx: Tx, identity: Identity, id: string): 
 export async function disputeLine(
   tx: Tx,
   identity: Identity,
-  input: { statementId: string; lineId: string; reason: string },
-): Promise<StatementRow | FinanceFailure> {
+  input: DisputeLineInput,
+): Promise<ResultOf<'StatementResult'>> {
   const reason = input.reason.trim();
   if (!reason || reason.length > 1000) return invalidInput('reason', 'Say what is wrong with the line (1–1000 characters).');
   const statement = await lockStatement(tx, identity, input.statementId);
@@ -200,8 +212,8 @@ export async function disputeLine(
 export async function resolveLine(
   tx: Tx,
   identity: Identity,
-  input: { statementId: string; lineId: string; creditMinor: bigint; note: string },
-): Promise<StatementRow | FinanceFailure> {
+  input: ResolveLineInput,
+): Promise<ResultOf<'StatementResult'>> {
   const note = input.note.trim();
   if (!note) return invalidInput('note', 'Say how the dispute is resolved.');
   if (typeof input.creditMinor !== 'bigint' || input.creditMinor < 0n || input.creditMinor > LONG_MAX) {
@@ -261,8 +273,8 @@ export async function resolveLine(
 export async function recordPayment(
   tx: Tx,
   identity: Identity,
-  input: { statementId: string; amountMinor: bigint; currency: string; reference?: string | null },
-): Promise<StatementRow | FinanceFailure> {
+  input: RecordPaymentInput,
+): Promise<ResultOf<'StatementResult'>> {
   if (typeof input.amountMinor !== 'bigint' || input.amountMinor <= 0n || input.amountMinor > LONG_MAX) {
     return invalidInput('amountMinor', `A payment is a whole number of minor units from 1 to ${LONG_MAX}.`);
   }
@@ -288,13 +300,6 @@ export async function recordPayment(
   if (input.amountMinor === remaining) return setStatus(tx, statement, 'SETTLED', 'finance.statement_settled');
   await statementEvent(tx, statement, 'finance.payment_recorded');
   return statement;
-}
-
-/** Filters of `statements(filter:)`. */
-export interface StatementFilter {
-  status?: StatementRow['status'][] | null;
-  side?: 'RECEIVABLE' | 'PAYABLE' | null;
-  partnerId?: string | null;
 }
 
 /** Statements the caller may see: all it issues (drafts too), and those issued to it. */

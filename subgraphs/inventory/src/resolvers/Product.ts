@@ -1,10 +1,7 @@
-import type { InventoryContext } from '../context';
-
-/** The request context every resolver receives. */
-type Ctx = InventoryContext;
+import type { TypeResolvers } from '../generated/resolvers';
 
 /** Inventory's part of a catalog product: what it can sell. */
-export const Product = {
-  __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-  sellableQuantity: (product: { id: string }, _: unknown, ctx: Ctx) => ctx.loaders.sellable.load(product.id),
+export const Product: TypeResolvers<'Product'> = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  sellableQuantity: (product, _, ctx) => ctx.loaders.sellable.load(product.id),
 };

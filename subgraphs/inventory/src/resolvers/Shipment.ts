@@ -1,23 +1,19 @@
-import type { InventoryContext } from '../context';
-
-import type { PickLine, ShipmentRow } from '../services/shipments';
-import { batchOf, ref } from './refs';
-
-/** The request context every resolver receives. */
-type Ctx = InventoryContext;
+import type { TypeResolvers } from '../generated/resolvers';
+import { lastMismatchOf } from '../services/shipments';
+import { batchOf, locationOfRow, reference, warehouseOfRow } from './refs';
 
 /** An outbound shipment of one order from one warehouse. */
-export const Shipment = {
-  __resolveReference: (reference: { id: string }, ctx: Ctx) => ctx.loaders.shipment.load(reference.id),
-  warehouse: (s: ShipmentRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(s.warehouseId),
-  order: (s: ShipmentRow, _: unknown, ctx: Ctx) => (s.ownerPartnerId === ctx.identity.partnerId ? ref(s.orderId) : null),
-  lines: (s: ShipmentRow, _: unknown, ctx: Ctx) => ctx.loaders.pickLines.load(s),
-  lastMismatch: (s: ShipmentRow) => s.lastMismatch ?? null,
+export const Shipment: TypeResolvers<'Shipment'> = {
+  __resolveReference: (ref, ctx) => ctx.loaders.shipment.load(ref.id),
+  warehouse: (s, _, ctx) => warehouseOfRow(ctx, s.warehouseId),
+  order: (s, _, ctx) => (s.ownerPartnerId === ctx.identity.partnerId ? reference(s.orderId) : null),
+  lines: (s, _, ctx) => ctx.loaders.pickLines.load(s),
+  lastMismatch: (s) => lastMismatchOf(s),
 };
 
 /** A pick-list line of a shipment. */
-export const ShipmentLine = {
-  product: (l: PickLine) => ref(l.productId),
-  location: (l: PickLine, _: unknown, ctx: Ctx) => ctx.loaders.location.load(l.locationId),
+export const ShipmentLine: TypeResolvers<'ShipmentLine'> = {
+  product: (l) => reference(l.productId),
+  location: (l, _, ctx) => locationOfRow(ctx, l.locationId),
   batch: batchOf,
 };

@@ -1,22 +1,16 @@
-import type { InventoryContext } from '../context';
-
-import type { StockCountRow } from '../services/counts';
-import { batchOf } from './refs';
-
-/** The request context every resolver receives. */
-type Ctx = InventoryContext;
+import type { TypeResolvers } from '../generated/resolvers';
+import { batchOf, locationOfRow, warehouseOfRow } from './refs';
 
 /** A stock count of one warehouse. */
-export const StockCount = {
-  warehouse: (c: StockCountRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(c.warehouseId),
-  lines: async (c: StockCountRow, _: unknown, ctx: Ctx) =>
-    (await ctx.loaders.countLines.load(c.id)).map((line) => ({ ...line, posted: c.status === 'POSTED' })),
+export const StockCount: TypeResolvers<'StockCount'> = {
+  warehouse: (c, _, ctx) => warehouseOfRow(ctx, c.warehouseId),
+  lines: async (c, _, ctx) => (await ctx.loaders.countLines.load(c.id)).map((line) => ({ ...line, posted: c.status === 'POSTED' })),
 };
 
 /** A counted slot; expected and variance only once posted (counting is blind). */
-export const StockCountLine = {
-  location: (l: { locationId: string }, _: unknown, ctx: Ctx) => ctx.loaders.location.load(l.locationId),
+export const StockCountLine: TypeResolvers<'StockCountLine'> = {
+  location: (l, _, ctx) => locationOfRow(ctx, l.locationId),
   batch: batchOf,
-  expected: (l: { expected: number; posted: boolean }) => (l.posted ? l.expected : null),
-  variance: (l: { expected: number; counted: number | null; posted: boolean }) => (l.posted && l.counted !== null ? l.counted - l.expected : null),
+  expected: (l) => (l.posted ? l.expected : null),
+  variance: (l) => (l.posted && l.counted !== null ? l.counted - l.expected : null),
 };

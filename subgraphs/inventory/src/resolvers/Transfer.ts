@@ -1,20 +1,16 @@
-import type { InventoryContext } from '../context';
-
-import type { TransferRow, TransferLineRow } from '../services/transfers';
+import type { TypeResolvers } from '../generated/resolvers';
 import { batchOf } from './refs';
 
-/** The request context every resolver receives. */
-type Ctx = InventoryContext;
-
 /** A transfer between two warehouses. */
-export const Transfer = {
-  from: (t: TransferRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(t.fromWarehouseId),
-  to: (t: TransferRow, _: unknown, ctx: Ctx) => ctx.loaders.warehouse.load(t.toWarehouseId),
-  lines: (t: TransferRow, _: unknown, ctx: Ctx) => ctx.loaders.transferLines.load(t.id),
+export const Transfer: TypeResolvers<'Transfer'> = {
+  // The owner sees both warehouses; a 3PL operator only the one it runs (null for the other side).
+  from: (t, _, ctx) => ctx.loaders.warehouse.load(t.fromWarehouseId),
+  to: (t, _, ctx) => ctx.loaders.warehouse.load(t.toWarehouseId),
+  lines: (t, _, ctx) => ctx.loaders.transferLines.load(t.id),
 };
 
 /** A line of a transfer. */
-export const TransferLine = {
+export const TransferLine: TypeResolvers<'TransferLine'> = {
   batch: batchOf,
-  difference: (l: TransferLineRow) => (l.receivedQuantity === null ? null : l.receivedQuantity - l.quantity),
+  difference: (l) => (l.receivedQuantity === null ? null : l.receivedQuantity - l.quantity),
 };

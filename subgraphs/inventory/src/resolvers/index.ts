@@ -1,4 +1,5 @@
-import { DateTimeScalar } from '@redthread/kit';
+import { DateTimeScalar, namedByTypename, resultUnion } from '@redthread/kit';
+import type { SubgraphResolvers } from '../generated/resolvers';
 import { Mutation } from './Mutation';
 import { Product } from './Product';
 import { Query } from './Query';
@@ -6,12 +7,10 @@ import { Shipment, ShipmentLine } from './Shipment';
 import { StockCount, StockCountLine } from './StockCount';
 import { SellableQuantityChange, ShipmentQueueChange, StockChange, Subscription } from './Subscription';
 import { Transfer, TransferLine } from './Transfer';
-import { Movement, Receipt, StockLevel, Warehouse } from './Warehouse';
-
-const resultType = (success: string) => ({ __resolveType: (v: { __typename?: string }) => v.__typename ?? success });
+import { Movement, StockLevel, Warehouse } from './Warehouse';
 
 /** Every inventory resolver, by type (one file per type). Thin: each calls one service. */
-export const resolvers = {
+export const resolvers: SubgraphResolvers = {
   DateTime: DateTimeScalar,
   Query,
   Mutation,
@@ -29,12 +28,11 @@ export const resolvers = {
   StockCountLine,
   Shipment,
   ShipmentLine,
-  Receipt,
-  WarehouseResult: resultType('Warehouse'),
-  ReceiptResult: resultType('Receipt'),
-  TransferResult: resultType('Transfer'),
-  StockCountResult: resultType('StockCount'),
-  ShipmentResult: resultType('Shipment'),
-  InspectShipmentResult: resultType('Inspection'),
-  InventoryError: { __resolveType: (v: { __typename: string }) => v.__typename },
+  WarehouseResult: resultUnion('Warehouse'),
+  ReceiptResult: resultUnion('Receipt'),
+  TransferResult: resultUnion('Transfer'),
+  StockCountResult: resultUnion('StockCount'),
+  ShipmentResult: resultUnion('Shipment'),
+  InspectShipmentResult: resultUnion('Inspection'),
+  InventoryError: namedByTypename,
 };

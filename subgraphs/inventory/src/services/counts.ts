@@ -1,19 +1,27 @@
+import type { ResultOf, RecordCountInput } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { locations, stock, stockCountLines, stockCounts } from '@redthread/schema';
 import { appendEvent, type Identity, type TopicOf, type Tx } from '@redthread/kit';
-import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
+import { insufficientStock, invalidInput, invalidTransition, notFound } from '../errors';
 import { isUuid } from './ids';
 import { recordMovements } from './ledger';
 import { visibleWarehouse, warehouseAudience } from './warehouses';
 
 export type StockCountRow = typeof stockCounts.$inferSelect;
 export type StockCountLineRow = typeof stockCountLines.$inferSelect;
+/** A count line with the slot it counts (location, product, batch), as {@link linesOfCounts} answers it. */
+export type CountLineRow = StockCountLineRow & { locationId: string; productId: string; batchId: string | null };
+/** A count line as the StockCountLine type resolves it: with whether its count is posted (`expected` and `variance` show only then). */
+export type CountLineView = CountLineRow & { posted: boolean };
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { RecordCountInput };
 
 /**
  * Opens a blind count of a warehouse: one line per stock slot, with the on-hand quantity frozen
  * as `expected` (hidden until posting). One open count per warehouse at a time.
  */
-export async function openStockCount(tx: Tx, identity: Identity, warehouseId: string): Promise<StockCountRow | InventoryFailure> {
+export async function openStockCount(tx: Tx, identity: Identity, warehouseId: string): Promise<ResultOf<'StockCountResult'>> {
   const warehouse = await visibleWarehouse(tx, warehouseId);
   if (!warehouse) return notFound('warehouse');
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('inventory.count:' || ${warehouse.id}))`);
@@ -46,8 +54,8 @@ export async function openStockCount(tx: Tx, identity: Identity, warehouseId: st
 export async function recordCount(
   tx: Tx,
   identity: Identity,
-  input: { countId: string; lines: { lineId: string; counted: number }[] },
-): Promise<StockCountRow | InventoryFailure> {
+  input: RecordCountInput,
+): Promise<ResultOf<'StockCountResult'>> {
   const count = await lockCount(tx, input.countId);
   if (!count) return notFound('stock count');
   if (count.status === 'POSTED') return invalidTransition(count.status, 'A posted count cannot change.');
@@ -74,7 +82,7 @@ export async function recordCount(
  * stays counted − expected. A count below what is reserved cannot be posted: release or ship
  * those reservations first.
  */
-export async function postStockCount(tx: Tx, identity: Identity, countId: string): Promise<StockCountRow | InventoryFailure> {
+export async function postStockCount(tx: Tx, identity: Identity, countId: string): Promise<ResultOf<'StockCountResult'>> {
   const count = await lockCount(tx, countId);
   if (!count) return notFound('stock count');
   if (count.status !== 'COUNTED') {
@@ -126,7 +134,7 @@ async function countEvent(tx: Tx, count: StockCountRow, topic: TopicOf<'StockCou
 }
 
 /** Lines of counts; one statement. */
-export async function linesOfCounts(tx: Tx, ids: readonly string[]): Promise<(StockCountLineRow & { locationId: string; productId: string; batchId: string | null })[]> {
+export async function linesOfCounts(tx: Tx, ids: readonly string[]): Promise<CountLineRow[]> {
   if (ids.length === 0) return [];
   const rows = await tx
     .select({ line: stockCountLines, slot: stock })

@@ -1,7 +1,8 @@
+import type { BatchInput } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { batches, movements, stock } from '@redthread/schema';
-import { appendEvent, type Identity, type Tx } from '@redthread/kit';
-import { invalidInput, type InventoryFailure } from '../errors';
+import { appendEvent, parseEvent, type CatalogueEvent, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import { invalidInput, type Failure } from '../errors';
 import { isIsoDate } from './ids';
 import { warehouseAudience, type LocationRow, type WarehouseRow } from './warehouses';
 
@@ -9,6 +10,23 @@ export type MovementKind = typeof movements.$inferInsert['kind'];
 export type StockRow = typeof stock.$inferSelect;
 export type BatchRow = typeof batches.$inferSelect;
 export type MovementRow = typeof movements.$inferSelect;
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { BatchInput };
+
+/** A committed `stock.changed` event (see {@link recordMovements}), its payload parsed against the event catalogue. */
+export type StockChangedEvent = CatalogueEvent<'stock.changed'>;
+
+/**
+ * A logged event as a {@link StockChangedEvent}: what the `stockChanged` subscription delivers, so
+ * that StockChange answers typed, validated payload fields. Throws for another topic, and
+ * `EventPayloadError` for a payload that does not match the catalogue.
+ */
+export function stockChangedEvent(event: LoggedEvent): StockChangedEvent {
+  const { topic } = event;
+  if (topic !== 'stock.changed') throw new Error(`event ${event.id}: ${topic} is not a stock change`);
+  return parseEvent({ ...event, topic });
+}
 
 /** A change to one stock slot. */
 export interface MovementInput {
@@ -85,15 +103,8 @@ export async function recordMovements(tx: Tx, identity: Identity, items: readonl
   return rows;
 }
 
-/** Input naming a batch. */
-export interface BatchInput {
-  lotNumber: string;
-  producedOn?: string | null;
-  expiresOn?: string | null;
-}
-
 /** Checks a batch's fields without touching the database; a failure names the field. */
-export function checkBatch(input: BatchInput, path: string): InventoryFailure | undefined {
+export function checkBatch(input: BatchInput, path: string): Failure<'InvalidInventoryInput'> | undefined {
   const lotNumber = input.lotNumber.trim();
   if (!lotNumber || lotNumber.length > 64) return invalidInput(`${path}.lotNumber`, 'The lot number must be 1–64 characters.');
   for (const field of ['producedOn', 'expiresOn'] as const) {
@@ -116,7 +127,7 @@ export async function knownBatch(
   productId: string,
   input: BatchInput,
   path: string,
-): Promise<BatchRow | InventoryFailure | undefined> {
+): Promise<BatchRow | Failure<'InvalidInventoryInput'> | undefined> {
   const problem = checkBatch(input, path);
   if (problem) return problem;
   const lotNumber = input.lotNumber.trim();
@@ -140,7 +151,7 @@ export async function batchFor(
   productId: string,
   input: BatchInput,
   path: string,
-): Promise<BatchRow | InventoryFailure> {
+): Promise<BatchRow | Failure<'InvalidInventoryInput'>> {
   const known = await knownBatch(tx, ownerPartnerId, productId, input, path);
   if (known) return known;
   const lotNumber = input.lotNumber.trim();

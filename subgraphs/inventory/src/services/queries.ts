@@ -1,3 +1,4 @@
+import type { MovementFilter, ShipmentFilter, StockFilter } from '../generated/resolvers';
 import { and, eq, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { movements, shipments, stock, stockCounts, transfers } from '@redthread/schema';
 import { keysetPage, type Connection, type PageArgs, type Tx } from '@redthread/kit';
@@ -5,12 +6,8 @@ import { isUuid } from './ids';
 import type { MovementRow, StockRow } from './ledger';
 import type { ShipmentRow } from './shipments';
 
-/** Filters of `stockLevels(filter:)`. */
-export interface StockFilter {
-  warehouseId?: string | null;
-  productId?: string | null;
-  onlyAvailable?: boolean | null;
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { MovementFilter, ShipmentFilter, StockFilter };
 
 /**
  * Stock slots in warehouses the caller owns or operates (row-level security), filtered, by
@@ -43,13 +40,6 @@ export async function stockLevels(tx: Tx, filter: StockFilter | null | undefined
   return page.connection(rows);
 }
 
-/** Filters of `movements(filter:)`. */
-export interface MovementFilter {
-  warehouseId?: string | null;
-  productId?: string | null;
-  kind?: readonly MovementRow['kind'][] | null;
-}
-
 /** The ledger, newest first (by movement id, which only grows), as a connection. */
 export async function listMovements(tx: Tx, filter: MovementFilter | null | undefined, args: PageArgs): Promise<Connection<MovementRow>> {
   const page = keysetPage('movements', args, [{ column: movements.id, type: 'bigint', descending: true }]);
@@ -71,13 +61,6 @@ export async function listMovements(tx: Tx, filter: MovementFilter | null | unde
     .orderBy(...page.orderBy)
     .limit(page.limit);
   return page.connection(rows);
-}
-
-/** Filters of `shipments(filter:)`. */
-export interface ShipmentFilter {
-  warehouseId?: string | null;
-  status?: readonly ShipmentRow['status'][] | null;
-  orderId?: string | null;
 }
 
 /**

@@ -1,15 +1,18 @@
+import type { ResultOf, ReceiveReturnInput, ReceiveStockInput } from '../generated/resolvers';
 import { sql } from 'drizzle-orm';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
-import { invalidInput, isFailure, notFound, type InventoryFailure } from '../errors';
+import { invalidInput, isFailure, notFound } from '../errors';
 import { isUuid } from './ids';
 import { batchFor, knownBatch, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow, type PurchaseReceiptFacts } from './ledger';
 import { locationByCode, visibleWarehouse, warehouseAudience, type WarehouseRow } from './warehouses';
 
-/** Input of `receiveStock`. */
-export interface ReceiveStockInput {
-  warehouseId: string;
-  purchaseOrderId?: string | null;
-  lines: { productId: string; quantity: number; locationCode?: string | null; batch?: BatchInput | null }[];
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { ReceiveReturnInput, ReceiveStockInput };
+
+/** What a receipt booked: the warehouse and its movements (none for a DAMAGED return). */
+export interface ReceiptRow {
+  warehouse: WarehouseRow;
+  movements: MovementRow[];
 }
 
 interface PurchaseLine extends Record<string, unknown> {
@@ -34,7 +37,7 @@ export async function receiveStock(
   tx: Tx,
   identity: Identity,
   input: ReceiveStockInput,
-): Promise<{ warehouse: WarehouseRow; movements: MovementRow[] } | InventoryFailure> {
+): Promise<ResultOf<'ReceiptResult'>> {
   const warehouse = await visibleWarehouse(tx, input.warehouseId);
   if (!warehouse) return notFound('warehouse');
   if (input.lines.length === 0) return invalidInput('lines', 'A receipt needs at least one line.');
@@ -173,8 +176,8 @@ interface ReturnToReceive extends Record<string, unknown> {
 export async function receiveReturn(
   tx: Tx,
   identity: Identity,
-  input: { returnId: string; warehouseId: string; outcome: 'RESTOCK' | 'DAMAGED'; locationCode?: string | null },
-): Promise<{ warehouse: WarehouseRow; movements: MovementRow[] } | InventoryFailure> {
+  input: ReceiveReturnInput,
+): Promise<ResultOf<'ReceiptResult'>> {
   const warehouse = await visibleWarehouse(tx, input.warehouseId);
   if (!warehouse) return notFound('warehouse');
   if (!isUuid(input.returnId)) return notFound('return');

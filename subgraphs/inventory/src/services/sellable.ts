@@ -14,6 +14,14 @@ export const SELLABLE_CHANGED = 'sellable.changed';
 /** How many products one `sellableQuantityChanged` subscription may watch. */
 export const MAX_WATCHED_PRODUCTS = 500;
 
+/**
+ * A catalog product as inventory's part of it (`sellableQuantity`) receives it: the federation
+ * reference, by id; catalog answers every other field of it under the caller's visibility.
+ */
+export interface ProductReference {
+  id: string;
+}
+
 /** One value delivered by `sellableQuantityChanged`. */
 export interface SellableQuantityChange {
   productId: string;

@@ -1,13 +1,66 @@
+import type { ResultOf, DispatchShipmentInput, InspectShipmentInput } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { allocations, locations, reservations, shipments, stock } from '@redthread/schema';
-import { appendEvent, shipmentMoveAllowed, type Identity, type Tx } from '@redthread/kit';
-import { invalidInput, invalidTransition, notFound, type InspectionDifference, type InventoryFailure } from '../errors';
+import { appendEvent, parseEvent, shipmentMoveAllowed, type CatalogueEvent, type Identity, type LoggedEvent, type TopicOf, type Tx } from '@redthread/kit';
+import { invalidInput, invalidTransition, notFound, type InspectionDifference } from '../errors';
 import { isUuid } from './ids';
 import { ownerProducts, recordMovements } from './ledger';
 import { warehouseAudience, type WarehouseRow } from './warehouses';
 
 export type ShipmentRow = typeof shipments.$inferSelect;
 export type ReservationRow = typeof reservations.$inferSelect;
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { DispatchShipmentInput, InspectShipmentInput };
+
+type ShipmentQueueTopic = TopicOf<'Shipment'>;
+
+/** Every topic about a shipment, by itself: a topic the catalogue adds is missing here, a type error. */
+const QUEUE_TOPICS: { [T in ShipmentQueueTopic]: T } = {
+  'shipment.queued': 'shipment.queued',
+  'shipment.inspected': 'shipment.inspected',
+  'shipment.inspection_failed': 'shipment.inspection_failed',
+  'shipment.dispatched': 'shipment.dispatched',
+  'shipment.cancelled': 'shipment.cancelled',
+};
+
+/** The topics of a warehouse's shipment queue (`shipmentQueueChanged`): every event about a shipment. */
+export const SHIPMENT_QUEUE_TOPICS: readonly ShipmentQueueTopic[] = Object.values(QUEUE_TOPICS);
+
+/** A committed change to a shipment queue, its payload parsed against the event catalogue (each carries `warehouseId` and `status`). */
+export type ShipmentQueueEvent = CatalogueEvent<ShipmentQueueTopic>;
+
+/**
+ * A logged event as a {@link ShipmentQueueEvent}: what the `shipmentQueueChanged` subscription
+ * delivers, so that ShipmentQueueChange answers typed, validated payload fields. Throws for a topic
+ * that is not a shipment's, and `EventPayloadError` for a payload that does not match the catalogue.
+ */
+export function shipmentQueueEvent(event: LoggedEvent): ShipmentQueueEvent {
+  const topic = SHIPMENT_QUEUE_TOPICS.find((t) => t === event.topic);
+  if (!topic) throw new Error(`event ${event.id}: ${event.topic} is not a shipment queue change`);
+  return parseEvent({ ...event, topic });
+}
+
+const DIFFERENCE_KINDS = ['MISSING', 'EXTRA', 'UNKNOWN'] as const;
+
+/**
+ * A shipment's `last_mismatch` (a jsonb column, untyped in the table) as the differences
+ * {@link inspectShipment} stored there: null when the last inspection passed or none failed yet.
+ * Anything else in the column is a broken invariant and throws.
+ */
+export function lastMismatchOf(shipment: ShipmentRow): InspectionDifference[] | null {
+  const stored = shipment.lastMismatch;
+  if (stored === null || stored === undefined) return null;
+  if (!Array.isArray(stored)) throw new Error(`invariant: shipment ${shipment.id} has a last_mismatch that is not a list`);
+  return stored.map((entry: unknown) => {
+    if (typeof entry === 'object' && entry !== null && 'code' in entry && 'expected' in entry && 'scanned' in entry && 'kind' in entry) {
+      const { code, expected, scanned } = entry;
+      const kind = DIFFERENCE_KINDS.find((k) => k === entry.kind);
+      if (typeof code === 'string' && typeof expected === 'number' && typeof scanned === 'number' && kind) return { code, expected, scanned, kind };
+    }
+    throw new Error(`invariant: shipment ${shipment.id} has a last_mismatch entry that is not an inspection difference`);
+  });
+}
 
 /** A pick-list line: what to take from where. */
 export interface PickLine {
@@ -88,7 +141,6 @@ export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]):
 
 /** The outcome of one outbound inspection (recorded whether it passed or not). */
 export interface Inspection {
-  __typename: 'Inspection';
   shipment: ShipmentRow;
   passed: boolean;
   differences: InspectionDifference[];
@@ -104,14 +156,16 @@ export interface Inspection {
 export async function inspectShipment(
   tx: Tx,
   identity: Identity,
-  input: { shipmentId: string; scans: { code: string; quantity: number }[] },
-): Promise<Inspection | InventoryFailure> {
+  input: InspectShipmentInput,
+): Promise<ResultOf<'InspectShipmentResult'>> {
   const shipment = await lockShipment(tx, input.shipmentId);
   if (!shipment) return notFound('shipment');
   if (!shipmentMoveAllowed('passInspection', shipment.status)) {
     return invalidTransition(shipment.status, `A ${shipment.status} shipment cannot be inspected.`);
   }
-  const badScan = input.scans.findIndex((s) => !Number.isInteger(s.quantity) || s.quantity < 1 || !s.code.trim());
+  // A scan without a quantity counts once, as the SDL's default (`quantity: Int! = 1`) has it.
+  const scans = input.scans.map((s) => ({ code: s.code.trim(), quantity: s.quantity ?? 1 }));
+  const badScan = scans.findIndex((s) => !Number.isInteger(s.quantity) || s.quantity < 1 || !s.code);
   if (badScan >= 0) return invalidInput(`scans[${badScan}]`, 'Each scan needs a code and a quantity of 1 or more.');
   const lines = (await pickLinesOf(tx, [shipment])).get(shipment.id) ?? [];
   const expected = new Map<string, { code: string; quantity: number }>();
@@ -122,8 +176,8 @@ export async function inspectShipment(
   }
   const scanned = new Map<string, number>();
   const unknown = new Map<string, number>();
-  for (const scan of input.scans) {
-    const code = scan.code.trim();
+  for (const scan of scans) {
+    const code = scan.code;
     const line = lines.find((l) => l.skuCode === code || (l.barcode !== null && l.barcode === code));
     if (line) scanned.set(line.productId, (scanned.get(line.productId) ?? 0) + scan.quantity);
     else unknown.set(code, (unknown.get(code) ?? 0) + scan.quantity);
@@ -149,7 +203,7 @@ export async function inspectShipment(
     audience: warehouseAudience(shipment),
     payload: { warehouseId: shipment.warehouseId, orderId: shipment.orderId, status, differences, by: identity.partnerId },
   });
-  return { __typename: 'Inspection', shipment: updated!, passed: differences.length === 0, differences };
+  return { shipment: updated!, passed: differences.length === 0, differences };
 }
 
 /**
@@ -160,9 +214,9 @@ export async function inspectShipment(
 export async function dispatchShipment(
   tx: Tx,
   identity: Identity,
-  input: { shipmentId: string; carrier: string; trackingNumber: string },
+  input: DispatchShipmentInput,
   warehouseOf: (id: string) => Promise<WarehouseRow | undefined>,
-): Promise<ShipmentRow | InventoryFailure> {
+): Promise<ResultOf<'ShipmentResult'>> {
   const carrier = input.carrier.trim();
   const trackingNumber = input.trackingNumber.trim();
   if (!carrier) return invalidInput('carrier', 'Name the carrier.');

@@ -1,7 +1,8 @@
+import type { ResultOf, CreateTransferInput, ReceiveTransferInput } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { batches, locations, transferLines, transfers } from '@redthread/schema';
 import { appendEvent, type Identity, type TopicOf, type Tx } from '@redthread/kit';
-import { insufficientStock, invalidInput, invalidTransition, notFound, type InventoryFailure } from '../errors';
+import { insufficientStock, invalidInput, invalidTransition, notFound } from '../errors';
 import { isUuid } from './ids';
 import { ownerProducts, recordMovements } from './ledger';
 import { stockSlot } from './queries';
@@ -10,15 +11,11 @@ import { locationByCode, visibleWarehouse, type WarehouseRow } from './warehouse
 export type TransferRow = typeof transfers.$inferSelect;
 export type TransferLineRow = typeof transferLines.$inferSelect;
 
-/** Input of `createTransfer`. */
-export interface CreateTransferInput {
-  fromWarehouseId: string;
-  toWarehouseId: string;
-  lines: { productId: string; quantity: number; locationCode?: string | null; lotNumber?: string | null }[];
-}
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { CreateTransferInput, ReceiveTransferInput };
 
 /** Plans a transfer between two of the caller's warehouses; availability is checked when it ships. */
-export async function createTransfer(tx: Tx, identity: Identity, input: CreateTransferInput): Promise<TransferRow | InventoryFailure> {
+export async function createTransfer(tx: Tx, identity: Identity, input: CreateTransferInput): Promise<ResultOf<'TransferResult'>> {
   const from = await visibleWarehouse(tx, input.fromWarehouseId);
   const to = await visibleWarehouse(tx, input.toWarehouseId);
   if (!from || from.ownerPartnerId !== identity.partnerId) return notFound('warehouse');
@@ -60,11 +57,11 @@ export async function createTransfer(tx: Tx, identity: Identity, input: CreateTr
 }
 
 /** Ships a CREATED transfer: TRANSFER_OUT movements at the source; refused if stock is not available. */
-export async function shipTransfer(tx: Tx, identity: Identity, transferId: string): Promise<TransferRow | InventoryFailure> {
+export async function shipTransfer(tx: Tx, identity: Identity, transferId: string): Promise<ResultOf<'TransferResult'>> {
   const transfer = await lockTransfer(tx, transferId);
   if (!transfer) return notFound('transfer');
   if (transfer.status !== 'CREATED') return invalidTransition(transfer.status, `A ${transfer.status} transfer cannot be shipped.`);
-  const from = (await visibleWarehouse(tx, transfer.fromWarehouseId)) as WarehouseRow | undefined;
+  const from = await visibleWarehouse(tx, transfer.fromWarehouseId);
   // Transfer lines are the owner's; the owner ships and receives transfers (operators see them).
   if (!from || from.ownerPartnerId !== identity.partnerId) return notFound('transfer');
   const lines = await tx.select().from(transferLines).where(eq(transferLines.transferId, transfer.id));
@@ -88,8 +85,8 @@ export async function shipTransfer(tx: Tx, identity: Identity, transferId: strin
 export async function receiveTransfer(
   tx: Tx,
   identity: Identity,
-  input: { transferId: string; lines: { lineId: string; receivedQuantity: number }[]; locationCode?: string | null },
-): Promise<TransferRow | InventoryFailure> {
+  input: ReceiveTransferInput,
+): Promise<ResultOf<'TransferResult'>> {
   const transfer = await lockTransfer(tx, input.transferId);
   if (!transfer) return notFound('transfer');
   if (transfer.status !== 'IN_TRANSIT') return invalidTransition(transfer.status, `A ${transfer.status} transfer cannot be received.`);

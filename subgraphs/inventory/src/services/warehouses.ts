@@ -1,24 +1,18 @@
+import type { ResultOf, CreateLocationInput, CreateWarehouseInput } from '../generated/resolvers';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { locations, warehouses } from '@redthread/schema';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
-import { codeTaken, invalidInput, notFound, type InventoryFailure } from '../errors';
+import { codeTaken, invalidInput, notFound } from '../errors';
 import { isUuid } from './ids';
+
+/** The SDL's input types, generated (`npm run codegen`). */
+export type { CreateLocationInput, CreateWarehouseInput };
 
 export type WarehouseRow = typeof warehouses.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 
 /** The location every warehouse starts with; receipts go there unless told otherwise. */
 export const DEFAULT_LOCATION = 'DEFAULT';
-
-/** Input of `createWarehouse`. */
-export interface CreateWarehouseInput {
-  code: string;
-  name: string;
-  kind: 'OWN' | 'THIRD_PARTY';
-  operatorCode?: string | null;
-  regions?: string[] | null;
-  priority?: number | null;
-}
 
 /** The partners who see a warehouse's events: its owner and its operator. */
 export function warehouseAudience(row: { ownerPartnerId: string; operatorPartnerId: string | null }): string[] {
@@ -29,7 +23,7 @@ export function warehouseAudience(row: { ownerPartnerId: string; operatorPartner
  * Adds a warehouse owned by the caller with its DEFAULT location. A THIRD_PARTY warehouse names its
  * operator partner (a 3PL) by code; the operator then sees and operates it.
  */
-export async function createWarehouse(tx: Tx, identity: Identity, input: CreateWarehouseInput): Promise<WarehouseRow | InventoryFailure> {
+export async function createWarehouse(tx: Tx, identity: Identity, input: CreateWarehouseInput): Promise<ResultOf<'WarehouseResult'>> {
   const code = input.code.trim().toUpperCase();
   if (!/^[A-Z0-9][A-Z0-9_-]{0,31}$/.test(code)) return invalidInput('code', 'The code must be 1–32 letters, digits, _ or -.');
   const name = input.name.trim();
@@ -68,10 +62,7 @@ export async function createWarehouse(tx: Tx, identity: Identity, input: CreateW
 }
 
 /** Adds a bin location to a warehouse the caller owns or operates. */
-export async function createLocation(
-  tx: Tx,
-  input: { warehouseId: string; code: string },
-): Promise<WarehouseRow | InventoryFailure> {
+export async function createLocation(tx: Tx, input: CreateLocationInput): Promise<ResultOf<'WarehouseResult'>> {
   const warehouse = await visibleWarehouse(tx, input.warehouseId);
   if (!warehouse) return notFound('warehouse');
   const code = input.code.trim().toUpperCase();

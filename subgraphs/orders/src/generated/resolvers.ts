@@ -1531,6 +1531,47 @@ export type DirectiveResolvers<ContextType = OrdersContext> = {
   shareable?: ShareableDirectiveResolver<any, any, ContextType>;
 };
 
+/** Every object type of the subgraph's SDL, the root types included: what its shield rules must cover. */
+export type ObjectTypeName =
+  | 'Query'
+  | 'Mutation'
+  | 'Subscription'
+  | 'OrderChange'
+  | 'Partner'
+  | 'Product'
+  | 'ProductLink'
+  | 'Money'
+  | 'PageInfo'
+  | 'CustomFieldDefinition'
+  | 'Channel'
+  | 'Address'
+  | 'Customer'
+  | 'CustomerConnection'
+  | 'CustomerEdge'
+  | 'Order'
+  | 'OrderLine'
+  | 'CustomFieldValue'
+  | 'TimelineEntry'
+  | 'Return'
+  | 'OrderConnection'
+  | 'OrderEdge'
+  | 'OrderNotFound'
+  | 'ReturnNotFound'
+  | 'InvalidOrderTransition'
+  | 'InvalidOrderInput'
+  | 'DuplicateOrder'
+  | 'IdempotencyKeyReused'
+  | 'ChannelCodeTaken'
+  | 'NotPermittedForRoleInOrder'
+  | 'CreditLimitExceeded'
+  | 'AlreadyPickedUpstream'
+  | 'ImportProblem'
+  | 'ImportResult'
+  | 'ImportOrdersPayload';
+
+/** The subgraph's graphql-shield rules: one for every object type, or one for each of its fields. */
+export type PermissionRules = import('@redthread/kit').PermissionMap<Resolvers, ObjectTypeName, import('@redthread/kit').PermissionRule>;
+
 /** The subgraph's whole resolver map: a type whose row leaves a field unanswered must be present. */
 export type SubgraphResolvers = import('@redthread/kit').CompleteResolverMap<Resolvers, ResolversParentTypes>;
 
