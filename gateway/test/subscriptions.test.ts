@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -104,6 +105,33 @@ type OrderChange = {
 };
 
 describe('federated subscriptions through the gateway', () => {
+  it('frees the slot of a subscription the client completes at once, and its upstream within a second', async () => {
+    // A warehouse screen switching between quiet filters: nothing ever arrives on them.
+    const metric = async (service: string) => {
+      const text = await (await fetch(`${api.platform.gateway.url}/metrics`)).text();
+      const match = new RegExp(`^redthread_subscriptions\\{service="${service}"\\} (\\d+)$`, 'm').exec(text);
+      return match ? Number(match[1]) : 0;
+    };
+    // First in this file: no other subscription is open yet.
+    const upstreamBefore = 0;
+    expect(await metric('event-hub')).toBe(0);
+    const client = connect(await api.tokenFor('SHOP-A'));
+    for (let round = 0; round < 8; round += 1) {
+      const quiet = collect(client, 'subscription($id: ID!) { orderChanged(filter: { orderId: $id }) { cursor } }', { id: randomUUID() });
+      await expect.poll(() => metric('event-hub'), { timeout: 5_000, interval: 20 }).toBe(upstreamBefore + 1);
+      quiet.stop();
+      const stopped = Date.now();
+      await expect.poll(() => metric('event-hub'), { timeout: 5_000, interval: 20 }).toBe(upstreamBefore);
+      expect(Date.now() - stopped, `round ${round}: upstream gone within a second`).toBeLessThan(1_000);
+      expect(quiet.errors).toEqual([]);
+    }
+    // Eight switches on a connection capped at three: every slot was given back.
+    const open = [0, 1, 2].map(() => collect(client, 'subscription { orderChanged { cursor } }'));
+    await expect.poll(() => metric('gateway'), { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(3);
+    expect(open.every((sub) => sub.errors.length === 0)).toBe(true);
+    for (const sub of open) sub.stop();
+  });
+
   it("delivers SHOP-A's order changes with fields from catalog resolved, and nothing of them to SHOP-D", async () => {
     const shopA = await api.tokenFor('SHOP-A');
     const shopD = await api.tokenFor('SHOP-D');

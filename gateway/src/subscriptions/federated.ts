@@ -117,6 +117,8 @@ export class FederatedSubscriptions {
     variables: Record<string, unknown>;
     identity: Identity;
     upstreams: UpstreamPool;
+    /** Aborted when the client completes the subscription: the upstream one is completed at once. */
+    signal?: AbortSignal;
   }): AsyncGenerator<ExecutionResult> {
     const { primary, full } = this.plan(args.document, args.operationName);
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in args.variables).map((n) => [n, args.variables[n]]));
@@ -129,6 +131,9 @@ export class FederatedSubscriptions {
         complete: () => queue.end(),
       },
     );
+    // Ending the queue ends the loop below, whose `finally` completes the upstream subscription.
+    const stop = () => queue.end();
+    args.signal?.addEventListener('abort', stop, { once: true });
     const operationContext = buildOperationContext({ schema: this.#apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName });
     const query = print(args.document);
     try {
@@ -160,6 +165,7 @@ export class FederatedSubscriptions {
         yield { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors as GraphQLError[] } : {}) };
       }
     } finally {
+      args.signal?.removeEventListener('abort', stop);
       unsubscribe();
     }
   }

@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } 
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeJwt } from 'jose';
-import { ErrorCode, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, type Identity, type Logger } from '@redthread/kit';
+import { ErrorCode, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, stopOnReturn, type Identity, type Logger } from '@redthread/kit';
 import type { OperationGuard, OperationLimits } from '../limits';
 import type { FederatedSubscriptions, UpstreamPool } from './federated';
 
@@ -142,14 +142,17 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
       },
       subscribe: (args) => {
         const { id, connection } = args.contextValue as { id: string; connection: ConnectionState };
+        // graphql-ws's return() on the stream would wait for the next event; this ends it at once.
+        const stopper = new AbortController();
         const stream = options.federated.run({
           document: args.document,
           operationName: args.operationName ?? undefined,
           variables: (args.variableValues ?? {}) as Record<string, unknown>,
           identity: connection.identity!,
           upstreams: connection.upstreams!,
+          signal: stopper.signal,
         });
-        return (async function* tracked() {
+        return stopOnReturn((async function* tracked() {
           try {
             yield* stream;
           } catch (error) {
@@ -161,7 +164,7 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
           } finally {
             connection.active?.delete(id);
           }
-        })();
+        })(), stopper);
       },
       onComplete: (ctx, id) => {
         ctx.extra.active?.delete(id);

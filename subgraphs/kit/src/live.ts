@@ -31,6 +31,11 @@ export interface LiveInterest {
   after?: EventPosition | undefined;
   /** A further filter on each event (e.g. one warehouse). */
   accept?: (event: LoggedEvent) => boolean;
+  /**
+   * Ends the stream at once when aborted (the subscriber completed: see {@link stopOnReturn}),
+   * even while no event arrives, so the subscriber is gone from the hub right away.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 interface Subscriber {
@@ -126,6 +131,9 @@ export class EventHub {
     this.#subscribers.add(subscriber);
     this.#wakeUps.ring();
     const liveFrom = this.#position;
+    const { signal } = interest;
+    const abort = () => this.#close(subscriber);
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       let last = interest.after;
       if (interest.after) {
@@ -142,6 +150,7 @@ export class EventHub {
         }
       }
       for (;;) {
+        if (signal?.aborted) return;
         if (subscriber.failed) throw subscriber.failed;
         const next = subscriber.queue.shift();
         if (next) {
@@ -156,6 +165,7 @@ export class EventHub {
         subscriber.wake = undefined;
       }
     } finally {
+      signal?.removeEventListener('abort', abort);
       this.#subscribers.delete(subscriber);
     }
   }
@@ -218,4 +228,27 @@ export class EventHub {
       await this.#wakeUps.wait();
     }
   }
+}
+
+/**
+ * `inner`, with a `return()` that takes effect at once. graphql-ws calls `return()` when a client
+ * completes a subscription, and on an async generator that call waits for the pending `next()` —
+ * on a quiet filter the next event, perhaps never — keeping the subscription (and everything it
+ * holds upstream) alive. Here `return()` first aborts `controller`, whose signal `inner` honours by
+ * ending its wait (an {@link EventHub} subscription with `signal`, for one), then returns it.
+ */
+export function stopOnReturn<T>(inner: AsyncGenerator<T>, controller: AbortController): AsyncGenerator<T> {
+  const outer: AsyncGenerator<T> = {
+    next: (...args) => inner.next(...args),
+    return: (value) => {
+      controller.abort();
+      return inner.return(value);
+    },
+    throw: (error: unknown) => {
+      controller.abort();
+      return inner.throw(error);
+    },
+    [Symbol.asyncIterator]: () => outer,
+  };
+  return outer;
 }

@@ -17,6 +17,7 @@ export function eventSubscription<Args extends { after?: string | null }>(
         partnerId: ctx.identity.partnerId,
         topics,
         after: resumePosition(args.after),
+        signal: ctx.signal,
         ...(accept?.(args) ? { accept: accept(args)! } : {}),
       }),
     resolve: (event: LoggedEvent) => event,

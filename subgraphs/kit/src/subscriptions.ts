@@ -7,7 +7,7 @@ import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
 import { ErrorCode } from './errors';
 import { verifyInternalIdentity, type Identity } from './identity';
-import { SlowConsumerError, type EventHub } from './live';
+import { SlowConsumerError, stopOnReturn, type EventHub } from './live';
 import type { Logger } from './logger';
 
 /**
@@ -29,6 +29,8 @@ export interface SubscriptionContext {
    * holding one open while it waits.
    */
   db: Db;
+  /** Aborted when the subscriber completes (or the connection closes): end every wait on it. */
+  signal: AbortSignal;
 }
 
 /** Options for {@link serveSubgraphSubscriptions}. */
@@ -52,6 +54,7 @@ export interface SubgraphSubscriptionOptions<Loaders> {
  */
 export function serveSubgraphSubscriptions<Loaders>(http: Server, options: SubgraphSubscriptionOptions<Loaders>): () => Promise<void> {
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  const stoppers = new WeakMap<object, AbortController>();
   const server = useServer<Record<string, unknown>, { identity: Identity }>(
     {
       schema: options.schema,
@@ -69,6 +72,7 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
         }
       },
       onSubscribe: (ctx, _id, payload) => {
+        const controller = new AbortController();
         let document;
         try {
           document = graphql.parse(payload.query);
@@ -77,7 +81,7 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
         }
         const errors = graphql.validate(options.schema, document);
         if (errors.length) return errors;
-        return {
+        const execution = {
           schema: options.schema,
           document,
           variableValues: payload.variables ?? {},
@@ -87,10 +91,18 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
             live: options.live,
             log: options.logger.child({ partnerId: ctx.extra.identity?.partnerId }),
             db: options.db,
+            signal: controller.signal,
           } satisfies SubscriptionContext,
         };
+        // Kept beside the context for subscribe below, which aborts it when the subscriber completes.
+        stoppers.set(execution.contextValue, controller);
+        return execution;
       },
-      subscribe: (args) => subscribeWithFreshContexts(args, options),
+      subscribe: async (args) => {
+        const controller = stoppers.get(args.contextValue as object) ?? new AbortController();
+        const stream = await subscribeWithFreshContexts(args, options);
+        return Symbol.asyncIterator in stream ? stopOnReturn(stream, controller) : stream;
+      },
       execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP.', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] }),
     },
     wss,

@@ -72,6 +72,7 @@ async function* watch(ctx: SubscriptionContext, watched: readonly string[]): Asy
     topics: [SELLABLE_CHANGED],
     after: from,
     accept: (event) => wanted.has(event.entityId),
+    signal: ctx.signal,
   });
   for await (const event of events) {
     const productId = event.entityId;
