@@ -4,7 +4,7 @@
  * from its environment. One place, so a role and the in-process wiring cannot drift apart.
  */
 import { catalogSubgraph } from '@redthread/catalog';
-import { redeemInvitation, type RedeemInput } from '@redthread/catalog/access/onboarding';
+import { redeemInvitation } from '@redthread/catalog/access/onboarding';
 import { changePassword, listenForAccessChanges, pruneAccessRecords, refreshSession, resolveAccess, signIn, signOut, userIdForExternalSubject, partnerExists } from '@redthread/catalog/access/sessions';
 import { ORDER_WORKFLOW_CONSUMER, ordersSubgraph, startOrderWorkflows } from '@redthread/orders';
 import { ALLOCATION_CONSUMER, inventorySubgraph, startInventoryWorkflows } from '@redthread/inventory';
@@ -47,7 +47,7 @@ export function accessDirectory(auth: Database, lookups: Database): AccessDirect
     refresh: (token) => refreshSession(db, token),
     signOut: (token) => signOut(db, token),
     changePassword: (input) => changePassword(db, input),
-    redeem: (input) => redeemInvitation(db, input as unknown as RedeemInput),
+    redeem: (input) => redeemInvitation(db, input),
     resolve: (request) => resolveAccess(lookups.db, request),
     userIdForExternalSubject: (subject) => userIdForExternalSubject(lookups.db, subject),
     partnerExists: (partnerId) => partnerExists(lookups.db, partnerId),

@@ -14,13 +14,30 @@ export interface AccessDirectory {
   signOut(refreshToken: string): Promise<string | undefined>;
   /** Returns the user, every one of whose sessions ended. */
   changePassword(input: { email: string; currentPassword: string; newPassword: string; client?: string }): Promise<string>;
-  redeem(input: Record<string, unknown> & { invitation: string; externalSubject?: string | null; client?: string }): Promise<SessionGrant>;
+  redeem(input: RedeemRequest): Promise<SessionGrant>;
   resolve(request: { userId: string; sessionId?: string; partner?: string | null }): Promise<ResolvedAccess>;
   userIdForExternalSubject(subject: string): Promise<string | undefined>;
   /** Whether a partner is registered: development tokens name their partner themselves. */
   partnerExists(partnerId: string): Promise<boolean>;
   /** Calls `onChange(userId)` when a user's access changes, `onChange('apikey:<id>')` when a key is revoked, `onChange(null)` when everything may have. */
   listen(onChange: (userId: string | null) => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * What `/auth/redeem` hands the directory: the request body as parsed (`auth-routes.ts`), the
+ * client's address, and — with an identity provider — the provider's verified subject instead of
+ * a password.
+ */
+export interface RedeemRequest {
+  invitation: string;
+  password?: string | null | undefined;
+  displayName?: string | undefined;
+  /** Partner invitations: the new partner's code and name (the name defaults to the invitation's). */
+  partner?: { code: string; name?: string | null | undefined } | null | undefined;
+  /** Partner invitations with a link proposal: the invitee's product the proposal is made against. */
+  product?: { skuCode: string; name: string } | null | undefined;
+  externalSubject: string | null;
+  client: string;
 }
 
 /** A refusal from the access directory: an error with a code and the HTTP status to answer with. */
