@@ -681,7 +681,6 @@ describe('Kubernetes manifests', () => {
           if (inv) checkRoleKey(inv, key, where, problems);
           const from = dict(entry['valueFrom']);
           const secretRef = dict(from['secretKeyRef']);
-          const configRef = dict(from['configMapKeyRef']);
           if (SECRET_BEARING.test(key)) {
             if (entry['value'] !== undefined) problems.push(`${where}: ${key} is a literal value; take it from a Secret (valueFrom.secretKeyRef)`);
             else if (!secretRef['name'] || !secretRef['key']) problems.push(`${where}: ${key} must come from valueFrom.secretKeyRef (name and key)`);
@@ -689,7 +688,6 @@ describe('Kubernetes manifests', () => {
         }
         for (const source of list(c['envFrom']).map(dict)) {
           if (source['configMapRef']) problems.push(`${where}: envFrom a ConfigMap may import any key (a secret too); list the variables under env`);
-          const secret = text(dict(source['secretRef'])['name']);
         }
         if (inv && envValue(c, 'NODE_ENV') !== 'production') problems.push(`${where}: NODE_ENV must be production`);
       }

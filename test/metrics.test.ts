@@ -5,8 +5,7 @@
  * values that match what happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { InventoryWorld, mapConcurrently } from '../subgraphs/inventory/test/helpers';
 import { DEMO_PASSWORD } from '../scripts/demo/world';
 
@@ -44,7 +43,7 @@ async function scrape(baseUrl: string): Promise<{ text: string; value(name: stri
 describe('/metrics', () => {
   it('shows requests, errors, pool use, consumer lag and subscriptions after real traffic', async () => {
     // A live subscriber, as a warehouse screen would be.
-    live = createClient({ url: w.api.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${w.tokens['SHOP-A']}` } });
+    live = w.liveClient('SHOP-A');
     let subscribed!: () => void;
     const acknowledged = new Promise<void>((resolve) => (subscribed = resolve));
     live.on('connected', () => subscribed());

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import postgres from 'postgres';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import type { Role } from '@redthread/kit';
 import { freshDatabase, type TestDatabase } from './database';
 import { startTestPlatform, type GraphQLResponse, type TestPlatform, type TestPlatformOptions } from './platform';
@@ -67,6 +69,7 @@ export class TestWorld<Code extends string> {
   /** A per-file tag so codes never collide with the demo world's. */
   readonly tag: string;
   #sequence = 0;
+  readonly #liveClients: Client[] = [];
 
   protected constructor(parts: WorldParts<Code>) {
     ({ db: this.db, api: this.api, admin: this.admin, tokens: this.tokens, tag: this.tag } = parts);
@@ -105,8 +108,24 @@ export class TestWorld<Code extends string> {
     return { db, api, admin, tokens, tag: randomUUID().slice(0, 6).toUpperCase() };
   }
 
+  /**
+   * A graphql-ws client of the gateway as a partner (by code) or with a raw token, as a partner app
+   * or warehouse screen connects (no retries: a refusal is the test's to see). Disposed by {@link close}.
+   */
+  liveClient(as: Code | string): Client {
+    const client = createClient({
+      url: this.api.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${this.#token(as)}` },
+    });
+    this.#liveClients.push(client);
+    return client;
+  }
+
   /** Stops everything. Call in `afterAll`. */
   async close(): Promise<void> {
+    await Promise.all(this.#liveClients.splice(0).map((client) => client.dispose()));
     await this.admin.end();
     await this.api.close();
     await this.db.drop();

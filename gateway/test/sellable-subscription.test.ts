@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { InventoryWorld, ok, type Code } from '../../subgraphs/inventory/test/helpers';
 
 /**
@@ -12,13 +10,11 @@ import { InventoryWorld, ok, type Code } from '../../subgraphs/inventory/test/he
  */
 
 let w: InventoryWorld;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   w = await InventoryWorld.start();
 });
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
   await w?.close();
 });
 
@@ -41,13 +37,7 @@ interface Collector {
 }
 
 function subscribe(as: Code, productIds: string[]): Collector {
-  const client = createClient({
-    url: w.api.gatewayUrl.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${w.tokens[as]}` },
-  });
-  clients.push(client);
+  const client = w.liveClient(as);
   const changes: Collector['changes'] = [];
   const errors: unknown[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { LOG_START, encodeEventCursor } from '@redthread/kit';
 import { InventoryWorld, ok, type Code } from './helpers';
 
@@ -12,14 +10,12 @@ import { InventoryWorld, ok, type Code } from './helpers';
  */
 
 let w: InventoryWorld;
-const clients: Client[] = [];
 
 beforeAll(async () => {
   w = await InventoryWorld.start();
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
   await w?.close();
 });
 
@@ -30,13 +26,7 @@ interface Delivery<Data> {
 
 /** Subscribes as `as` from the start of the log; resolves with the first `count` deliveries. */
 function collect<Data>(as: Code, query: string, variables: Record<string, unknown>, count: number): Promise<Delivery<Data>[]> {
-  const client = createClient({
-    url: w.api.gatewayUrl.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${w.tokens[as]}` },
-  });
-  clients.push(client);
+  const client = w.liveClient(as);
   const deliveries: Delivery<Data>[] = [];
   return new Promise((resolve, reject) => {
     client.subscribe<Data>(

@@ -1,4 +1,6 @@
-import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, desc, getTableColumns, sql, type AnyColumn, type InferSelectModel, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Tx } from './db';
 import { ErrorCode, apiError } from './errors';
 import { decodeCursor, encodeCursor, pageSize, type Connection, type PageArgs } from './connection';
 import { isUuid } from './ids';
@@ -50,6 +52,11 @@ export interface KeysetPage {
   connection<Row extends PagedRow, Node>(rows: readonly Row[], toNode: (row: Omit<Row, 'pageKey'>) => Node): Connection<Node>;
   /** The empty connection (a filter that can match nothing, e.g. a malformed id). */
   empty<Node>(): Connection<Node>;
+  /**
+   * The common case in one call: this page of `table`'s whole rows that match every condition in
+   * `where` (undefined ones are left out) and come after the cursor, as a connection. One statement.
+   */
+  rowsOf<T extends PgTable>(tx: Tx, table: T, ...where: (SQL | undefined)[]): Promise<Connection<Omit<InferSelectModel<T> & PagedRow, 'pageKey'>>>;
 }
 
 /** Longest cursor accepted; a real one is far shorter (a few sort keys). */
@@ -139,9 +146,9 @@ function afterCondition(keys: readonly SortKey[], values: readonly string[]): SQ
  *   { column: shipments.createdAt, type: 'timestamptz', descending: true },
  *   { column: shipments.id, type: 'uuid', descending: true },
  * ]);
- * const rows = await tx.select({ ...getTableColumns(shipments), pageKey: page.key }).from(shipments)
- *   .where(and(filter, page.after)).orderBy(...page.orderBy).limit(page.limit);
- * return page.connection(rows);
+ * return page.rowsOf(tx, shipments, filter); // whole rows of one table; for joins or
+ * // computed nodes, select `page.key` as `pageKey`, filter by `page.after`, sort by
+ * // `page.orderBy`, limit to `page.limit` and hand the rows to `page.connection`.
  */
 export function keysetPage(list: string, args: PageArgs, keys: readonly SortKey[]): KeysetPage {
   if (keys.length === 0) throw new Error(`keysetPage(${list}): at least one sort key`);
@@ -172,6 +179,15 @@ export function keysetPage(list: string, args: PageArgs, keys: readonly SortKey[
     },
     empty<Node>(): Connection<Node> {
       return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+    },
+    async rowsOf<T extends PgTable>(tx: Tx, table: T, ...where: (SQL | undefined)[]) {
+      const rows: (InferSelectModel<T> & PagedRow)[] = await tx
+        .select({ ...getTableColumns(table), pageKey: this.key })
+        .from(table as PgTable)
+        .where(and(...where, this.after))
+        .orderBy(...this.orderBy)
+        .limit(this.limit);
+      return this.connection(rows);
     },
   };
 }

@@ -1,5 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { invitations, memberships, partners, sessions, users } from '@redthread/schema';
+import { eq, sql } from 'drizzle-orm';
+import { invitations, memberships, partners, users } from '@redthread/schema';
 import { appendEvent, setTenant, type Db, type Identity, type SessionGrant, type Tx } from '@redthread/kit';
 import { isFailure } from '../errors';
 import type { PartnerRow } from '../services/partners';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { apiKeys } from '@redthread/schema';
 import { appendEvent, isUuid, keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { CreateApiKeyInput, ResultOf } from '../generated/resolvers';
@@ -74,13 +74,7 @@ export async function listApiKeys(tx: Tx, identity: Identity, args: PageArgs): P
     { column: apiKeys.createdAt, type: 'timestamptz', descending: true },
     { column: apiKeys.id, type: 'uuid', descending: true },
   ]);
-  const rows = await tx
-    .select({ ...getTableColumns(apiKeys), pageKey: page.key })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.partnerId, identity.partnerId), page.after))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, apiKeys, eq(apiKeys.partnerId, identity.partnerId));
 }
 
 /**

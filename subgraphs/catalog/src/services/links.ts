@@ -240,14 +240,7 @@ export async function listLinks(
       or(eq(productLinks.downstreamProductId, filter.productId), eq(productLinks.upstreamProductId, filter.productId))!,
     );
   }
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(productLinks), pageKey: page.key })
-    .from(productLinks)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, productLinks, ...conditions);
 }
 
 /** One line of `relationships`: a partner and the live links with it in one direction. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { invitations, memberships, products, users } from '@redthread/schema';
 import { appendEvent, isUuid, keysetPage, type Connection, type Identity, type PageArgs, type Role, type Tx } from '@redthread/kit';
 import type { InvitationStatus, InvitePartnerInput, InviteUserInput, LinkSide, ResolversParentTypes, ResultOf } from '../generated/resolvers';
@@ -179,13 +179,7 @@ export async function listInvitations(tx: Tx, status: InvitationStatus | null | 
     { column: invitations.createdAt, type: 'timestamptz', descending: true },
     { column: invitations.id, type: 'uuid', descending: true },
   ]);
-  const rows = await tx
-    .select({ ...getTableColumns(invitations), pageKey: page.key })
-    .from(invitations)
-    .where(and(status ? invitationStatusIs(status) : undefined, page.after))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, invitations, status ? invitationStatusIs(status) : undefined);
 }
 
 function memberSelection() {

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { products } from '@redthread/schema';
 import {
   appendEvent,
@@ -114,14 +114,7 @@ export async function listOwnProducts(
     const pattern = `%${escapeLike(search)}%`;
     conditions.push(or(ilike(products.name, pattern), ilike(products.skuCode, pattern), ilike(products.barcode, pattern))!);
   }
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(products), pageKey: page.key })
-    .from(products)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, products, ...conditions);
 }
 
 /**

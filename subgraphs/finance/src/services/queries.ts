@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { ledgerEntries, productCosts, settlementRules, statementLines, statements } from '@redthread/schema';
 import { keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { LedgerFilter } from '../generated/resolvers';
@@ -65,20 +65,13 @@ export async function listLedgerEntries(tx: Tx, identity: Identity, filter: Ledg
     { column: ledgerEntries.id, type: 'uuid', descending: true },
   ]);
   if (filter?.partnerId && !isUuid(filter.partnerId)) return page.empty();
-  const rows = await tx
-    .select({ ...getTableColumns(ledgerEntries), pageKey: page.key })
-    .from(ledgerEntries)
-    .where(
-      and(
-        or(eq(ledgerEntries.creditorPartnerId, identity.partnerId), eq(ledgerEntries.debtorPartnerId, identity.partnerId)),
-        filter?.partnerId ? or(eq(ledgerEntries.creditorPartnerId, filter.partnerId), eq(ledgerEntries.debtorPartnerId, filter.partnerId)) : undefined,
-        filter?.kind?.length ? inArray(ledgerEntries.kind, filter.kind) : undefined,
-        page.after,
-      ),
-    )
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(
+    tx,
+    ledgerEntries,
+    or(eq(ledgerEntries.creditorPartnerId, identity.partnerId), eq(ledgerEntries.debtorPartnerId, identity.partnerId)),
+    filter?.partnerId ? or(eq(ledgerEntries.creditorPartnerId, filter.partnerId), eq(ledgerEntries.debtorPartnerId, filter.partnerId)) : undefined,
+    filter?.kind?.length ? inArray(ledgerEntries.kind, filter.kind) : undefined,
+  );
 }
 
 /** Statement lines with their entries, per statement; one statement. */
@@ -113,13 +106,7 @@ export async function listSettlementRules(tx: Tx, args: PageArgs): Promise<Conne
     { column: settlementRules.creditorPartnerId, type: 'uuid' },
     { column: settlementRules.debtorPartnerId, type: 'uuid' },
   ]);
-  const rows = await tx
-    .select({ ...getTableColumns(settlementRules), pageKey: page.key })
-    .from(settlementRules)
-    .where(page.after)
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, settlementRules);
 }
 
 /** The caller's cost of its products (row-level security: owner only); one statement. */

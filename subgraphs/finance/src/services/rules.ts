@@ -87,13 +87,7 @@ export async function setCommissionRule(
  */
 export async function listCommissionRules(tx: Tx, args: PageArgs): Promise<Connection<CommissionRuleRow>> {
   const page = keysetPage('commission-rules', args, [{ column: commissionRules.id, type: 'uuid' }]);
-  const rows = await tx
-    .select({ ...getTableColumns(commissionRules), pageKey: page.key })
-    .from(commissionRules)
-    .where(page.after)
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, commissionRules);
 }
 
 /** Sets the credit limit of one of the caller's customers. */

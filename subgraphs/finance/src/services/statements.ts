@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { ledgerEntries, settlementRules, statementLines, statements } from '@redthread/schema';
 import { LONG_MAX, appendEvent, fitsLong, keysetPage, type Connection, type Identity, type PageArgs, type TopicOf, type Tx } from '@redthread/kit';
 import { minorFromSql } from '../money';
@@ -318,21 +318,14 @@ export async function listStatements(tx: Tx, identity: Identity, filter: Stateme
     { column: statements.id, type: 'uuid', descending: true },
   ]);
   if (filter?.partnerId && !isUuid(filter.partnerId)) return page.empty();
-  const rows = await tx
-    .select({ ...getTableColumns(statements), pageKey: page.key })
-    .from(statements)
-    .where(
-      and(
-        visibleToCaller(me),
-        filter?.side === 'RECEIVABLE' ? eq(statements.creditorPartnerId, me) : filter?.side === 'PAYABLE' ? eq(statements.debtorPartnerId, me) : undefined,
-        filter?.status?.length ? inArray(statements.status, filter.status) : undefined,
-        filter?.partnerId ? or(eq(statements.creditorPartnerId, filter.partnerId), eq(statements.debtorPartnerId, filter.partnerId)) : undefined,
-        page.after,
-      ),
-    )
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(
+    tx,
+    statements,
+    visibleToCaller(me),
+    filter?.side === 'RECEIVABLE' ? eq(statements.creditorPartnerId, me) : filter?.side === 'PAYABLE' ? eq(statements.debtorPartnerId, me) : undefined,
+    filter?.status?.length ? inArray(statements.status, filter.status) : undefined,
+    filter?.partnerId ? or(eq(statements.creditorPartnerId, filter.partnerId), eq(statements.debtorPartnerId, filter.partnerId)) : undefined,
+  );
 }
 
 /** One statement by id, when the caller may see it (else null, like a missing one); one statement. */

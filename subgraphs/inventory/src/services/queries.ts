@@ -1,5 +1,5 @@
 import type { MovementFilter, ShipmentFilter, StockFilter } from '../generated/resolvers';
-import { and, eq, getTableColumns, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { movements, shipments, stock, stockCounts, transfers } from '@redthread/schema';
 import { keysetPage, type Connection, type PageArgs, type Tx } from '@redthread/kit';
 import { isUuid } from './ids';
@@ -30,14 +30,7 @@ export async function stockLevels(tx: Tx, filter: StockFilter | null | undefined
     conditions.push(eq(stock.productId, filter.productId));
   }
   if (filter?.onlyAvailable) conditions.push(gt(sql`${stock.onHand} - ${stock.reserved}`, 0));
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(stock), pageKey: page.key })
-    .from(stock)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, stock, ...conditions);
 }
 
 /** The ledger, newest first (by movement id, which only grows), as a connection. */
@@ -53,14 +46,7 @@ export async function listMovements(tx: Tx, filter: MovementFilter | null | unde
     conditions.push(eq(movements.productId, filter.productId));
   }
   if (filter?.kind?.length) conditions.push(inArray(movements.kind, [...filter.kind]));
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(movements), pageKey: page.key })
-    .from(movements)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, movements, ...conditions);
 }
 
 /**
@@ -83,14 +69,7 @@ export async function listShipments(tx: Tx, filter: ShipmentFilter | null | unde
     conditions.push(eq(shipments.orderId, filter.orderId));
   }
   if (filter?.status?.length) conditions.push(inArray(shipments.status, [...filter.status]));
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(shipments), pageKey: page.key })
-    .from(shipments)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, shipments, ...conditions);
 }
 
 /**
@@ -121,13 +100,7 @@ export async function listTransfers(tx: Tx, status: readonly TransferRow['status
     { column: transfers.createdAt, type: 'timestamptz', descending: true },
     { column: transfers.id, type: 'uuid', descending: true },
   ]);
-  const rows = await tx
-    .select({ ...getTableColumns(transfers), pageKey: page.key })
-    .from(transfers)
-    .where(and(status?.length ? inArray(transfers.status, [...status]) : undefined, page.after))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, transfers, status?.length ? inArray(transfers.status, [...status]) : undefined);
 }
 
 type StockCountRow = typeof stockCounts.$inferSelect;
@@ -139,13 +112,7 @@ export async function listStockCounts(tx: Tx, warehouseId: string | null | undef
     { column: stockCounts.id, type: 'uuid', descending: true },
   ]);
   if (warehouseId && !isUuid(warehouseId)) return page.empty();
-  const rows = await tx
-    .select({ ...getTableColumns(stockCounts), pageKey: page.key })
-    .from(stockCounts)
-    .where(and(warehouseId ? eq(stockCounts.warehouseId, warehouseId) : undefined, page.after))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, stockCounts, warehouseId ? eq(stockCounts.warehouseId, warehouseId) : undefined);
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { TypeResolvers } from '../generated/resolvers';
-import { adjustOrder, type AdjustOrderInput } from '../services/adjust';
-import { createChannel, createCustomer, type CreateChannelInput, type CreateCustomerInput } from '../services/channels';
-import { importOrders, placeOrder, type PlaceOrderInput } from '../services/intake';
-import { createPurchaseOrder, submitPurchaseOrder, type CreatePurchaseOrderInput } from '../services/purchase';
-import { advanceReturn, requestReturn, type RequestReturnInput } from '../services/returns';
-import { confirmShipment, type ConfirmShipmentInput } from '../services/shipments';
+import { adjustOrder } from '../services/adjust';
+import { createChannel, createCustomer } from '../services/channels';
+import { importOrders, placeOrder } from '../services/intake';
+import { createPurchaseOrder, submitPurchaseOrder } from '../services/purchase';
+import { advanceReturn, requestReturn } from '../services/returns';
+import { confirmShipment } from '../services/shipments';
 import {
   acceptOrder,
   cancelOrder,
@@ -16,13 +16,7 @@ import {
   rejectOrder,
   releaseOrder,
   reviewOrder,
-  type LineDecision,
-  type ReviewDecision,
 } from '../services/status';
-
-type Id = { id: string };
-type Review = Id & { decision: ReviewDecision; reason?: string | null };
-type Note = Id & { note?: string | null };
 
 /** Orders mutations; each returns a result union (the object or a typed failure). */
 export const Mutation: TypeResolvers<'Mutation'> = {

@@ -1,8 +1,6 @@
 import type { TypeResolvers } from '../generated/resolvers';
 import { listChannels, listCustomers } from '../services/channels';
-import { listOrders, type OrderFilter } from '../services/queries';
-
-type Page = { first?: number | null; after?: string | null };
+import { listOrders } from '../services/queries';
 
 /** Root queries of the orders subgraph. */
 export const Query: TypeResolvers<'Query'> = {

@@ -3,7 +3,7 @@ import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { LONG_MAX, isFinalOrderStatus, isRoutedOrderStatus, orderMoveAllowed, setTenant, type Identity, type Tx } from '@redthread/kit';
 import { alreadyPickedUpstream, invalidInput, invalidTransition, isFailure, notPermittedForRole, orderNotFound } from '../errors';
-import { normaliseAddress, type AddressInput } from './channels';
+import { normaliseAddress } from './channels';
 import {
   appendOrderEvent,
   chainShipmentStarted,

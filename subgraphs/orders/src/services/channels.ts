@@ -1,5 +1,5 @@
 import type { ResultOf, CreateChannelInput, AddressInput, CreateCustomerInput } from '../generated/resolvers';
-import { and, asc, eq, getTableColumns, ilike, inArray } from 'drizzle-orm';
+import { asc, eq, ilike, inArray } from 'drizzle-orm';
 import { channels, customers, type Address, type CustomFieldDefinition } from '@redthread/schema';
 import {
   escapeLike,
@@ -126,12 +126,5 @@ export async function listCustomers(
   ]);
   const conditions = [eq(customers.partnerId, identity.partnerId)];
   if (search?.trim()) conditions.push(ilike(customers.name, `%${escapeLike(search.trim())}%`));
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(customers), pageKey: page.key })
-    .from(customers)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, customers, ...conditions);
 }

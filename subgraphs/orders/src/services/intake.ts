@@ -10,7 +10,7 @@ import {
   isFailure,
   type Failure,
 } from '../errors';
-import { channelsByIds, customersByIds, normaliseAddress, type AddressInput, type ChannelRow } from './channels';
+import { channelsByIds, customersByIds, normaliseAddress, type ChannelRow } from './channels';
 import { appendOrderEvent, writeTimeline, type OrderRow } from './common';
 import { isUuid } from '@redthread/kit';
 

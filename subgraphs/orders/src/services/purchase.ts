@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { orderLines, orders } from '@redthread/schema';
 import { LONG_MAX, isUuid, orderMoveAllowed, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notPermittedForRole, orderNotFound } from '../errors';
-import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline, type OrderRow } from './common';
+import { appendOrderEvent, changeStatus, lockOrder, refreshTotal, roleIn, writeTimeline } from './common';
 import { activeSupplyLinks, type SupplyLink } from './routing';
 
 /** The SDL's input types, generated (`npm run codegen`). */

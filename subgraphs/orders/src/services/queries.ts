@@ -1,5 +1,5 @@
 import type { OrderFilter } from '../generated/resolvers';
-import { and, eq, getTableColumns, inArray, or, type SQL } from 'drizzle-orm';
+import { eq, inArray, or, type SQL } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
 import { keysetPage, type Connection, type Identity, type PageArgs, type Tx } from '@redthread/kit';
 import type { LineRow, OrderRow, TimelineRow } from './common';
@@ -38,14 +38,7 @@ export async function listOrders(
     conditions.push(eq(orders.channelId, filter.channelId));
   }
   if (filter?.externalNumber) conditions.push(eq(orders.externalNumber, filter.externalNumber));
-  if (page.after) conditions.push(page.after);
-  const rows = await tx
-    .select({ ...getTableColumns(orders), pageKey: page.key })
-    .from(orders)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return page.connection(rows);
+  return page.rowsOf(tx, orders, ...conditions);
 }
 
 /** Orders by id that the caller may see; one statement. */
