@@ -22,3 +22,14 @@ export interface RequestContext<Loaders = unknown> {
 
 /** The context without loaders: what a subgraph's loader factory receives. */
 export type LoaderScope = Omit<RequestContext<never>, 'loaders'>;
+
+/**
+ * The resolver of a root field that hands its `input` argument to one service, in the request's
+ * transaction and as the caller: `createWarehouse: withInput(createWarehouse)`. Typed by the
+ * service, so the generated resolver type checks the input against the SDL's and the service's
+ * answer against the field's result type.
+ */
+export function withInput<Input, Answer>(service: (tx: Tx, identity: Identity, input: Input) => Promise<Answer>) {
+  return async (_parent: unknown, args: { input: Input }, ctx: Pick<RequestContext, 'tx' | 'identity'>): Promise<Answer> =>
+    service(await ctx.tx(), ctx.identity, args.input);
+}

@@ -1,3 +1,4 @@
+import { withInput } from '@redthread/kit';
 import type { TypeResolvers } from '../generated/resolvers';
 import { proposeLink, setShareRule, setSupplyPrice, transitionLink } from '../services/links';
 import { createProduct, updateProduct } from '../services/products';
@@ -8,14 +9,14 @@ import type { accessMutations } from './access';
  * mutations (API keys, invitations, members) are in ./access.
  */
 export const Mutation: Omit<TypeResolvers<'Mutation'>, keyof typeof accessMutations> = {
-  createProduct: async (_, args, ctx) => createProduct(await ctx.tx(), ctx.identity, args.input),
-  updateProduct: async (_, args, ctx) => updateProduct(await ctx.tx(), ctx.identity, args.input),
-  proposeLink: async (_, args, ctx) => proposeLink(await ctx.tx(), ctx.identity, args.input),
+  createProduct: withInput(createProduct),
+  updateProduct: withInput(updateProduct),
+  proposeLink: withInput(proposeLink),
   acceptLink: async (_, args, ctx) => transitionLink(await ctx.tx(), ctx.identity, args.id, 'accept'),
   rejectLink: async (_, args, ctx) => transitionLink(await ctx.tx(), ctx.identity, args.id, 'reject', args.reason),
   suspendLink: async (_, args, ctx) => transitionLink(await ctx.tx(), ctx.identity, args.id, 'suspend', args.reason),
   resumeLink: async (_, args, ctx) => transitionLink(await ctx.tx(), ctx.identity, args.id, 'resume'),
   endLink: async (_, args, ctx) => transitionLink(await ctx.tx(), ctx.identity, args.id, 'end', args.reason),
-  setSupplyPrice: async (_, args, ctx) => setSupplyPrice(await ctx.tx(), ctx.identity, args.input),
-  setShareRule: async (_, args, ctx) => setShareRule(await ctx.tx(), ctx.identity, args.input),
+  setSupplyPrice: withInput(setSupplyPrice),
+  setShareRule: withInput(setShareRule),
 };

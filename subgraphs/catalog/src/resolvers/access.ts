@@ -1,4 +1,4 @@
-import { parkedEventsOfPartner } from '@redthread/kit';
+import { parkedEventsOfPartner, withInput } from '@redthread/kit';
 import type { CatalogContext } from '../context';
 import type { TypeResolvers } from '../generated/resolvers';
 import { createApiKey, listApiKeys, revokeApiKey } from '../services/api-keys';
@@ -39,10 +39,10 @@ export const accessMutations: Pick<
   TypeResolvers<'Mutation'>,
   'createApiKey' | 'revokeApiKey' | 'invitePartner' | 'inviteUser' | 'revokeInvitation' | 'changeMemberRoles' | 'removeMember'
 > = {
-  createApiKey: async (_, a, ctx) => createApiKey(await ctx.tx(), ctx.identity, a.input),
+  createApiKey: withInput(createApiKey),
   revokeApiKey: async (_, a, ctx) => accessChanged(ctx, await revokeApiKey(await ctx.tx(), ctx.identity, a.id)),
-  invitePartner: async (_, a, ctx) => invitePartner(await ctx.tx(), ctx.identity, a.input),
-  inviteUser: async (_, a, ctx) => inviteUser(await ctx.tx(), ctx.identity, a.input),
+  invitePartner: withInput(invitePartner),
+  inviteUser: withInput(inviteUser),
   revokeInvitation: async (_, a, ctx) => revokeInvitation(await ctx.tx(), ctx.identity, a.id),
   changeMemberRoles: async (_, a, ctx) => accessChanged(ctx, await changeMemberRoles(await ctx.tx(), ctx.identity, a.userId, a.roles)),
   removeMember: async (_, a, ctx) => accessChanged(ctx, await removeMember(await ctx.tx(), ctx.identity, a.userId)),

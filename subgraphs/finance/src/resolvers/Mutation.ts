@@ -1,4 +1,4 @@
-import { ErrorCode, apiError } from '@redthread/kit';
+import { ErrorCode, apiError, withInput } from '@redthread/kit';
 import { isFailure } from '../errors';
 import type { TypeResolvers } from '../generated/resolvers';
 import { recordCustomerPayment, setCommissionRule, setCreditLimit } from '../services/rules';
@@ -6,7 +6,7 @@ import { confirmStatement, disputeLine, generateStatements, issueStatement, reco
 
 /** Mutations: each unpacks its arguments and calls one service in the request's transaction. */
 export const Mutation: TypeResolvers<'Mutation'> = {
-  setSettlementRule: async (_, a, ctx) => setSettlementRule(await ctx.tx(), ctx.identity, a.input),
+  setSettlementRule: withInput(setSettlementRule),
   generateStatements: async (_, a, ctx) => {
     const result = await generateStatements(await ctx.tx(), ctx.identity, a.input);
     // Not a result union: an unknown debtor (or a closing beyond a Long) is a bad argument, named by the failure's field.
@@ -15,10 +15,10 @@ export const Mutation: TypeResolvers<'Mutation'> = {
   },
   issueStatement: async (_, a, ctx) => issueStatement(await ctx.tx(), ctx.identity, a.id),
   confirmStatement: async (_, a, ctx) => confirmStatement(await ctx.tx(), ctx.identity, a.id),
-  disputeStatementLine: async (_, a, ctx) => disputeLine(await ctx.tx(), ctx.identity, a.input),
-  resolveStatementLine: async (_, a, ctx) => resolveLine(await ctx.tx(), ctx.identity, a.input),
-  recordPayment: async (_, a, ctx) => recordPayment(await ctx.tx(), ctx.identity, a.input),
-  setCommissionRule: async (_, a, ctx) => setCommissionRule(await ctx.tx(), ctx.identity, a.input),
-  setCreditLimit: async (_, a, ctx) => setCreditLimit(await ctx.tx(), ctx.identity, a.input),
-  recordCustomerPayment: async (_, a, ctx) => recordCustomerPayment(await ctx.tx(), ctx.identity, a.input),
+  disputeStatementLine: withInput(disputeLine),
+  resolveStatementLine: withInput(resolveLine),
+  recordPayment: withInput(recordPayment),
+  setCommissionRule: withInput(setCommissionRule),
+  setCreditLimit: withInput(setCreditLimit),
+  recordCustomerPayment: withInput(recordCustomerPayment),
 };

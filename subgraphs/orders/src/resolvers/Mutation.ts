@@ -1,3 +1,4 @@
+import { withInput } from '@redthread/kit';
 import type { TypeResolvers } from '../generated/resolvers';
 import { adjustOrder } from '../services/adjust';
 import { createChannel, createCustomer } from '../services/channels';
@@ -20,10 +21,9 @@ import {
 
 /** Orders mutations; each returns a result union (the object or a typed failure). */
 export const Mutation: TypeResolvers<'Mutation'> = {
-  createChannel: async (_, a, ctx) => createChannel(await ctx.tx(), ctx.identity, a.input),
-  createCustomer: async (_, a, ctx) =>
-    createCustomer(await ctx.tx(), ctx.identity, a.input),
-  placeOrder: async (_, a, ctx) => placeOrder(await ctx.tx(), ctx.identity, a.input),
+  createChannel: withInput(createChannel),
+  createCustomer: withInput(createCustomer),
+  placeOrder: withInput(placeOrder),
   importOrders: async (_, a, ctx) => {
     const results = await importOrders(await ctx.tx(), ctx.identity, a.orders);
     const count = (outcome: string) => results.filter((r) => r.outcome === outcome).length;
@@ -36,20 +36,17 @@ export const Mutation: TypeResolvers<'Mutation'> = {
   releaseOrder: async (_, a, ctx) =>
     releaseOrder(await ctx.tx(), ctx.identity, a.id, a.reason),
   cancelOrder: async (_, a, ctx) => cancelOrder(await ctx.tx(), ctx.identity, a.id, a.reason),
-  adjustOrder: async (_, a, ctx) => adjustOrder(await ctx.tx(), ctx.identity, a.input),
+  adjustOrder: withInput(adjustOrder),
   acceptDistributionOrder: async (_, a, ctx) => acceptOrder(await ctx.tx(), ctx.identity, a.id),
   rejectDistributionOrder: async (_, a, ctx) =>
     rejectOrder(await ctx.tx(), ctx.identity, a.id, a.reason),
-  decideLines: async (_, a, ctx) => decideLines(await ctx.tx(), ctx.identity, a.input),
-  confirmShipment: async (_, a, ctx) =>
-    confirmShipment(await ctx.tx(), ctx.identity, a.input),
+  decideLines: withInput(decideLines),
+  confirmShipment: withInput(confirmShipment),
   confirmDelivery: async (_, a, ctx) => confirmDelivery(await ctx.tx(), ctx.identity, a.id),
   completeOrder: async (_, a, ctx) => completeOrder(await ctx.tx(), ctx.identity, a.id),
-  createPurchaseOrder: async (_, a, ctx) =>
-    createPurchaseOrder(await ctx.tx(), ctx.identity, a.input),
+  createPurchaseOrder: withInput(createPurchaseOrder),
   submitPurchaseOrder: async (_, a, ctx) => submitPurchaseOrder(await ctx.tx(), ctx.identity, a.id),
-  requestReturn: async (_, a, ctx) =>
-    requestReturn(await ctx.tx(), ctx.identity, a.input),
+  requestReturn: withInput(requestReturn),
   approveReturn: async (_, a, ctx) => advanceReturn(await ctx.tx(), ctx.identity, a.id, 'approve', a.note),
   rejectReturn: async (_, a, ctx) => advanceReturn(await ctx.tx(), ctx.identity, a.id, 'reject', a.note),
   receiveReturn: async (_, a, ctx) => advanceReturn(await ctx.tx(), ctx.identity, a.id, 'receive', a.note),
