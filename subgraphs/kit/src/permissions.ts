@@ -1,5 +1,5 @@
 import { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
+import { applyMiddleware, type IMiddleware } from 'graphql-middleware';
 import { allow, and, deny, rule, shield, type IRule, type IRules } from 'graphql-shield';
 import type { RequestContext } from './context';
 import { ErrorCode, apiError } from './errors';
@@ -54,5 +54,31 @@ export function applyPermissions(schema: GraphQLSchema, rules: IRules): GraphQLS
       fallbackError: () => apiError(ErrorCode.FORBIDDEN, 'You are not allowed to read or change this field.'),
     },
   );
-  return applyMiddleware(schema, permissions);
+  return applyMiddleware(schema, withoutAllowed(permissions.generate(schema), ruleTree));
+}
+
+/**
+ * The shield's field middleware minus the fields whose rule is `allow`: wrapping those would only
+ * add a promise and a rule call per field of every row answered (50 products × their fields per
+ * page) to grant what is granted anyway. Every other field keeps its rule, unlisted ones the
+ * fallback (deny); the rule maps are complete by construction (`PermissionRules`).
+ */
+function withoutAllowed(middleware: IMiddleware, rules: Record<string, unknown>): IMiddleware {
+  const kept: Record<string, unknown> = {};
+  for (const [type, fields] of Object.entries(middleware as Record<string, unknown>)) {
+    const rule = rules[type];
+    if (rule === allow) continue;
+    if (typeof fields !== 'object' || fields === null || typeof rule !== 'object' || rule === null || !isFieldMap(rule)) {
+      kept[type] = fields;
+      continue;
+    }
+    const fieldRules = rule as Record<string, unknown>;
+    kept[type] = Object.fromEntries(Object.entries(fields).filter(([field]) => fieldRules[field] !== allow));
+  }
+  return kept as IMiddleware;
+}
+
+/** A per-field rule map (a plain object), as opposed to one rule for the whole type. */
+function isFieldMap(rule: object): boolean {
+  return Object.getPrototypeOf(rule) === Object.prototype;
 }
