@@ -121,7 +121,7 @@ class WarehouseScreen {
   readonly #headerActions = h('div', { class: 'wh-header-actions' });
   readonly #content = h('div', { class: 'wh-content' });
 
-  constructor(private readonly root: HTMLElement) {
+  constructor(root: HTMLElement) {
     replaceChildren(
       root,
       h('header', { class: 'wh-header' }, h('span', { class: 'wh-brand' }, 'Redthread'), this.#title, this.#who, this.#link, this.#lastChange, this.#headerActions),
