@@ -54,7 +54,6 @@ export interface SubgraphSubscriptionOptions<Loaders> {
  */
 export function serveSubgraphSubscriptions<Loaders>(http: Server, options: SubgraphSubscriptionOptions<Loaders>): () => Promise<void> {
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
-  const stoppers = new WeakMap<object, AbortController>();
   const server = useServer<Record<string, unknown>, { identity: Identity }>(
     {
       schema: options.schema,
@@ -72,7 +71,6 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
         }
       },
       onSubscribe: (ctx, _id, payload) => {
-        const controller = new AbortController();
         let document;
         try {
           document = graphql.parse(payload.query);
@@ -81,7 +79,7 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
         }
         const errors = graphql.validate(options.schema, document);
         if (errors.length) return errors;
-        const execution = {
+        return {
           schema: options.schema,
           document,
           variableValues: payload.variables ?? {},
@@ -91,16 +89,14 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
             live: options.live,
             log: options.logger.child({ partnerId: ctx.extra.identity?.partnerId }),
             db: options.db,
-            signal: controller.signal,
-          } satisfies SubscriptionContext,
+          } satisfies Omit<SubscriptionContext, 'signal'>,
         };
-        // Kept beside the context for subscribe below, which aborts it when the subscriber completes.
-        stoppers.set(execution.contextValue, controller);
-        return execution;
       },
       subscribe: async (args) => {
-        const controller = stoppers.get(args.contextValue as object) ?? new AbortController();
-        const stream = await subscribeWithFreshContexts(args, options);
+        // The signal each subscription's waits end on when the subscriber completes (stopOnReturn).
+        const controller = new AbortController();
+        const contextValue = { ...(args.contextValue as Omit<SubscriptionContext, 'signal'>), signal: controller.signal } satisfies SubscriptionContext;
+        const stream = await subscribeWithFreshContexts({ ...args, contextValue }, options);
         return Symbol.asyncIterator in stream ? stopOnReturn(stream, controller) : stream;
       },
       execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP.', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] }),
