@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
-import { EventConsumer, createLogger, eventHandlers, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
-import { allocateLines, releaseOrder, retryBackorders } from './services/allocation';
+import { EventConsumer, createLogger, eventHandlers, inBatches, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
+import { allocateLines, releaseOrder, retryBackorders, type LineToAllocate } from './services/allocation';
 
 /** Durable name of the allocation consumer. */
 export const ALLOCATION_CONSUMER = 'inventory.allocation';
@@ -15,32 +15,65 @@ function owner(partnerId: string): Identity {
  * - `order.cancelled`, and `order.adjusted` when re-routed, release what the order holds and offer
  *   the freed units to the waiting backorders of those products, oldest first;
  * - `stock.changed` with a positive delta retries that product's backorders.
- * Runs with its cursor in one transaction per batch: exactly-once effects. Payloads are parsed
+ * Consecutive requests (and stock arrivals) of a batch are handled together in a fixed number of
+ * statements. Runs with its cursor in one transaction per batch: exactly-once effects. Payloads are parsed
  * against the event catalogue; one that does not match is parked with its error.
  */
 export const handleAllocationEvents = eventHandlers({
-  'order.fulfilment_requested': async (tx, event) => {
-    const identity = owner(event.payload.sellerPartnerId);
-    await setTenant(tx, identity);
-    const regionCode = event.payload.shipTo?.regionCode ?? null;
-    const lines = event.payload.lines.filter((l) => l.quantity > 0);
-    await allocateLines(
-      tx,
-      identity,
-      lines.map((l) => ({ orderId: event.entityId, lineId: l.lineId, productId: l.productId, quantity: l.quantity, regionCode })),
-    );
-  },
+  // Consecutive requests of a batch are allocated together, in log order: first come, first served.
+  'order.fulfilment_requested': inBatches(async (tx, events) => {
+    for (const [sellerPartnerId, ofSeller] of groupBy(events, (event) => event.payload.sellerPartnerId)) {
+      const identity = owner(sellerPartnerId);
+      await setTenant(tx, identity);
+      await allocateLines(
+        tx,
+        identity,
+        ofSeller.flatMap((event) => {
+          const regionCode = event.payload.shipTo?.regionCode ?? null;
+          return event.payload.lines
+            .filter((l) => l.quantity > 0)
+            .map((l) => ({ orderId: event.entityId, lineId: l.lineId, productId: l.productId, quantity: l.quantity, regionCode }))
+            .sort(byProductThenLine);
+        }),
+      );
+    }
+  }),
   'order.cancelled': async (tx, event) => release(tx, event.entityId, event.payload.sellerPartnerId),
   'order.adjusted': async (tx, event) => {
     if (event.payload.rerouted) await release(tx, event.entityId, event.payload.sellerPartnerId);
   },
-  'stock.changed': async (tx, event) => {
-    if (event.payload.delta <= 0) return;
-    const identity = owner(event.payload.ownerPartnerId);
-    await setTenant(tx, identity);
-    await retryBackorders(tx, identity, [event.payload.productId]);
-  },
+  'stock.changed': inBatches(async (tx, events) => {
+    const arrived = events.filter((event) => event.payload.delta > 0);
+    for (const [ownerPartnerId, ofOwner] of groupBy(arrived, (event) => event.payload.ownerPartnerId)) {
+      const identity = owner(ownerPartnerId);
+      await setTenant(tx, identity);
+      await retryBackorders(
+        tx,
+        identity,
+        ofOwner.map((event) => event.payload.productId),
+      );
+    }
+  }),
 });
+
+/**
+ * Groups by key, keys in order of first appearance. The sellers' (owners') stock is disjoint, so
+ * allocating one seller's requests before another's has the effects of the log order.
+ */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+/** An order's lines by product, then line: the order one order's lines have always been allocated in. */
+function byProductThenLine(a: LineToAllocate, b: LineToAllocate): number {
+  return a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.lineId < b.lineId ? -1 : a.lineId > b.lineId ? 1 : 0;
+}
 
 /** The topics allocation reacts to. */
 export const ALLOCATION_TOPICS = handleAllocationEvents.topics;

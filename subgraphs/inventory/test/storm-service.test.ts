@@ -242,3 +242,114 @@ describe('500 concurrent allocations against a stock of 100', () => {
     expect(after.allocations.sort((a, b) => a.lineId.localeCompare(b.lineId))).toEqual(before.allocations.sort((a, b) => a.lineId.localeCompare(b.lineId)));
   }, 30_000);
 });
+
+/**
+ * The allocation consumer hands a batch's fulfilment requests to `allocateLines` in one call. That
+ * call must serve the lines exactly as one call per order would, one after another, and cost a
+ * fixed number of statements however many lines it serves.
+ */
+describe('many orders in one call (the allocation consumer’s batch)', () => {
+  /** Two products whose stock is split over three warehouses (priorities 10–12) and two lots, as in the randomized storm. */
+  async function stockedPair(): Promise<[string, string]> {
+    const first = await stockedProduct(
+      [
+        { quantity: 17, warehouse: 0 },
+        { quantity: 13, warehouse: 1, lot: 'L-EARLY', expiresOn: '2030-01-01' },
+        { quantity: 10, warehouse: 1, lot: 'L-LATE', expiresOn: '2031-01-01' },
+        { quantity: 10, warehouse: 2 },
+      ],
+      3,
+    );
+    const second = await stockedProduct(
+      [
+        { quantity: 30, warehouse: 0 },
+        { quantity: 20, warehouse: 1 },
+      ],
+      2,
+    );
+    return [first, second];
+  }
+
+  /** Per line (by its position in `orders`): status, units, and units per (warehouse priority, lot). */
+  async function allocationsOf(orders: LineToAllocate[][]) {
+    const lineIds = orders.flat().map((line) => line.lineId);
+    const rows = await admin`
+      select a.order_line_id, a.status, a.allocated,
+        coalesce((select json_agg(json_build_array(w.priority, b.lot_number, r.quantity) order by w.priority, b.lot_number nulls last, r.quantity)
+          from inventory.reservations r join inventory.stock s on s.id = r.stock_id join inventory.warehouses w on w.id = r.warehouse_id
+          left join inventory.batches b on b.id = s.batch_id where r.order_line_id = a.order_line_id), '[]') as taken
+      from inventory.allocations a where a.order_line_id = any(${lineIds}::uuid[])`;
+    const byLine = new Map(rows.map((row) => [row['order_line_id'] as string, { status: row['status'], allocated: Number(row['allocated']), taken: row['taken'] }]));
+    return lineIds.map((id) => byLine.get(id));
+  }
+
+  /** Per order (by position): its events in log order, as (topic, fully allocated). */
+  async function eventsOf(orders: LineToAllocate[][]) {
+    const rows = await admin`
+      select entity_id, topic, payload->>'orderId' as order_id, payload->'fullyAllocated' as fully
+      from events.event_log where topic in ('inventory.allocation_changed', 'shipment.queued')
+        and payload->>'orderId' = any(${orders.map((lines) => lines[0]!.orderId)}::text[])
+      order by id`;
+    return orders.map((lines) => rows.filter((row) => row['order_id'] === lines[0]!.orderId).map((row) => [row['topic'], row['fully'] ?? null]));
+  }
+
+  it('serves the lines of 80 orders in one call exactly as 80 calls one after another would', async () => {
+    const random = seededRandom(20261202);
+    const together = await stockedPair();
+    const oneByOne = await stockedPair();
+    const shapes = Array.from({ length: 80 }, () => {
+      const pick = random();
+      const products = pick < 0.4 ? [0] : pick < 0.8 ? [1] : [0, 1];
+      return products.map((product) => ({ product, quantity: 1 + Math.floor(random() * 4), regionCode: random() < 0.4 ? 'DE-BE' : random() < 0.5 ? 'DE-BY' : null }));
+    });
+    const materialize = (products: [string, string]) =>
+      shapes.map((lines) => {
+        const orderId = randomUUID();
+        return lines.map((line) => ({ orderId, lineId: randomUUID(), productId: products[line.product]!, quantity: line.quantity, regionCode: line.regionCode }));
+      });
+    const batch = materialize(together);
+    const single = materialize(oneByOne);
+
+    const outcomes = await inTenantTransaction(app.db, shopA, (tx) => allocateLines(tx, shopA, batch.flat()));
+    const singleOutcomes: AllocationOutcome[] = [];
+    for (const lines of single) singleOutcomes.push(...(await inTenantTransaction(app.db, shopA, (tx) => allocateLines(tx, shopA, lines))));
+
+    const demand = shapes.flat().reduce((sum, line) => sum + line.quantity, 0);
+    expect(demand, 'demand exceeds the 100 units, so the order of service matters').toBeGreaterThan(100);
+    expect(await allocationsOf(batch)).toEqual(await allocationsOf(single));
+    expect(await eventsOf(batch)).toEqual(await eventsOf(single));
+    expect(outcomes.map((o) => [o.fullyAllocated, o.lines.map((l) => [l.requested, l.allocated])])).toEqual(
+      singleOutcomes.map((o) => [o.fullyAllocated, o.lines.map((l) => [l.requested, l.allocated])]),
+    );
+    // Some orders were served in full, some only in part, some not at all.
+    const statuses = new Set((await allocationsOf(batch)).map((a) => `${a!.status}:${a!.allocated > 0}`));
+    expect(statuses).toEqual(new Set(['ALLOCATED:true', 'BACKORDERED:true', 'BACKORDERED:false']));
+    for (const productId of together) {
+      const after = await snapshot(productId);
+      expect(after.reserved).toBe(50);
+      for (const slot of after.slots) expect(slot.reserved).toBe(slot.reservationSum);
+    }
+  }, 60_000);
+
+  it('costs the same number of SQL statements for 40 orders as for 4', async () => {
+    let statements = 0;
+    const counted = connectDatabase(db.appUrl, { max: 1, applicationName: 'inventory-statements-test', onQuery: () => (statements += 1) });
+    try {
+      const used: number[] = [];
+      // The first round opens the connection (postgres.js reads the server's types then); not counted.
+      for (const count of [1, 4, 40]) {
+        const [first, second] = await stockedPair();
+        const orders = Array.from({ length: count }, (_, i) => {
+          const orderId = randomUUID();
+          return [first, second].map((productId) => ({ orderId, lineId: randomUUID(), productId, quantity: 1 + (i % 2), regionCode: 'DE-BE' }));
+        });
+        statements = 0;
+        await inTenantTransaction(counted.db, shopA, (tx) => allocateLines(tx, shopA, orders.flat()));
+        used.push(statements);
+      }
+      expect(used[2], `statements for 1, 4 and 40 orders: ${used.join(', ')}`).toBe(used[1]);
+    } finally {
+      await counted.close();
+    }
+  });
+});

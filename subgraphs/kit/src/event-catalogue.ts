@@ -442,23 +442,49 @@ export function parseEvent<T extends Topic>(event: LoggedEvent & { topic: T }): 
   return { ...event, payload: result.data as ParsedPayloadOf<T> };
 }
 
-/** The handler map of {@link eventHandlers}: one typed handler per topic. */
-export type TopicHandlers<K extends Topic> = { [T in K]: TopicHandler<T> };
+/**
+ * A handler of consecutive events of one topic in one call (see {@link inBatches}): handling the
+ * list must have the effects of handling its events one after another, in order.
+ */
+export interface BatchTopicHandler<T extends Topic> {
+  readonly batch: (tx: Tx, events: readonly CatalogueEvent<T>[]) => Promise<void>;
+}
+
+/** Marks a topic's handler of {@link eventHandlers} as taking consecutive events of the topic together. */
+export function inBatches<T extends Topic>(batch: (tx: Tx, events: readonly CatalogueEvent<T>[]) => Promise<void>): BatchTopicHandler<T> {
+  return { batch };
+}
+
+/** The handler map of {@link eventHandlers}: one typed handler per topic, of single events or of batches. */
+export type TopicHandlers<K extends Topic> = { [T in K]: TopicHandler<T> | BatchTopicHandler<T> };
 
 /**
  * A consumer's `handle` (see `EventConsumer`) from one typed handler per topic: each event's
  * payload is parsed against the catalogue before its handler runs, so a handler reads typed,
  * validated fields. A payload that does not match throws {@link EventPayloadError}: the consumer
  * retries it and then parks it with that readable error. Events of topics without a handler are
- * skipped. `topics` lists the handled topics (pass them as the consumer's `topics`).
+ * skipped. A handler wrapped in {@link inBatches} gets each stretch of consecutive events of its
+ * topic in one call; the others one event per call. `topics` lists the handled topics (pass them
+ * as the consumer's `topics`).
  */
 export function eventHandlers<K extends Topic>(handlers: TopicHandlers<K>): EventBatchHandler & { readonly topics: readonly K[] } {
   const handle = async (tx: Tx, events: readonly LoggedEvent[]): Promise<void> => {
-    for (const event of events) {
-      if (!Object.hasOwn(handlers, event.topic)) continue;
-      const topic = event.topic as K;
-      const handler = handlers[topic] as TopicHandler<K>;
-      await handler(tx, parseEvent({ ...event, topic }));
+    const handled = events.filter((event) => Object.hasOwn(handlers, event.topic));
+    for (let start = 0; start < handled.length; ) {
+      const topic = handled[start]!.topic as K;
+      const handler = handlers[topic] as TopicHandler<K> | BatchTopicHandler<K>;
+      if (typeof handler === 'function') {
+        await handler(tx, parseEvent({ ...handled[start]!, topic }));
+        start += 1;
+        continue;
+      }
+      let end = start + 1;
+      while (end < handled.length && handled[end]!.topic === topic) end += 1;
+      await handler.batch(
+        tx,
+        handled.slice(start, end).map((event) => parseEvent({ ...event, topic })),
+      );
+      start = end;
     }
   };
   return Object.assign(handle, { topics: Object.keys(handlers) as K[] });

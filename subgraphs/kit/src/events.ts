@@ -66,30 +66,57 @@ export const LOG_START: EventPosition = { txid: '0', id: 0 };
  * validated again here, and when consumers read them, see `eventHandlers`).
  */
 export async function appendEvent<T extends Topic>(tx: Tx, event: NewEvent<T>): Promise<void> {
-  // The types cover what a producer writes; the schema also checks what types cannot (a uuid's
-  // form, a count's range), on the payload as consumers will read it back from JSON.
-  const written: unknown = JSON.parse(JSON.stringify(event.payload ?? {}));
-  const checked = EVENTS[event.topic].payload.safeParse(written);
-  if (!checked.success) throw new EventPayloadError(event.topic, null, checked.error.issues);
+  checkPayload(event.topic, event.payload);
   await appendUncataloguedEvent(tx, event);
+}
+
+/** One new event of any topic of the catalogue, its entity type and payload those of its topic. */
+export type AnyNewEvent = { [T in Topic]: NewEvent<T> }[Topic];
+
+/**
+ * {@link appendEvent} for many events in one statement, in the order given (their ids ascend in
+ * it). Every payload is validated first: one that does not match fails the call before anything
+ * is written. Nothing to append costs nothing.
+ */
+export async function appendEvents(tx: Tx, events: readonly AnyNewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  for (const event of events) checkPayload(event.topic, event.payload);
+  await tx.execute(sql`
+    insert into events.event_log (topic, entity_type, entity_id, audience, payload)
+    values ${sql.join(events.map(eventRow), sql`, `)}`);
 }
 
 /**
  * {@link appendEvent} without the catalogue's types: any topic, entity type and payload. For tests
  * and tools that write events no consumer of the catalogue reads; services use {@link appendEvent}.
  */
-export async function appendUncataloguedEvent(
-  tx: Tx,
-  event: { topic: string; entityType: string; entityId: string; audience: readonly string[]; payload?: Record<string, unknown> },
-): Promise<void> {
+export async function appendUncataloguedEvent(tx: Tx, event: UncataloguedEvent): Promise<void> {
+  await tx.execute(sql`
+    insert into events.event_log (topic, entity_type, entity_id, audience, payload)
+    values ${eventRow(event)}`);
+}
+
+type UncataloguedEvent = { topic: string; entityType: string; entityId: string; audience: readonly string[]; payload?: Record<string, unknown> };
+
+/**
+ * Checks a payload against its topic's schema in the catalogue, as consumers will read it back
+ * from JSON: the types cover what a producer writes, the schema also what types cannot (a uuid's
+ * form, a count's range). Throws {@link EventPayloadError}.
+ */
+function checkPayload(topic: Topic, payload: unknown): void {
+  const written: unknown = JSON.parse(JSON.stringify(payload ?? {}));
+  const checked = EVENTS[topic].payload.safeParse(written);
+  if (!checked.success) throw new EventPayloadError(topic, null, checked.error.issues);
+}
+
+/** The `values` tuple of one event_log row. */
+function eventRow(event: UncataloguedEvent): SQL {
   if (event.audience.length === 0) throw new Error(`event ${event.topic} has an empty audience`);
   const audience = sql.join(
     event.audience.map((partnerId) => sql`${partnerId}::uuid`),
     sql`, `,
   );
-  await tx.execute(sql`
-    insert into events.event_log (topic, entity_type, entity_id, audience, payload)
-    values (${event.topic}, ${event.entityType}, ${event.entityId}, array[${audience}], ${JSON.stringify(event.payload ?? {})}::jsonb)`);
+  return sql`(${event.topic}, ${event.entityType}, ${event.entityId}, array[${audience}], ${JSON.stringify(event.payload ?? {})}::jsonb)`;
 }
 
 /** Compares two log positions: negative when `a` comes first. */
@@ -372,10 +399,13 @@ function backOffMs(failures: number): number {
 const MAX_SKIP_WINDOWS = 10;
 
 /**
- * Handles events inside the consumer's transaction (see {@link EventConsumer}). The consumer passes
- * one event at a time, `tx` being a savepoint of the batch's transaction, so that a failure is
- * attributed to its event and rolls back only that event's writes; a handler must not depend on
- * which events share a call.
+ * Handles events inside the consumer's transaction (see {@link EventConsumer}), `tx` being a
+ * savepoint of the batch's transaction. The consumer passes the batch's events in log order,
+ * several per call where it can, so that a handler may do the work of many in a few set-based
+ * statements; when a call of several fails, the consumer rolls it back and passes the same events
+ * one per call, so that the failure is attributed to its event. A handler must therefore not
+ * depend on which events share a call: handling a list must have the effects of handling its
+ * events one after another, in order.
  */
 export type EventBatchHandler = (tx: Tx, events: readonly LoggedEvent[]) => Promise<void>;
 
@@ -653,9 +683,10 @@ interface EventFailure {
  * all the partitions the instance holds, and the heartbeat two statements. Within one instance the
  * partitions it holds are drained one batch at a time, in turn.
  *
- * Poison events are parked, not retried forever. The handler runs each event of a batch under a
- * savepoint (one savepoint for the run of events up to a failure), so a failing event rolls back
- * only its own writes: the events before it commit with the cursor, which stops right before it.
+ * Poison events are parked, not retried forever. The handler gets a batch's events together
+ * (see {@link EventBatchHandler}) under a savepoint; when that fails they run again one per call,
+ * so that a failing event rolls back only its own writes: the events before it commit with the
+ * cursor, which stops right before it.
  * The event is attempted again after a back-off (`retryDelayMs`, doubling, at most
  * `maxRetryDelayMs`; meanwhile its partition waits, the others go on); after `maxAttempts` failed
  * attempts (default 5) it is parked in `events.parked_events` with its error, logged at error
@@ -1100,7 +1131,9 @@ export class EventConsumer {
     while (from < events.length || failed) {
       const end = failed ? failed.index : events.length;
       if (from < end) {
-        const run = await this.#runEvents(tx, partition, events, from, end, heads);
+        let run = await this.#runEvents(tx, partition, events, from, end, heads, 'together');
+        // Handed over together, the failing event is unknown: run them again one by one to find it.
+        if (run?.ambiguous) run = await this.#runEvents(tx, partition, events, from, end, heads, 'one-by-one');
         // Events that passed before may fail on a second run (a flaky handler): the first failure counts.
         if (run) {
           failed = run;
@@ -1136,9 +1169,12 @@ export class EventConsumer {
   }
 
   /**
-   * Runs events [from, end) under one savepoint: each in the handler, or, if its aggregate has a
-   * parked head, parked behind it. Returns the failing event's index and error (the savepoint
-   * rolled back: none of the run's writes remain), or undefined when all passed.
+   * Runs events [from, end) under one savepoint, in order: those whose aggregate has a parked head
+   * are parked behind it, the others go to the handler — each stretch of them between two parked
+   * ones in one call (`together`), or one call per event (`one-by-one`). Returns the failing
+   * event's index and error (the savepoint rolled back: none of the run's writes remain), or
+   * undefined when all passed. A call of several events that fails cannot say which one failed:
+   * `ambiguous`, and the index is the stretch's first.
    */
   async #runEvents(
     tx: Tx,
@@ -1147,31 +1183,36 @@ export class EventConsumer {
     from: number,
     end: number,
     heads: Map<string, number>,
-  ): Promise<{ index: number; error: unknown } | undefined> {
+    calls: 'together' | 'one-by-one',
+  ): Promise<{ index: number; error: unknown; ambiguous: boolean } | undefined> {
     const { name, handle } = this.#options;
     let index = from;
-    let inHandler = false;
+    let stretch = 0;
     try {
       await tx.transaction(async (savepoint) => {
-        for (; index < end; index += 1) {
+        while (index < end) {
           const event = events[index]!;
           const head = heads.get(aggregateOf(event));
-          if (head === undefined) {
-            inHandler = true;
-            await handle(savepoint, [event]);
-            inHandler = false;
+          if (head !== undefined) {
+            await savepoint.execute(sql`
+              insert into events.parked_events (consumer, event_id, partition, entity_type, entity_id, behind)
+              values (${name}, ${event.id}, ${partition}, ${event.entityType}, ${event.entityId}, ${head})`);
+            this.#log.warn({ eventId: event.id, topic: event.topic, entityType: event.entityType, entityId: event.entityId, partition, behind: head }, 'event parked behind a parked event of its aggregate');
+            index += 1;
             continue;
           }
-          await savepoint.execute(sql`
-            insert into events.parked_events (consumer, event_id, partition, entity_type, entity_id, behind)
-            values (${name}, ${event.id}, ${partition}, ${event.entityType}, ${event.entityId}, ${head})`);
-          this.#log.warn({ eventId: event.id, topic: event.topic, entityType: event.entityType, entityId: event.entityId, partition, behind: head }, 'event parked behind a parked event of its aggregate');
+          let last = index + 1;
+          if (calls === 'together') while (last < end && !heads.has(aggregateOf(events[last]!))) last += 1;
+          stretch = last - index;
+          await handle(savepoint, events.slice(index, last));
+          stretch = 0;
+          index = last;
         }
       });
       return undefined;
     } catch (error) {
-      if (!inHandler || isInfrastructureFailure(error)) throw error;
-      return { index, error };
+      if (stretch === 0 || isInfrastructureFailure(error)) throw error;
+      return { index, error, ambiguous: stretch > 1 };
     }
   }
 

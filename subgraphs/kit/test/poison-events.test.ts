@@ -69,7 +69,10 @@ async function append(topic: string, entityId: string, tenant: string = TENANTS[
  * partition unless told otherwise, so that under the old behaviour the poison blocked everything.
  */
 function poisonable(name: string, refuse: (event: LoggedEvent) => boolean, options: Partial<EventConsumerOptions> = {}) {
+  /** Per refused event, the calls that handed it over alone: the attempts the consumer counts. */
   const attempts = new Map<number, number>();
+  /** Calls that handed several events over together, one of them refused (the consumer then runs them one by one). */
+  const sharedCalls = { refused: 0, largest: 0 };
   const consumer = new EventConsumer({
     name,
     db: worker.db,
@@ -81,10 +84,12 @@ function poisonable(name: string, refuse: (event: LoggedEvent) => boolean, optio
     retryDelayMs: 10,
     maxRetryDelayMs: 40,
     handle: async (tx, events) => {
+      sharedCalls.largest = Math.max(sharedCalls.largest, events.length);
       for (const event of events) {
         await tx.execute(sql`insert into public.handled (consumer, event_id, entity_id) values (${name}, ${event.id}, ${event.entityId})`);
         if (refuse(event)) {
-          attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+          if (events.length === 1) attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+          else sharedCalls.refused += 1;
           throw new Error(`handler refuses ${event.entityId}`);
         }
       }
@@ -92,7 +97,7 @@ function poisonable(name: string, refuse: (event: LoggedEvent) => boolean, optio
     ...options,
   });
   opened.push(consumer);
-  return { consumer, attempts };
+  return { consumer, attempts, sharedCalls };
 }
 
 /** Event ids of `consumer` in public.handled, in the order they were handled. */
@@ -140,7 +145,7 @@ describe('poison events', () => {
         done();
       },
     });
-    const { consumer, attempts } = poisonable('running', (event) => event.entityId === 'poison-order', { logger: pino({ level: 'warn' }, sink), batchSize: 50 });
+    const { consumer, attempts, sharedCalls } = poisonable('running', (event) => event.entityId === 'poison-order', { logger: pino({ level: 'warn' }, sink), batchSize: 50 });
     await consumer.start();
     const { others, poison, waiting } = await plant('running');
 
@@ -156,9 +161,13 @@ describe('poison events', () => {
     expect(head!.error).toMatchObject({ message: 'handler refuses poison-order', code: 'Error' });
     expect(head!.error!.stack).toContain('handler refuses poison-order');
     expect(behind).toMatchObject({ attempts: 0, error: null, waiting: 0 });
-    // Exactly the bounded attempts; the event waiting behind was never run.
+    // Exactly the bounded attempts; the event waiting behind was never run. Events went to the
+    // handler several per call; a call the poison failed was run again one event per call, which
+    // found the poison (each attempt at most one such shared call, none of its writes kept).
     expect(attempts.get(poison)).toBe(3);
     expect(attempts.get(waiting)).toBeUndefined();
+    expect(sharedCalls.largest).toBeGreaterThan(1);
+    expect(sharedCalls.refused).toBeLessThanOrEqual(3);
     // The cursor passed them: nothing is left behind, and the metric counts both.
     expect((await consumerLag(worker.db, 'running', ['running.*'])).events).toBe(0);
     await expect.poll(() => parkedMetric('running'), { timeout: 5_000, interval: 50 }).toBe(2);
