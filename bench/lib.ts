@@ -37,7 +37,8 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   } else {
     dataDir = await mkdtemp(path.join(tmpdir(), 'redthread-bench-'));
     await chmod(dataDir, 0o755);
-    const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'cluster'), ephemeral: true });
+    // Commit times let the storm measure its lags from commit to commit (see bench/order-storm).
+    const server = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'cluster'), ephemeral: true, settings: { track_commit_timestamp: 'on' } });
     serverUrl = server.adminUrl;
     stopServer = () => server.stop();
   }

@@ -120,11 +120,25 @@ ${(p.wallMs / 1000).toFixed(1)} s. Where the approval → allocation lag goes (e
 | → allocated (inventory allocation consumer) | ${p.lagStagesMs.fulfilmentRequestedToAllocated.p50} | ${p.lagStagesMs.fulfilmentRequestedToAllocated.p99} |
 | → order status ALLOCATED / BACKORDERED (orders chain consumer) | ${p.lagStagesMs.allocatedToOrderStatus.p50} | ${p.lagStagesMs.allocatedToOrderStatus.p99} |
 
+${commitLagTable(p.commitLagMs)}
 Ledger check: on-hand equals the sum of movements in every slot: ${p.invariants.ledgerBalanced && d.invariants.ledgerBalanced ? 'yes' : 'NO'}.
 `;
   const files = await writeResults('order-storm', result, markdown);
   process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
   if (p.invariants.oversold || d.invariants.oversold || !p.invariants.ledgerBalanced) throw new Error('invariant violated');
+}
+
+/** The commit-to-commit lags as a markdown table (or why there are none). */
+export function commitLagTable(lags: Awaited<ReturnType<typeof stormThroughGateway>>['commitLagMs']): string {
+  if (!lags) return 'Commit-to-commit lags: not measured (the server does not track commit timestamps: `track_commit_timestamp` is off).\n';
+  return `From commit to commit (PostgreSQL's commit timestamps; the approval's own run time is not lag):
+
+| from approval commit | p50 ms | p99 ms |
+|---|---|---|
+| → allocation committed (inventory allocation consumer) | ${lags.approvalToAllocated.p50} | ${lags.approvalToAllocated.p99} |
+| → order status ALLOCATED / BACKORDERED committed (orders chain consumer) | ${lags.approvalToOrderStatus.p50} | ${lags.approvalToOrderStatus.p99} |
+| (of which allocation → order status) | ${lags.allocatedToOrderStatus.p50} | ${lags.allocatedToOrderStatus.p99} |
+`;
 }
 
 /** Options of {@link stormThroughGateway}. */
@@ -228,6 +242,22 @@ export async function stormThroughGateway(graphqlUrl: string, db: Pick<BenchData
     join lateral (select min(created_at) as at from events.event_log e where e.entity_id = o.id::text and e.topic = 'inventory.allocation_changed') done on true
     join lateral (select min(at) as at from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED')) st on true
     where o.channel_id = ${channelId}`;
+  // The same stages from commit to commit, where the server records commit times
+  // (track_commit_timestamp, on in benchDatabase's embedded PostgreSQL): what a user sees, since
+  // nothing downstream can start before the approval commits. The figures above also count the
+  // approval transaction's own run time (intake latency, reported on its own).
+  const [tracking] = await admin`select current_setting('track_commit_timestamp') = 'on' as on`;
+  const commitStages = tracking!['on']
+    ? await admin`
+    select extract(epoch from (pg_xact_commit_timestamp(done.x) - pg_xact_commit_timestamp(appr.x))) * 1000 as allocated_ms,
+           extract(epoch from (pg_xact_commit_timestamp(st.x) - pg_xact_commit_timestamp(done.x))) * 1000 as status_ms,
+           extract(epoch from (pg_xact_commit_timestamp(st.x) - pg_xact_commit_timestamp(appr.x))) * 1000 as lag_ms
+    from orders.orders o
+    join lateral (select t.xmin as x from orders.order_timeline t where t.order_id = o.id and t.to_status = 'APPROVED' order by t.at desc limit 1) appr on true
+    join lateral (select e.xmin as x from events.event_log e where e.entity_id = o.id::text and e.topic = 'inventory.allocation_changed' order by e.id limit 1) done on true
+    join lateral (select t.xmin as x from orders.order_timeline t where t.order_id = o.id and t.to_status in ('ALLOCATED', 'BACKORDERED') order by t.at limit 1) st on true
+    where o.channel_id = ${channelId}`
+    : undefined;
   const counts = await admin`select status::text, count(*)::int as n from orders.orders where channel_id = ${channelId} group by status`;
   const invariants = await checkInvariants(admin, setup.warehouseId);
   await admin.end();
@@ -242,6 +272,12 @@ export async function stormThroughGateway(graphqlUrl: string, db: Pick<BenchData
       approvedToFulfilmentRequested: percentiles(stages.map((r) => Number(r['requested_ms']))),
       fulfilmentRequestedToAllocated: percentiles(stages.map((r) => Number(r['allocated_ms']))),
       allocatedToOrderStatus: percentiles(stages.map((r) => Number(r['status_ms']))),
+    },
+    /** Approval commit → order status commit, and its two stages; undefined without commit times. */
+    commitLagMs: commitStages && {
+      approvalToOrderStatus: percentiles(commitStages.map((r) => Number(r['lag_ms']))),
+      approvalToAllocated: percentiles(commitStages.map((r) => Number(r['allocated_ms']))),
+      allocatedToOrderStatus: percentiles(commitStages.map((r) => Number(r['status_ms']))),
     },
     statuses: Object.fromEntries(counts.map((r) => [r['status'], r['n']])),
     clientErrors,

@@ -77,7 +77,8 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
     ...(config.onQuery ? { onQuery: config.onQuery } : {}),
   });
   parts.add('subgraph pool', () => database.close());
-  const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 4, applicationName: 'redthread-workflows' });
+  // Three consumers, each running up to two partitions' batches at once (EventConsumer `concurrency`).
+  const workerDatabase = connectDatabase(config.workerDatabaseUrl, { max: 6, applicationName: 'redthread-workflows' });
   parts.add('worker pool', () => workerDatabase.close());
   const authDatabase = connectDatabase(config.authDatabaseUrl, { max: 4, applicationName: 'redthread-auth' });
   parts.add('auth pool', () => authDatabase.close());

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { EventConsumer, createLogger, eventHandlers, inBatches, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
+import { EventConsumer, createLogger, eventHandlers, groupBy, inBatches, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
 import { allocateLines, releaseOrder, retryBackorders, type LineToAllocate } from './services/allocation';
 
 /** Durable name of the allocation consumer. */
@@ -21,6 +21,7 @@ function owner(partnerId: string): Identity {
  */
 export const handleAllocationEvents = eventHandlers({
   // Consecutive requests of a batch are allocated together, in log order: first come, first served.
+  // The sellers' stock is disjoint, so one seller's requests before another's keep the log's effects.
   'order.fulfilment_requested': inBatches(async (tx, events) => {
     for (const [sellerPartnerId, ofSeller] of groupBy(events, (event) => event.payload.sellerPartnerId)) {
       const identity = owner(sellerPartnerId);
@@ -56,19 +57,6 @@ export const handleAllocationEvents = eventHandlers({
   }),
 });
 
-/**
- * Groups by key, keys in order of first appearance. The sellers' (owners') stock is disjoint, so
- * allocating one seller's requests before another's has the effects of the log order.
- */
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item));
-    if (group) group.push(item);
-    else groups.set(key(item), [item]);
-  }
-  return groups;
-}
 
 /** An order's lines by product, then line: the order one order's lines have always been allocated in. */
 function byProductThenLine(a: LineToAllocate, b: LineToAllocate): number {

@@ -78,7 +78,7 @@ export type AnyNewEvent = { [T in Topic]: NewEvent<T> }[Topic];
  * it). Every payload is validated first: one that does not match fails the call before anything
  * is written. Nothing to append costs nothing.
  */
-export async function appendEvents(tx: Tx, events: readonly AnyNewEvent[]): Promise<void> {
+export async function appendEvents<T extends Topic>(tx: Tx, events: readonly NewEvent<T>[]): Promise<void> {
   if (events.length === 0) return;
   for (const event of events) checkPayload(event.topic, event.payload);
   await tx.execute(sql`
@@ -434,7 +434,7 @@ export interface EventConsumerOptions {
   listenClient: postgres.Sql;
   handle: EventBatchHandler;
   topics?: readonly string[];
-  /** Events per transaction (per partition). Default 200. */
+  /** Events per transaction (of all the partitions a batch takes). Default 200. */
   batchSize?: number;
   /** Poll even without a NOTIFY this often (ms), for events that were not yet below xmin. Default 1000. */
   pollIntervalMs?: number;
@@ -465,8 +465,17 @@ export interface EventConsumerOptions {
   retryDelayMs?: number;
   /** Longest delay (ms) between two attempts at a failing event. Default 10,000. */
   maxRetryDelayMs?: number;
+  /**
+   * Batches that run at the same time in this instance, over disjoint sets of the partitions it
+   * holds, each on its own connection of `db`'s pool. Default 2: while one batch waits on the
+   * database, another works. Events of one aggregate stay in one partition, so their order holds.
+   */
+  concurrency?: number;
   logger?: Logger;
 }
+
+/** Batches an instance runs at the same time unless configured otherwise (see `concurrency`). */
+export const DEFAULT_CONSUMER_CONCURRENCY = 2;
 
 /** An event a consumer parked, as {@link listParkedEvents} reads it. */
 export interface ParkedEvent {
@@ -648,9 +657,23 @@ function aggregateOf(event: Pick<LoggedEvent, 'entityType' | 'entityId'>): strin
   return `${event.entityType}\u0000${event.entityId}`;
 }
 
+/** What {@link EventConsumer} read of the log for a batch. */
+interface WindowRead {
+  /** The locked partitions' events to deliver, in log order. */
+  events: LoggedEvent[];
+  /** The partition of each of those events, by event id. */
+  partitionOf: Map<number, number>;
+  /** The last event the scan passed (any partition and topic), if it passed any. */
+  scannedTo: EventPosition | undefined;
+  /** The scan stopped at its window's size: there may be more right after. */
+  windowFull: boolean;
+}
+
 /** A failed attempt at an event of a batch: the events before it committed, the cursor stops right before it. */
 interface EventFailure {
   event: LoggedEvent;
+  /** The failing event's partition. */
+  partition: number;
   error: unknown;
   attempts: number;
   /** When (Date.now()) the next attempt is due. */
@@ -681,7 +704,9 @@ interface EventFailure {
  *
  * Wakes on LISTEN/NOTIFY, with a poll as the safety net; an idle wake-up costs one statement for
  * all the partitions the instance holds, and the heartbeat two statements. Within one instance the
- * partitions it holds are drained one batch at a time, in turn.
+ * partitions it holds with new events are drained together: one batch (one transaction) takes the
+ * events of several partitions, each after its own cursor, in log order; `concurrency` such
+ * batches (default 2, over disjoint partitions) run at once.
  *
  * Poison events are parked, not retried forever. The handler gets a batch's events together
  * (see {@link EventBatchHandler}) under a savepoint; when that fails they run again one per call,
@@ -735,6 +760,7 @@ export class EventConsumer {
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       retryDelayMs: DEFAULT_RETRY_DELAY_MS,
       maxRetryDelayMs: DEFAULT_MAX_RETRY_DELAY_MS,
+      concurrency: DEFAULT_CONSUMER_CONCURRENCY,
       ...options,
     };
     this.#work = new WakeUps(this.#options.pollIntervalMs);
@@ -743,6 +769,7 @@ export class EventConsumer {
     if (!(leaseMs >= 100)) throw new Error(`consumer ${options.name}: leaseMs must be at least 100`);
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`consumer ${options.name}: maxAttempts must be a positive integer`);
     if (!(retryDelayMs >= 0) || !(maxRetryDelayMs >= retryDelayMs)) throw new Error(`consumer ${options.name}: retryDelayMs must be at least 0 and at most maxRetryDelayMs`);
+    if (!Number.isInteger(this.#options.concurrency) || this.#options.concurrency < 1) throw new Error(`consumer ${options.name}: concurrency must be a positive integer`);
     this.#heartbeatMs = Math.min(1000, Math.floor(leaseMs / 5));
     // About one batch of this partition's events when the consumer wants every topic.
     this.#scanWindow = Math.max(500, Math.min(10_000, this.#options.batchSize * partitions));
@@ -863,7 +890,7 @@ export class EventConsumer {
         // A batch may only skip events of other partitions and topics: go on until one handles
         // something or the partition is caught up, so that 0 means "nothing left".
         for (;;) {
-          const batch = await this.#runBatch(partition, 'wait');
+          const batch = await this.#runBatch([partition], 'wait');
           handled += batch.handled;
           if (batch.failure) {
             failure ??= { error: batch.failure.error };
@@ -1059,59 +1086,81 @@ export class EventConsumer {
   }
 
   /**
-   * Runs one batch of `partition`: locks its cursor row, reads its next events, runs the handler
-   * and advances the cursor, in one transaction. `wait`: wait for a batch in progress elsewhere to
-   * commit; `skip-locked`: then do nothing (the loop moves on rather than queue behind another
-   * instance, or a vanished one's connection). `more`: the partition may have more right away.
+   * Runs one batch of `partitions` (one or several): locks their cursor rows, reads their next
+   * events, runs the handler and advances the cursors, in one transaction — so a batch costs the
+   * same statements for eight partitions as for one. The events come in log order, each
+   * partition's after its own cursor. Every cursor moves to where the batch ended (the last event
+   * passed, or the end of what it scanned; never backwards): nothing of the locked partitions lies
+   * between a cursor and that point undelivered. `wait`: wait for a batch in progress elsewhere to
+   * commit; `skip-locked`: leave out the partitions another batch holds (the loop moves on rather
+   * than queue behind another instance, or a vanished one's connection). `more`: the partitions
+   * may have more right away.
    */
-  async #runBatch(partition: number, locked: 'wait' | 'skip-locked'): Promise<{ handled: number; more: boolean; failure?: EventFailure }> {
+  async #runBatch(partitions: readonly number[], locked: 'wait' | 'skip-locked'): Promise<{ handled: number; more: boolean; failure?: EventFailure }> {
     const { db, name, batchSize } = this.#options;
-    const batch = await db.transaction(async (tx): Promise<{ handled: number; more: boolean; failure?: EventFailure }> => {
-      const [cursor] = await tx.execute<{ txid: string; event_id: string | number }>(sql`
-        select txid::text as txid, event_id from events.consumer_partitions
-        where consumer = ${name} and partition = ${partition}
+    const batch = await db.transaction(async (tx): Promise<{ handled: number; more: boolean; failure?: EventFailure; cursors: Map<number, EventPosition>; passed: readonly LoggedEvent[] }> => {
+      const cursorRows = await tx.execute<{ partition: number; txid: string; event_id: string | number }>(sql`
+        select partition, txid::text as txid, event_id from events.consumer_partitions
+        where consumer = ${name} and partition in (${sql.join(
+          partitions.map((partition) => sql`${partition}::int`),
+          sql`, `,
+        )})
+        order by partition
         for update ${locked === 'skip-locked' ? sql`skip locked` : sql``}`);
-      if (!cursor) return { handled: 0, more: false };
-      const start = { txid: cursor.txid, id: Number(cursor.event_id) };
-      let position: EventPosition = start;
-      let events: LoggedEvent[] = [];
+      const cursors = new Map([...cursorRows].map((row) => [row.partition, { txid: row.txid, id: Number(row.event_id) }]));
+      if (cursors.size === 0) return { handled: 0, more: false, cursors, passed: [] };
+      let position: EventPosition = [...cursors.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+      let read: WindowRead = { events: [], partitionOf: new Map(), scannedTo: undefined, windowFull: false };
       let more = false;
       // Skipping other partitions' events is bounded per transaction: the cursor row lock gave this
       // transaction an id, which holds every gap-free reader's xmin back while it lasts.
       for (let windows = 1; ; windows += 1) {
-        const read = await this.#readWindow(tx, partition, position);
-        events = read.events;
-        if (events.length === batchSize) {
-          position = events[events.length - 1]!;
+        read = await this.#readWindow(tx, cursors, position);
+        if (read.events.length === batchSize) {
+          position = read.events[read.events.length - 1]!;
           more = true;
           break;
         }
         if (read.scannedTo) position = read.scannedTo;
         more = read.windowFull;
-        if (events.length > 0 || !more || windows === MAX_SKIP_WINDOWS) break;
+        if (read.events.length > 0 || !more || windows === MAX_SKIP_WINDOWS) break;
       }
+      const { events } = read;
       let handled = 0;
       let failure: EventFailure | undefined;
       if (events.length > 0) {
-        ({ passed: handled, failure } = await this.#deliver(tx, partition, events));
+        ({ passed: handled, failure } = await this.#deliver(tx, events, read.partitionOf));
         if (failure) {
-          // The cursor stops right before the failing event (nothing of this partition lies between
-          // the last event passed and it): the next batch starts with it.
+          // The cursors stop right before the failing event (every event before it passed): the
+          // next batch starts with it.
           position = { txid: failure.event.txid, id: failure.event.id - 1 };
           more = false;
         }
       }
-      if (comparePositions(position, start) > 0) {
+      const moved = [...cursors].filter(([, start]) => comparePositions(position, start) > 0).map(([partition]) => partition);
+      if (moved.length > 0) {
         await tx.execute(sql`update events.consumer_partitions
           set txid = ${position.txid}::xid8, event_id = ${position.id}, updated_at = now()
-          where consumer = ${name} and partition = ${partition}`);
+          where consumer = ${name} and partition in (${sql.join(
+            moved.map((partition) => sql`${partition}::int`),
+            sql`, `,
+          )})`);
       }
-      return failure ? { handled, more, failure } : { handled, more };
+      const passed = events.slice(0, handled);
+      return failure ? { handled, more, failure, cursors, passed } : { handled, more, cursors, passed };
     });
-    // Committed: remember the failing event's attempts, or forget them once it is handled or parked.
-    if (batch.failure) this.#retrying.set(partition, { eventId: batch.failure.event.id, attempts: batch.failure.attempts, retryAt: batch.failure.retryAt });
-    else if (batch.handled > 0) this.#retrying.delete(partition);
-    return batch;
+    // Committed: remember the failing event's attempts, and forget those of the events that passed
+    // (handled or parked).
+    const passedIds = new Set(batch.passed.map((event) => event.id));
+    for (const partition of batch.cursors.keys()) {
+      const retrying = this.#retrying.get(partition);
+      if (retrying && passedIds.has(retrying.eventId)) this.#retrying.delete(partition);
+    }
+    if (batch.failure) {
+      const { partition, event, attempts, retryAt } = batch.failure;
+      this.#retrying.set(partition, { eventId: event.id, attempts, retryAt });
+    }
+    return batch.failure ? { handled: batch.handled, more: batch.more, failure: batch.failure } : { handled: batch.handled, more: batch.more };
   }
 
   /**
@@ -1122,18 +1171,18 @@ export class EventConsumer {
    * else parks it with its error, and goes on with the rest (its aggregate's later events park
    * behind it). Failures of the database or connection are thrown: the whole batch fails.
    */
-  async #deliver(tx: Tx, partition: number, events: readonly LoggedEvent[]): Promise<{ passed: number; failure?: EventFailure }> {
+  async #deliver(tx: Tx, events: readonly LoggedEvent[], partitionOf: ReadonlyMap<number, number>): Promise<{ passed: number; failure?: EventFailure }> {
     const { name, maxAttempts, retryDelayMs, maxRetryDelayMs } = this.#options;
-    const heads = await this.#parkedHeads(tx, partition, events);
+    const heads = await this.#parkedHeads(tx, events);
     let from = 0;
     // An event that failed, and whose predecessors [from, failed.index) must commit before it is dealt with.
     let failed: { index: number; error: unknown } | undefined;
     while (from < events.length || failed) {
       const end = failed ? failed.index : events.length;
       if (from < end) {
-        let run = await this.#runEvents(tx, partition, events, from, end, heads, 'together');
+        let run = await this.#runEvents(tx, events, partitionOf, from, end, heads, 'together');
         // Handed over together, the failing event is unknown: run them again one by one to find it.
-        if (run?.ambiguous) run = await this.#runEvents(tx, partition, events, from, end, heads, 'one-by-one');
+        if (run?.ambiguous) run = await this.#runEvents(tx, events, partitionOf, from, end, heads, 'one-by-one');
         // Events that passed before may fail on a second run (a flaky handler): the first failure counts.
         if (run) {
           failed = run;
@@ -1143,6 +1192,7 @@ export class EventConsumer {
       }
       if (!failed) break;
       const event = events[failed.index]!;
+      const partition = partitionOf.get(event.id)!;
       const previous = this.#retrying.get(partition);
       const attempts = (previous?.eventId === event.id ? previous.attempts : 0) + 1;
       if (attempts < maxAttempts) {
@@ -1151,7 +1201,7 @@ export class EventConsumer {
           { err: failed.error, eventId: event.id, topic: event.topic, entityType: event.entityType, entityId: event.entityId, partition, attempts, maxAttempts, retryInMs: delay },
           'event handler failed; the event is attempted again after a back-off',
         );
-        return { passed: failed.index, failure: { event, error: failed.error, attempts, retryAt: Date.now() + delay } };
+        return { passed: failed.index, failure: { event, partition, error: failed.error, attempts, retryAt: Date.now() + delay } };
       }
       const error = describeFailure(failed.error);
       await tx.execute(sql`
@@ -1178,8 +1228,8 @@ export class EventConsumer {
    */
   async #runEvents(
     tx: Tx,
-    partition: number,
     events: readonly LoggedEvent[],
+    partitionOf: ReadonlyMap<number, number>,
     from: number,
     end: number,
     heads: Map<string, number>,
@@ -1194,6 +1244,7 @@ export class EventConsumer {
           const event = events[index]!;
           const head = heads.get(aggregateOf(event));
           if (head !== undefined) {
+            const partition = partitionOf.get(event.id)!;
             await savepoint.execute(sql`
               insert into events.parked_events (consumer, event_id, partition, entity_type, entity_id, behind)
               values (${name}, ${event.id}, ${partition}, ${event.entityType}, ${event.entityId}, ${head})`);
@@ -1217,11 +1268,12 @@ export class EventConsumer {
   }
 
   /** The parked heads (event ids) of the aggregates among `events`, by aggregate: their later events wait behind them. */
-  async #parkedHeads(tx: Tx, partition: number, events: readonly LoggedEvent[]): Promise<Map<string, number>> {
+  async #parkedHeads(tx: Tx, events: readonly LoggedEvent[]): Promise<Map<string, number>> {
+    // An aggregate's events share its partition, so its entity id alone finds its parked head.
     const entityIds = [...new Set(events.map((event) => event.entityId))];
     const rows = await tx.execute<{ entity_type: string; entity_id: string; event_id: string | number }>(sql`
       select entity_type, entity_id, event_id from events.parked_events
-      where consumer = ${this.#options.name} and partition = ${partition} and behind is null
+      where consumer = ${this.#options.name} and behind is null
         and entity_id in (${sql.join(
           entityIds.map((id) => sql`${id}`),
           sql`, `,
@@ -1231,41 +1283,46 @@ export class EventConsumer {
 
   /**
    * Scans the next events after `position` in log order (gap-free, at most the scan window, any
-   * partition and topic) and returns the first `batchSize` of them that are this partition's and
-   * match the topics, and where the scan ended. Scanning a bounded window of the plain
-   * (txid, id) order, rather than asking for the partition's next events directly, keeps the plan an
-   * ordered index scan however far behind the cursor is (the planner cannot estimate how many
-   * events a hash and topic filter keep, and would otherwise sort the whole rest of the log), and
-   * lets the cursor move past events of other partitions and topics instead of scanning them again.
+   * partition and topic) and returns the first `batchSize` of them that belong to one of the
+   * `cursors`' partitions, lie after that partition's cursor and match the topics, and where the
+   * scan ended. Scanning a bounded window of the plain (txid, id) order, rather than asking for
+   * the partitions' next events directly, keeps the plan an ordered index scan however far behind
+   * the cursors are (the planner cannot estimate how many events a hash and topic filter keep,
+   * and would otherwise sort the whole rest of the log), and lets the cursors move past events of
+   * other partitions and topics instead of scanning them again.
    */
-  async #readWindow(tx: Tx, partition: number, position: EventPosition): Promise<{ events: LoggedEvent[]; scannedTo: EventPosition | undefined; windowFull: boolean }> {
+  async #readWindow(tx: Tx, cursors: ReadonlyMap<number, EventPosition>, position: EventPosition): Promise<WindowRead> {
     const { batchSize, topics, partitions } = this.#options;
-    const rows = await tx.execute<EventRow & { scanned: string | number | null }>(sql`
+    const rows = await tx.execute<EventRow & { partition: number | null; scanned: string | number | null }>(sql`
       with scanned as materialized (
-        select e.id, e.txid, e.topic, e.entity_id from events.event_log e
+        select e.id, e.txid, e.topic, e.entity_id, ${partitionOf(partitions)} as partition from events.event_log e
         where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
           and e.txid < pg_snapshot_xmin(pg_current_snapshot())
         order by e.txid, e.id
         limit ${this.#scanWindow}
+      ), cursor as (
+        select * from (values ${sql.join(
+          [...cursors].map(([partition, at]) => sql`(${partition}::int, ${at.txid}::xid8, ${at.id}::bigint)`),
+          sql`, `,
+        )}) as c(partition, txid, event_id)
       ), wanted as (
-        select e.id from scanned e
-        where ${partitionOf(partitions)} = ${partition} ${topicCondition(topics)}
+        select e.id, e.partition from scanned e
+        join cursor c on c.partition = e.partition and (e.txid, e.id) > (c.txid, c.event_id)
+        where true ${topicCondition(topics)}
         order by e.txid, e.id
         limit ${batchSize}
       )
-      select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at, null as scanned
+      select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at, w.partition, null as scanned
       from events.event_log e join wanted w on w.id = e.id
       union all
-      select last.id, last.txid::text, null, null, null, null, null, null, last.scanned
+      select last.id, last.txid::text, null, null, null, null, null, null, null, last.scanned
       from (select s.id, s.txid, count(*) over () as scanned from scanned s order by s.txid desc, s.id desc limit 1) last`);
     const all = [...rows];
     const end = all.find((row) => row.scanned !== null);
-    const events = all
-      .filter((row) => row.scanned === null)
-      .map(toLoggedEvent)
-      .sort(comparePositions);
+    const found = all.filter((row) => row.scanned === null);
     return {
-      events,
+      events: found.map(toLoggedEvent).sort(comparePositions),
+      partitionOf: new Map(found.map((row) => [Number(row.id), Number(row.partition)])),
       scannedTo: end ? { txid: end.txid, id: Number(end.id) } : undefined,
       windowFull: Number(end?.scanned ?? 0) === this.#scanWindow,
     };
@@ -1354,7 +1411,38 @@ export class EventConsumer {
     if ([...rows].some((row) => row.released)) await db.execute(sql`select pg_notify(${CONSUMERS_CHANNEL}, ${name})`);
   }
 
-  /** The work loop: drains the held partitions that have new events, sleeps, repeats. */
+  /**
+   * One batch of partitions this instance holds, for the work loop. A failing event is not a
+   * failing batch: the batch committed up to it, and #retrying holds the event's partition back
+   * until its next attempt is due. A failed batch is retried from the same cursors: at once after
+   * a conflict with another batch, else after a back-off.
+   */
+  async #runHeldBatch(partitions: readonly number[]): Promise<{ handled: number; more: boolean }> {
+    const held = partitions.filter((partition) => this.#held.has(partition));
+    if (held.length === 0) return { handled: 0, more: false };
+    try {
+      const batch = await this.#runBatch(held, 'skip-locked');
+      for (const partition of held) this.#failing.delete(partition);
+      return batch;
+    } catch (error) {
+      // Once stopping, a batch cut off by the database going away is expected: it is retried
+      // from the same cursors at the next start.
+      if (!this.#running) return { handled: 0, more: false };
+      const attempts = Math.max(...held.map((partition) => this.#failing.get(partition)?.failures ?? 0)) + 1;
+      const conflict = isTransientConflict(error) && attempts <= 3;
+      // Two batches locking the same rows in another order (a deadlock) or a serialisation
+      // failure: nothing is wrong with the events; run the batch again at once.
+      for (const partition of held) this.#failing.set(partition, { failures: attempts, retryAt: conflict ? 0 : Date.now() + backOffMs(attempts) });
+      if (conflict) {
+        this.#log.warn({ partitions: held, code: (error as { code?: string }).code, failures: attempts }, 'event batch conflicted with another; retrying it now');
+        return { handled: 0, more: true };
+      }
+      this.#log.error({ err: error, partitions: held, failures: attempts }, 'event batch failed; will retry from the same cursors');
+      return { handled: 0, more: false };
+    }
+  }
+
+  /** The work loop: drains the held partitions that have new events, `concurrency` at a time, sleeps, repeats. */
   async #consume(): Promise<void> {
     let failures = 0;
     while (this.#running) {
@@ -1367,33 +1455,17 @@ export class EventConsumer {
         );
         const due = await this.#partitionsDue(ready);
         failures = 0;
-        for (const partition of due) {
-          if (!this.#running) break;
-          if (!this.#held.has(partition)) continue;
-          try {
-            // A failing event is not a failing batch: the batch committed up to it, and #retrying
-            // holds the partition back until the event's next attempt is due.
-            const batch = await this.#runBatch(partition, 'skip-locked');
-            this.#failing.delete(partition);
-            handled += batch.handled;
-            if (batch.more) full = true;
-          } catch (error) {
-            // Once stopping, a batch cut off by the database going away is expected: it is retried
-            // from the same cursor at the next start.
-            if (!this.#running) break;
-            const attempts = (this.#failing.get(partition)?.failures ?? 0) + 1;
-            if (isTransientConflict(error) && attempts <= 3) {
-              // Two partitions' batches locking the same rows in another order (a deadlock) or a
-              // serialisation failure: nothing is wrong with the events; run the batch again at once.
-              this.#failing.set(partition, { failures: attempts, retryAt: 0 });
-              this.#log.warn({ partition, code: (error as { code?: string }).code, failures: attempts }, 'event batch conflicted with another; retrying it now');
-              full = true;
-              continue;
-            }
-            this.#failing.set(partition, { failures: attempts, retryAt: Date.now() + backOffMs(attempts) });
-            this.#log.error({ err: error, partition, failures: attempts }, 'event batch failed; will retry from the same cursor');
-          }
-        }
+        // The due partitions in up to `concurrency` batches at once, each batch several partitions.
+        const groups = Array.from({ length: Math.min(this.#options.concurrency, due.length) }, (_, group) =>
+          due.filter((_, index) => index % this.#options.concurrency === group),
+        );
+        await Promise.all(
+          groups.map(async (group) => {
+            const outcome = await this.#runHeldBatch(group);
+            handled += outcome.handled;
+            if (outcome.more) full = true;
+          }),
+        );
       } catch (error) {
         failures += 1;
         if (!this.#running) break;

@@ -13,6 +13,7 @@ export * from './access';
 export * from './db';
 export * from './events';
 export * from './event-catalogue';
+export * from './batches';
 export * from './connection';
 export * from './pagination';
 export * from './context';

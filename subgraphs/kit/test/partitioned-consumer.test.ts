@@ -198,6 +198,39 @@ describe('partitioned event consumer', () => {
     console.info(`exactly-once: ${total} events appended in ${appended - started} ms, all handled ${drained - appended} ms after the last`);
   });
 
+  it('takes several partitions in one batch, and runs two batches at once with concurrency 2', async () => {
+    // Two entities in different partitions, one event each; a handler call waits (up to 1.5 s) for
+    // both events to have reached the handler.
+    const entities = ['side-0', 'side-1', 'side-2', 'side-3', 'side-4', 'side-5'];
+    const partitions = await Promise.all(entities.map(partitionOf));
+    const pair = [entities[0]!, entities[partitions.findIndex((p) => p !== partitions[0])]!];
+    for (const concurrency of [1, 2]) {
+      const name = `side${concurrency}`;
+      const calls: { entities: string[]; start: number; end: number }[] = [];
+      const worker = instance(name, {
+        concurrency,
+        handle: async (_tx, events) => {
+          const call = { entities: events.map((event) => event.entityId), start: performance.now(), end: Infinity };
+          calls.push(call);
+          for (let waited = 0; waited < 1_500 && calls.flatMap((c) => c.entities).length < 2; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+          call.end = performance.now();
+        },
+      });
+      for (const entity of pair) await append(`${name}.changed`, entity);
+      await worker.consumer.start();
+      await expect.poll(async () => (await consumerLag(worker.database.db, name, [`${name}.*`])).events, { timeout: 10_000, interval: 50 }).toBe(0);
+      const described = `concurrency ${concurrency}: handler calls ${JSON.stringify(calls)}`;
+      if (concurrency === 1) {
+        // One batch (one transaction) took both partitions' events: one call.
+        expect(calls.map((call) => call.entities.sort()), described).toEqual([[...pair].sort()]);
+      } else {
+        // Two batches over disjoint partitions, side by side: their calls overlap.
+        expect(calls.map((call) => call.entities).sort(), described).toEqual(pair.map((entity) => [entity]).sort());
+        expect(calls[0]!.start < calls[1]!.end && calls[1]!.start < calls[0]!.end, described).toBe(true);
+      }
+    }
+  });
+
   it('takes over the partitions of a crashed instance within a few seconds, losing and repeating nothing', async () => {
     // The default lease (5 s): what a SIGKILLed worker costs.
     const survivor = instance('takeover');

@@ -2,7 +2,10 @@ import type postgres from 'postgres';
 import {
   EventConsumer,
   createLogger,
+  distinctRuns,
   eventHandlers,
+  groupBy,
+  inBatches,
   isFinalOrderStatus,
   lineMoveAllowed,
   orderMoveAllowed,
@@ -14,7 +17,7 @@ import {
 } from '@redthread/kit';
 import { orderLines } from '@redthread/schema';
 import { and, eq, inArray } from 'drizzle-orm';
-import { appendOrderEvent, changeStatus, childOrdersBoughtBy, lockLines, lockOrder, refreshTotal, writeTimeline } from './services/common';
+import { appendOrderEvent, changeStatus, changeStatuses, childOrdersBoughtBy, lockLines, lockOrder, lockOrders, refreshTotal, writeTimeline } from './services/common';
 import { advanceReturn, passReturnUpstream } from './services/returns';
 import { applySupplierShipment, parentOfChild, recordShipped } from './services/shipments';
 import { cancel } from './services/status';
@@ -98,11 +101,18 @@ export const handleChainEvents = eventHandlers({
     await setTenant(tx, identity);
     await passReturnUpstream(tx, identity, event.entityId);
   },
-  'inventory.allocation_changed': async (tx, event) => {
-    const identity = actingFor(event.payload.sellerPartnerId);
-    await setTenant(tx, identity);
-    await applyAllocation(tx, identity, event.entityId, event.payload.fullyAllocated);
-  },
+  // A storm's allocation results come in runs: each run's status changes are written together.
+  'inventory.allocation_changed': inBatches(async (tx, events) => {
+    for (const [sellerPartnerId, ofSeller] of groupBy(events, (event) => event.payload.sellerPartnerId)) {
+      const identity = actingFor(sellerPartnerId);
+      await setTenant(tx, identity);
+      await applyAllocations(
+        tx,
+        identity,
+        ofSeller.map((event) => ({ orderId: event.entityId, fullyAllocated: event.payload.fullyAllocated })),
+      );
+    }
+  }),
   'shipment.dispatched': async (tx, event) => {
     const identity = actingFor(event.payload.sellerPartnerId);
     await setTenant(tx, identity);
@@ -140,13 +150,23 @@ async function cancelUnshippedLines(tx: Tx, identity: Identity, orderId: string,
   await appendOrderEvent(tx, order, 'order.lines_cancelled', { lineIds: cancellable.map((l) => l.id) });
 }
 
-/** Inventory reserved stock for the order's own lines: ALLOCATED, or BACKORDERED while short. */
-async function applyAllocation(tx: Tx, identity: Identity, orderId: string, fullyAllocated: boolean): Promise<void> {
-  const order = await lockOrder(tx, orderId);
-  if (!order || !orderMoveAllowed(fullyAllocated ? 'allocate' : 'backorder', order.status)) return;
-  const target = fullyAllocated ? 'ALLOCATED' : 'BACKORDERED';
-  await changeStatus(tx, identity, order, target, 'order.status_changed', fullyAllocated ? 'stock reserved' : 'waiting for stock');
+/**
+ * Inventory reserved stock for orders' own lines: each becomes ALLOCATED, or BACKORDERED while
+ * short, where its status allows. Results are applied in the order given; an order's second result
+ * (a backorder served later in the same batch) starts the next pass, after the first took effect.
+ */
+async function applyAllocations(tx: Tx, identity: Identity, results: readonly { orderId: string; fullyAllocated: boolean }[]): Promise<void> {
+  for (const pass of distinctRuns(results, (result) => result.orderId)) {
+    const locked = new Map((await lockOrders(tx, pass.map((result) => result.orderId))).map((order) => [order.id, order]));
+    const changes = pass.flatMap(({ orderId, fullyAllocated }) => {
+      const order = locked.get(orderId);
+      if (!order || !orderMoveAllowed(fullyAllocated ? 'allocate' : 'backorder', order.status)) return [];
+      return [{ order, to: fullyAllocated ? ('ALLOCATED' as const) : ('BACKORDERED' as const), reason: fullyAllocated ? 'stock reserved' : 'waiting for stock' }];
+    });
+    await changeStatuses(tx, identity, 'order.status_changed', changes);
+  }
 }
+
 
 /** A warehouse dispatched units of the order's own lines: ship them (and so down the chain). */
 async function applyDispatch(tx: Tx, identity: Identity, dispatch: ParsedPayloadOf<'shipment.dispatched'>): Promise<void> {

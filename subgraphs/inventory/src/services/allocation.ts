@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { allocations, reservations, shipments, stock } from '@redthread/schema';
-import { appendEvent, appendEvents, type AnyNewEvent, type Identity, type NewEvent, type Tx } from '@redthread/kit';
+import { appendEvent, appendEvents, distinctRuns, type AnyNewEvent, type Identity, type NewEvent, type Tx } from '@redthread/kit';
 import { warehouseAudience } from './warehouses';
 
 /** One own-fulfilment line to allocate (from `order.fulfilment_requested`). */
@@ -47,15 +47,8 @@ export interface AllocationOutcome {
  */
 export async function allocateLines(tx: Tx, identity: Identity, lines: readonly LineToAllocate[]): Promise<AllocationOutcome[]> {
   const outcomes: AllocationOutcome[] = [];
-  // Lines up to the first repetition of one (an order's fulfilment requested twice in one batch)
-  // go together; the repetition starts the next pass, after them.
-  for (let from = 0; from < lines.length; ) {
-    const seen = new Set<string>();
-    let to = from;
-    while (to < lines.length && !seen.has(lines[to]!.lineId)) seen.add(lines[to++]!.lineId);
-    outcomes.push(...(await allocateDistinctLines(tx, identity, lines.slice(from, to))));
-    from = to;
-  }
+  // A line given again (its order's fulfilment requested twice in one batch) starts the next pass.
+  for (const pass of distinctRuns(lines, (line) => line.lineId)) outcomes.push(...(await allocateDistinctLines(tx, identity, pass)));
   return outcomes;
 }
 

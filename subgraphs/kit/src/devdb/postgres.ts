@@ -41,6 +41,8 @@ export interface EmbeddedOptions {
    * handlers (stop every server, then exit the process) are removed. Default false.
    */
   ownSignals?: boolean;
+  /** Extra server settings (`-c name=value`), e.g. `track_commit_timestamp: 'on'` for a benchmark. */
+  settings?: Record<string, string>;
   logger?: Logger;
 }
 
@@ -88,7 +90,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<A
     // speed; a persistent one (npm start's DATA_DIR) keeps PostgreSQL's durable defaults, so a
     // power loss or an OS crash cannot lose or corrupt committed data.
     initdbFlags: ['--encoding=UTF8', ...(options.ephemeral ? ['--no-sync'] : [])],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', ...(options.ephemeral ? ['-c', 'fsync=off'] : [])],
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...(options.ephemeral ? ['-c', 'fsync=off'] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message) => log?.debug({ postgres: message.trim() }, 'embedded postgres'),
     onError: (error) => log?.error({ err: error }, 'embedded postgres error'),
   });

@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { orderLines, orders, orderTimeline } from '@redthread/schema';
-import { appendEvent, type Identity, type OrderEventFields, type PayloadOf, type StatusChangeFields, type TopicOf, type Tx } from '@redthread/kit';
+import { appendEvents, type Identity, type NewEvent, type OrderEventFields, type PayloadOf, type StatusChangeFields, type TopicOf, type Tx } from '@redthread/kit';
 import { isUuid } from '@redthread/kit';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -66,6 +66,13 @@ export async function lockOrder(tx: Tx, orderId: string): Promise<OrderRow | und
   return order;
 }
 
+/** Locks the orders the caller may see among `orderIds`, in id order; missing and foreign ones are left out. */
+export async function lockOrders(tx: Tx, orderIds: readonly string[]): Promise<OrderRow[]> {
+  const ids = orderIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  return tx.select().from(orders).where(inArray(orders.id, ids)).orderBy(orders.id).for('update');
+}
+
 /** The lines of an order, by line number, locked for update. */
 export async function lockLines(tx: Tx, orderId: string): Promise<LineRow[]> {
   return tx.select().from(orderLines).where(eq(orderLines.orderId, orderId)).orderBy(orderLines.lineNo).for('update');
@@ -96,19 +103,52 @@ export async function changeStatus<T extends StatusTopic>(
   reason: string | null,
   ...extra: {} extends StatusExtra<T> ? [payload?: StatusExtra<T>] : [payload: StatusExtra<T>]
 ): Promise<OrderRow> {
-  const payload = extra[0] ?? {};
-  const [updated] = await tx
+  const [updated] = await changeStatuses(tx, identity, topic, [{ order, to, reason, ...(extra[0] ? { payload: extra[0] } : {}) }]);
+  return updated!;
+}
+
+/** One order's status change for {@link changeStatuses}. */
+export interface StatusChange<T extends StatusTopic> {
+  order: OrderRow;
+  to: OrderStatus;
+  reason: string | null;
+  payload?: StatusExtra<T>;
+}
+
+/**
+ * {@link changeStatus} for many orders (each at most once) in three statements: one update of the
+ * orders, one insert of their timeline entries, one append of their events (in the order given).
+ * Answers the updated rows in that order.
+ */
+export async function changeStatuses<T extends StatusTopic>(tx: Tx, identity: Identity, topic: T, changes: readonly StatusChange<T>[]): Promise<OrderRow[]> {
+  if (changes.length === 0) return [];
+  const byId = (column: SQL, value: (change: StatusChange<T>) => OrderStatus | null): SQL =>
+    sql`case ${column} ${sql.join(
+      changes.map((change) => sql`when ${change.order.id}::uuid then ${value(change)}::orders.order_status`),
+      sql` `,
+    )} end`;
+  const rows = await tx
     .update(orders)
     .set({
-      status: to,
-      heldFromStatus: to === 'ON_HOLD' ? order.status : null,
+      status: sql`${byId(sql`${orders.id}`, (change) => change.to)}`,
+      heldFromStatus: sql`${byId(sql`${orders.id}`, (change) => (change.to === 'ON_HOLD' ? change.order.status : null))}`,
       updatedAt: sql`now()`,
     })
-    .where(eq(orders.id, order.id))
+    .where(
+      inArray(
+        orders.id,
+        changes.map((change) => change.order.id),
+      ),
+    )
     .returning();
-  await writeTimeline(tx, identity, updated!, order.status, to, reason);
-  await appendOrderEvent(tx, updated!, topic, { from: order.status, to, reason, ...payload } as OrderExtra<T>);
-  return updated!;
+  const updated = new Map(rows.map((row) => [row.id, row]));
+  const done = changes.map((change) => ({ change, row: updated.get(change.order.id)! }));
+  await tx.insert(orderTimeline).values(done.map(({ change, row }) => timelineEntry(identity, row, change.order.status, change.to, change.reason)));
+  await appendEvents(
+    tx,
+    done.map(({ change, row }) => orderEvent(row, topic, { from: change.order.status, to: change.to, reason: change.reason, ...(change.payload ?? {}) } as OrderExtra<T>)),
+  );
+  return done.map(({ row }) => row);
 }
 
 /** Appends a timeline entry for an order. */
@@ -120,7 +160,11 @@ export async function writeTimeline(
   to: OrderStatus,
   reason: string | null,
 ): Promise<void> {
-  await tx.insert(orderTimeline).values({
+  await tx.insert(orderTimeline).values(timelineEntry(identity, order, from, to, reason));
+}
+
+function timelineEntry(identity: Identity, order: OrderRow, from: OrderStatus | null, to: OrderStatus, reason: string | null): typeof orderTimeline.$inferInsert {
+  return {
     orderId: order.id,
     sellerPartnerId: order.sellerPartnerId,
     buyerPartnerId: order.buyerPartnerId,
@@ -129,7 +173,7 @@ export async function writeTimeline(
     fromStatus: from,
     toStatus: to,
     reason,
-  });
+  };
 }
 
 /**
@@ -144,7 +188,12 @@ export async function appendOrderEvent<T extends OrderTopic>(
   payload: OrderExtra<T>,
   audience: string[] = orderAudience(order),
 ): Promise<void> {
-  await appendEvent<OrderTopic>(tx, {
+  await appendEvents(tx, [orderEvent(order, topic, payload, audience)]);
+}
+
+/** The `order.*` event {@link appendOrderEvent} appends. */
+function orderEvent<T extends OrderTopic>(order: OrderRow, topic: T, payload: OrderExtra<T>, audience: string[] = orderAudience(order)): NewEvent<OrderTopic> {
+  return {
     topic,
     entityType: 'Order',
     entityId: order.id,
@@ -156,7 +205,7 @@ export async function appendOrderEvent<T extends OrderTopic>(
       buyerPartnerId: order.buyerPartnerId,
       ...payload,
     } as PayloadOf<T>,
-  });
+  };
 }
 
 /** Recomputes an order's total from its non-cancelled lines. */
