@@ -21,6 +21,7 @@ import { receiveStock } from '@redthread/inventory/services/receipts';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, startBenchPlatform, machine, percentiles, runConcurrently, writeResults, type BenchDatabase } from '../lib';
+import { startRoles } from '../roles';
 
 const SHIP_TO = { line1: 'Storm 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' };
 
@@ -32,7 +33,10 @@ export async function run(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: '32' },
       products: { type: 'string', default: '3' },
       stock: { type: 'string', default: '100' },
+      /** Also through `npm start`'s one process per role (scripts/start.ts --replicas 1). */
+      roles: { type: 'boolean', default: true },
     },
+    allowNegative: true,
   });
   const orderCount = Number(values.orders);
   const concurrency = Number(values.concurrency);
@@ -52,6 +56,21 @@ export async function run(argv: string[]): Promise<void> {
   const platform = await startBenchPlatform(db);
   const p = await stormThroughGateway(platform.gateway.graphqlUrl, db, { orderCount, concurrency, productCount, stockPerProduct, setup: gatewaySetup, log });
   await platform.stop();
+
+  // --- the same through one process per role: the workers in their own process ---
+  let r: StormResult | undefined;
+  if (values.roles) {
+    const rolesSetup = await prepare('roles');
+    log('starting one process per role (scripts/start.ts --replicas 1)');
+    const roles = await startRoles(db, 1);
+    try {
+      // Let the workers catch up with the seeding's and the last storm's events first.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      r = await stormThroughGateway(roles.graphqlUrl, db, { orderCount, concurrency, productCount, stockPerProduct, setup: rolesSetup, log });
+    } finally {
+      await roles.stop();
+    }
+  }
 
   // --- baseline: the same service work, direct, no GraphQL and no event log hop ---
   log('baseline: the same services called directly in transactions');
@@ -91,6 +110,7 @@ export async function run(argv: string[]): Promise<void> {
     machine: await machine(),
     parameters: { orderCount, concurrency, productCount, stockPerProduct },
     platform: p,
+    roles: r,
     directBaseline: {
       ordersAllocatedPerSecond: Math.round((orderCount / baselineWallMs) * 1000 * 10) / 10,
       wallMs: baselineWallMs,
@@ -108,10 +128,31 @@ Each order: place, review, finance-approve; allocation follows.
 
 | path | orders/s allocated | per-order latency p50 / p99 ms | approval → allocation p50 / p99 ms | allocated / backordered | oversold | client errors |
 |---|---|---|---|---|---|---|
-| client → gateway → orders → event log → inventory | ${p.ordersAllocatedPerSecond} | ${p.intakeLatencyMs.p50} / ${p.intakeLatencyMs.p99} | ${p.approvalToAllocationLagMs.p50} / ${p.approvalToAllocationLagMs.p99} | ${p.invariants.allocatedUnits} / ${p.statuses['BACKORDERED'] ?? 0} | ${p.invariants.oversold ? 'YES' : 'no'} | ${p.clientErrors} |
-| same services, direct (baseline) | ${d.ordersAllocatedPerSecond} | ${d.latencyMs.p50} / ${d.latencyMs.p99} | (same transaction chain) | ${d.invariants.allocatedUnits} / – | ${d.invariants.oversold ? 'YES' : 'no'} | 0 |
+${stormRow('client → gateway → orders → event log → inventory, all in this process (startBenchPlatform)', p)}
+${r ? `${stormRow('the same, one process per role (scripts/start.ts --replicas 1; this process only sends)', r)}\n` : ''}| same services, direct (baseline) | ${d.ordersAllocatedPerSecond} | ${d.latencyMs.p50} / ${d.latencyMs.p99} | (same transaction chain) | ${d.invariants.allocatedUnits} / – | ${d.invariants.oversold ? 'YES' : 'no'} | 0 |
 
-Through the platform, intake (place, review, approve) took ${(p.intakeWallMs / 1000).toFixed(1)} s and everything was allocated after
+${stormDetails('In this process', p)}
+${r ? stormDetails('One process per role', r) : ''}
+Ledger check: on-hand equals the sum of movements in every slot: ${p.invariants.ledgerBalanced && d.invariants.ledgerBalanced && (r?.invariants.ledgerBalanced ?? true) ? 'yes' : 'NO'}.
+`;
+  const files = await writeResults('order-storm', result, markdown);
+  process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
+  if (p.invariants.oversold || d.invariants.oversold || !p.invariants.ledgerBalanced || r?.invariants.oversold || r?.invariants.ledgerBalanced === false) throw new Error('invariant violated');
+}
+
+/** What {@link stormThroughGateway} measured. */
+export type StormResult = Awaited<ReturnType<typeof stormThroughGateway>>;
+
+/** One path's row of the results table. */
+function stormRow(label: string, p: StormResult): string {
+  return `| ${label} | ${p.ordersAllocatedPerSecond} | ${p.intakeLatencyMs.p50} / ${p.intakeLatencyMs.p99} | ${p.approvalToAllocationLagMs.p50} / ${p.approvalToAllocationLagMs.p99} | ${p.invariants.allocatedUnits} / ${p.statuses['BACKORDERED'] ?? 0} | ${p.invariants.oversold ? 'YES' : 'no'} | ${p.clientErrors} |`;
+}
+
+/** Where one path's lag goes, from transaction starts and from commits. */
+function stormDetails(title: string, p: StormResult): string {
+  return `### ${title}
+
+Intake (place, review, approve) took ${(p.intakeWallMs / 1000).toFixed(1)} s and everything was allocated after
 ${(p.wallMs / 1000).toFixed(1)} s. Where the approval → allocation lag goes (event times are their transactions' start):
 
 | stage | p50 ms | p99 ms |
@@ -120,16 +161,11 @@ ${(p.wallMs / 1000).toFixed(1)} s. Where the approval → allocation lag goes (e
 | → allocated (inventory allocation consumer) | ${p.lagStagesMs.fulfilmentRequestedToAllocated.p50} | ${p.lagStagesMs.fulfilmentRequestedToAllocated.p99} |
 | → order status ALLOCATED / BACKORDERED (orders chain consumer) | ${p.lagStagesMs.allocatedToOrderStatus.p50} | ${p.lagStagesMs.allocatedToOrderStatus.p99} |
 
-${commitLagTable(p.commitLagMs)}
-Ledger check: on-hand equals the sum of movements in every slot: ${p.invariants.ledgerBalanced && d.invariants.ledgerBalanced ? 'yes' : 'NO'}.
-`;
-  const files = await writeResults('order-storm', result, markdown);
-  process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
-  if (p.invariants.oversold || d.invariants.oversold || !p.invariants.ledgerBalanced) throw new Error('invariant violated');
+${commitLagTable(p.commitLagMs)}`;
 }
 
 /** The commit-to-commit lags as a markdown table (or why there are none). */
-export function commitLagTable(lags: Awaited<ReturnType<typeof stormThroughGateway>>['commitLagMs']): string {
+export function commitLagTable(lags: StormResult['commitLagMs']): string {
   if (!lags) return 'Commit-to-commit lags: not measured (the server does not track commit timestamps: `track_commit_timestamp` is off).\n';
   return `From commit to commit (PostgreSQL's commit timestamps; the approval's own run time is not lag):
 

@@ -16,9 +16,8 @@
  * stopped around its turn) --settle 5 (seconds after a start, for the event consumers' backlog)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +29,8 @@ import { placeOrder } from '@redthread/orders/services/intake';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults, type BenchDatabase } from '../lib';
-import type { stormThroughGateway } from '../order-storm/index';
+import { startRoles, withTimeout } from '../roles';
+import type { StormResult } from '../order-storm/index';
 import { cmdline, cpuByGroup, isAlive, snapshot, type CpuSnapshot, type ProcSample } from './procs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +42,6 @@ const ORDERS_QUERY = `query($first: Int!, $after: String) { orders(first: $first
   edges { node { id externalNumber status lines { id quantity product { id name owner { code } } } } } pageInfo { hasNextPage endCursor } } }`;
 const SHIP_TO = { line1: 'Scale 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' };
 
-type StormResult = Awaited<ReturnType<typeof stormThroughGateway>>;
 
 interface Workload {
   key: 'catalog' | 'orders';
@@ -533,24 +532,9 @@ async function startInProcess(db: BenchDatabase, mode: Mode): Promise<RunningMod
 }
 
 async function startMulti(db: BenchDatabase, mode: Mode, replicas: number, tempDirs: string[]): Promise<RunningMode> {
-  const port = await freeBasePort();
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'redthread-scale-'));
-  tempDirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--replicas', String(replicas)], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: db.adminUrl, SEED_DEMO: 'false', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const ready = new Promise<RunningMode>((resolve, reject) => {
-    watchOutput(child, mode, (line) => {
-      output.push(line);
-      if (output.length > 40) output.shift();
-      if (/Ready in/.test(line)) resolve({ child, graphqlUrl: `http://127.0.0.1:${port}/graphql`, rootPid: child.pid! });
-    });
-    child.once('exit', (code) => reject(new Error(`scripts/start.ts --replicas ${replicas} exited (${code}) while starting:\n${output.join('\n')}`)));
-  });
-  return withTimeout(ready, 180_000, `scripts/start.ts --replicas ${replicas} did not print "Ready in" within 180 s`);
+  const roles = await startRoles(db, replicas, { onSpawn: (child) => watchOutput(child, mode) });
+  tempDirs.push(roles.dataDir);
+  return { child: roles.child, graphqlUrl: roles.graphqlUrl, rootPid: roles.child.pid! };
 }
 
 /** SIGTERM, then waits (SIGKILL after 20 s); reports how long it took and any process left behind. */
@@ -582,29 +566,6 @@ function descendantsOf(root: number, from: CpuSnapshot = snapshot()): number[] {
   };
   walk(root);
   return found;
-}
-
-/** A base port with PORT..PORT+4 and PORT+10 free (gateway, subgraphs, workers). */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const free = await Promise.all([0, 1, 2, 3, 4, 10].map((offset) => portFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free base port found');
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 function sleep(ms: number): Promise<void> {
