@@ -129,8 +129,13 @@ export class RequestTransaction {
       const decision = new Promise<boolean>((resolve) => (this.#settle = resolve));
       this.#finished = this.db
         .transaction(async (tx) => {
-          await setTenant(tx, this.identity);
+          // Not awaited before the resolvers get the transaction: postgres.js sends set_config and
+          // the first resolver's query in one write, and the connection runs them in that order.
+          // Should set_config fail, that query fails too (the transaction is aborted) and so does
+          // the request, below.
+          const tenant = setTenant(tx, this.identity);
           resolveTx(tx);
+          await tenant;
           if (!(await decision)) tx.rollback();
         })
         .catch((error: unknown) => {
