@@ -19,6 +19,12 @@ export interface FederatedSubscriptionOptions {
   internalSecret: string;
   /** Events a subscription may have waiting before it is closed as too slow. Default 1000. */
   maxQueue?: number;
+  /**
+   * Waiting events (a burst, or a replay after `after`) resolved together, at most: their fetches
+   * of the same entities from one subgraph go as one `_entities` request. Default 200; 1 resolves
+   * every event on its own.
+   */
+  maxBurst?: number;
   logger: Logger;
 }
 
@@ -136,33 +142,35 @@ export class FederatedSubscriptions {
     args.signal?.addEventListener('abort', stop, { once: true });
     const operationContext = buildOperationContext({ schema: this.#apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName });
     const query = print(args.document);
+    const resolve = async (event: ExecutionResult, sources: Record<string, GraphQLDataSource<GatewayContext>>): Promise<ExecutionResult> => {
+      if (!event.data) {
+        // The subgraph's errors arrive as plain JSON; graphql-ws serialises GraphQLErrors only.
+        return { errors: (event.errors ?? []).map((error) => toGraphQLError([error])) };
+      }
+      const context: GatewayContext = { identity: args.identity, requestId: `subscription:${args.identity.partnerId}`, internalTokens: new Map() };
+      const serviceMap: ServiceMap = { ...sources, [primary.serviceName]: new PrimaryEventSource(event, primary.operation, sources[primary.serviceName]!) };
+      const result = await executeQueryPlan(
+        full,
+        serviceMap,
+        {
+          request: { query, variables: args.variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
+          context,
+          logger: loggerAdapter(this.options.logger),
+          document: args.document,
+          metrics: {},
+        } as never,
+        operationContext,
+        this.#supergraphSchema,
+        this.#apiSchema,
+      );
+      return { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors as GraphQLError[] } : {}) };
+    };
     try {
-      for await (const event of queue.iterate()) {
-        if (!event.data) {
-          // The subgraph's errors arrive as plain JSON; graphql-ws serialises GraphQLErrors only.
-          yield { errors: (event.errors ?? []).map((error) => toGraphQLError([error])) };
-          continue;
-        }
-        const context: GatewayContext = { identity: args.identity, requestId: `subscription:${args.identity.partnerId}`, internalTokens: new Map() };
-        const serviceMap: ServiceMap = {
-          ...this.options.dataSources,
-          [primary.serviceName]: new PrimaryEventSource(event, primary.operation, this.options.dataSources[primary.serviceName]!),
-        };
-        const result = await executeQueryPlan(
-          full,
-          serviceMap,
-          {
-            request: { query, variables: args.variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
-            context,
-            logger: loggerAdapter(this.options.logger),
-            document: args.document,
-            metrics: {},
-          } as never,
-          operationContext,
-          this.#supergraphSchema,
-          this.#apiSchema,
-        );
-        yield { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors as GraphQLError[] } : {}) };
+      for await (const burst of queue.bursts(this.options.maxBurst ?? 200)) {
+        // The burst's plans run side by side; their entity fetches from one subgraph merge into one request.
+        const sources = burst.length > 1 ? mergingEntityFetches(this.options.dataSources) : this.options.dataSources;
+        const results = await Promise.all(burst.map((event) => resolve(event, sources)));
+        for (const result of results) yield result;
       }
     } finally {
       args.signal?.removeEventListener('abort', stop);
@@ -184,6 +192,93 @@ class PrimaryEventSource implements GraphQLDataSource<GatewayContext> {
       return { data: this.event.data ?? null, ...(this.event.errors ? { errors: this.event.errors as never } : {}) } as never;
     }
     return this.forward.process(options);
+  }
+}
+
+/**
+ * Data sources that merge the entity fetches issued at the same moment (the plans of one burst of
+ * events, run side by side) when they are the same operation with the same other variables: one
+ * `_entities` request with every caller's representations, its answer split back by position
+ * (errors too, by the entity index in their path). Anything else is forwarded as it comes.
+ */
+function mergingEntityFetches(sources: Record<string, GraphQLDataSource<GatewayContext>>): Record<string, GraphQLDataSource<GatewayContext>> {
+  return Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, new MergingEntitySource(source)]));
+}
+
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+type ProcessResult = Awaited<ReturnType<GraphQLDataSource<GatewayContext>['process']>>;
+
+interface PendingFetch {
+  options: ProcessOptions;
+  representations: unknown[];
+  resolve: (result: ProcessResult) => void;
+  reject: (error: unknown) => void;
+}
+
+class MergingEntitySource implements GraphQLDataSource<GatewayContext> {
+  /** Entity fetches waiting for the flush, by operation and other variables. */
+  #pending = new Map<string, PendingFetch[]>();
+  #flushing = false;
+
+  constructor(private readonly forward: GraphQLDataSource<GatewayContext>) {}
+
+  process(options: ProcessOptions): Promise<ProcessResult> {
+    const { representations, ...rest } = options.request.variables ?? {};
+    if (!Array.isArray(representations)) return this.forward.process(options);
+    const key = `${options.request.query}\u0000${JSON.stringify(rest)}`;
+    return new Promise<ProcessResult>((resolve, reject) => {
+      const group = this.#pending.get(key);
+      const fetch = { options, representations, resolve, reject };
+      if (group) group.push(fetch);
+      else this.#pending.set(key, [fetch]);
+      if (!this.#flushing) {
+        this.#flushing = true;
+        // After every plan of the burst has reached this fetch (they all run on the same turn).
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushing = false;
+    const groups = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const group of groups) void this.#send(group);
+  }
+
+  async #send(group: PendingFetch[]): Promise<void> {
+    const [first] = group;
+    if (group.length === 1) {
+      this.forward.process(first!.options).then(first!.resolve, first!.reject);
+      return;
+    }
+    const offsets: number[] = [];
+    const representations: unknown[] = [];
+    for (const fetch of group) {
+      offsets.push(representations.length);
+      representations.push(...fetch.representations);
+    }
+    let response: ProcessResult;
+    try {
+      const options = first!.options;
+      response = await this.forward.process({ ...options, request: { ...options.request, variables: { ...options.request.variables, representations } } });
+    } catch (error) {
+      for (const fetch of group) fetch.reject(error);
+      return;
+    }
+    const entities = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
+    group.forEach((fetch, index) => {
+      const from = offsets[index]!;
+      const to = from + fetch.representations.length;
+      const errors = (response.errors ?? []).flatMap((error) => {
+        const at = error.path?.[0] === '_entities' ? error.path[1] : undefined;
+        if (typeof at !== 'number') return [error];
+        if (at < from || at >= to) return [];
+        return [{ ...error, path: ['_entities', at - from, ...error.path!.slice(2)] }];
+      });
+      const { errors: _all, ...rest } = response;
+      fetch.resolve({ ...rest, data: Array.isArray(entities) ? { _entities: entities.slice(from, to) } : (response.data ?? null), ...(errors.length > 0 ? { errors } : {}) } as ProcessResult);
+    });
   }
 }
 
@@ -219,11 +314,11 @@ function boundedStream<T>(limit: number) {
       ended = true;
       notify();
     },
-    async *iterate(): AsyncGenerator<T> {
+    /** What waits, up to `max` items at a time, in order; waits when there is nothing. */
+    async *bursts(max: number): AsyncGenerator<T[]> {
       for (;;) {
-        const next = items.shift();
-        if (next !== undefined) {
-          yield next;
+        if (items.length > 0) {
+          yield items.splice(0, Math.max(1, max));
           continue;
         }
         if (failure) throw failure;

@@ -50,7 +50,8 @@ export interface SubgraphSubscriptionOptions<Loaders> {
  * subgraph, else the socket is closed (4403). Each event is executed with a fresh request context
  * (its own transaction with the subscriber's tenant, its own loaders) that is closed right after,
  * so every event is resolved under the subscriber's current visibility and no transaction stays
- * open between events.
+ * open between events. Events waiting together (a replay, a burst; see {@link bursts}) share one
+ * such context, so their loads batch.
  */
 export function serveSubgraphSubscriptions<Loaders>(http: Server, options: SubgraphSubscriptionOptions<Loaders>): () => Promise<void> {
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
@@ -119,11 +120,11 @@ async function subscribeWithFreshContexts<Loaders>(
   const source = stream as AsyncGenerator<unknown>;
   async function* results(): AsyncGenerator<ExecutionResult> {
     try {
-      for await (const payload of closeSlowConsumers(source)) {
-        if (payload instanceof SlowConsumerError) {
-          yield { errors: [new GraphQLError(payload.message, { extensions: { code: payload.code } })] };
-          return;
-        }
+      for await (const burst of bursts(closeSlowConsumers(source), MAX_BURST)) {
+        const slow = burst.findIndex((payload) => payload instanceof SlowConsumerError);
+        const events = slow === -1 ? burst : burst.slice(0, slow);
+        // One transaction and one set of loaders for the events waiting together (a replay, a
+        // burst), executed side by side: their loads batch into one statement per loader.
         const transaction = new RequestTransaction(options.db, base.identity);
         const scope: LoaderScope = {
           identity: base.identity,
@@ -134,19 +135,57 @@ async function subscribeWithFreshContexts<Loaders>(
           db: options.db,
         };
         const context: RequestContext<Loaders> & { live: EventHub } = { ...scope, loaders: options.createLoaders(scope), live: base.live };
-        let result: ExecutionResult;
+        let executed: ExecutionResult[];
         try {
-          result = await graphql.execute({ ...args, rootValue: payload, contextValue: context });
+          executed = await Promise.all(events.map(async (payload) => graphql.execute({ ...args, rootValue: payload, contextValue: context })));
         } finally {
           await transaction.end(false);
         }
-        yield result;
+        yield* executed;
+        if (slow !== -1) {
+          const error = burst[slow] as SlowConsumerError;
+          yield { errors: [new GraphQLError(error.message, { extensions: { code: error.code } })] };
+          return;
+        }
       }
     } finally {
       await source.return?.(undefined);
     }
   }
   return results();
+}
+
+/** Events a subgraph subscription resolves together at most (see {@link bursts}). */
+const MAX_BURST = 200;
+
+const NOT_READY = Symbol('not ready');
+
+/**
+ * Groups what `source` has ready into bursts of at most `max`: a burst is the next item plus every
+ * item that follows without waiting (a replay's page, events that arrived together). An item is
+ * "ready" when it comes before the next turn of the event loop; the burst ends at the first one
+ * that does not, whose `next()` the following burst goes on waiting for.
+ */
+export async function* bursts<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending = iterator.next();
+  for (;;) {
+    const first = await pending;
+    if (first.done) return;
+    const burst = [first.value];
+    pending = iterator.next();
+    while (burst.length < max) {
+      const next = await Promise.race([pending, new Promise<typeof NOT_READY>((resolve) => setImmediate(() => resolve(NOT_READY)))]);
+      if (next === NOT_READY) break;
+      if (next.done) {
+        yield burst;
+        return;
+      }
+      burst.push(next.value);
+      pending = iterator.next();
+    }
+    yield burst;
+  }
 }
 
 /** Turns a SlowConsumerError from the event stream into a last value, so the client gets a clear error. */
