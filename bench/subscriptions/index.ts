@@ -3,12 +3,15 @@
  * real mutations. Reports delivered ÷ expected, latency from the mutation's commit (its HTTP
  * response) to each subscriber, and memory per subscriber (heap growth of this process, which
  * also holds the clients: an upper bound for the gateway).
- * Options: --subscribers 1000,10000 --per-connection 20 --mutations 20
+ * Then a replay: a subscriber resumes with `after` behind N missed events, once with the envelope
+ * only and once with fields other subgraphs resolve (order → seller, lines → product), in
+ * interleaved rounds: time from subscribing to the last missed event.
+ * Options: --subscribers 1000,10000 --per-connection 20 --mutations 20 --replay 1000 (0: none) --replay-rounds 3
  */
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { DEV_JWT_SECRET } from '@redthread/kit';
+import { DEV_JWT_SECRET, comparePositions, decodeEventCursor } from '@redthread/kit';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, startBenchPlatform, machine, percentiles, writeResults } from '../lib';
@@ -23,6 +26,8 @@ export async function run(argv: string[]): Promise<void> {
       subscribers: { type: 'string', default: '1000,10000' },
       'per-connection': { type: 'string', default: '20' },
       mutations: { type: 'string', default: '20' },
+      replay: { type: 'string', default: '1000' },
+      'replay-rounds': { type: 'string', default: '3' },
     },
   });
   const sizes = values.subscribers.split(',').map(Number);
@@ -34,7 +39,9 @@ export async function run(argv: string[]): Promise<void> {
     log(`round: ${size} subscribers, ${perConnection} per connection, ${mutationCount} mutations by SHOP-A`);
     rounds.push(await round(size, perConnection, mutationCount, log));
   }
-  const result = { benchmark: 'subscriptions', at: new Date().toISOString(), machine: await machine(), rounds };
+  const replayCount = Number(values.replay);
+  const replayed = replayCount > 0 ? await replay(replayCount, Number(values['replay-rounds']), log) : undefined;
+  const result = { benchmark: 'subscriptions', at: new Date().toISOString(), machine: await machine(), rounds, replay: replayed };
   const markdown = `# subscriptions
 
 ${result.at} · ${JSON.stringify(result.machine)}
@@ -45,7 +52,19 @@ Subscribers spread evenly over SHOP-A, TRADER-B, SUPPLIER-C and SHOP-D, ${perCon
 | subscribers | connections | expected deliveries | delivered | delivered ÷ expected | leaked to others | commit → client p50 / p99 ms | heap per subscriber |
 |---|---|---|---|---|---|---|---|
 ${rounds.map((r) => `| ${r.subscribers} | ${r.connections} | ${r.expected} | ${r.delivered} | ${r.ratio} | ${r.leaked} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.heapPerSubscriberKiB} KiB |`).join('\n')}
-`;
+${
+  replayed
+    ? `
+## Replay
+
+SHOP-A resumes with \`after\` behind ${replayed.events} missed \`order.placed\` events of its sales orders (${replayed.rounds} interleaved rounds; median, and every round):
+
+| selection | subscribe → last missed event ms | rounds ms | events received, in order, once |
+|---|---|---|---|
+${replayed.selections.map((r) => `| ${r.label} | ${r.medianMs} | ${r.roundsMs.join(', ')} | ${r.complete ? 'yes' : 'NO'} |`).join('\n')}
+`
+    : ''
+}`;
   const files = await writeResults('subscriptions', result, markdown);
   process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
 }
@@ -130,6 +149,89 @@ async function round(size: number, perConnection: number, mutationCount: number,
   };
   log(`  ${JSON.stringify(summary)}`);
   return summary;
+}
+
+const REPLAY_SELECTIONS = [
+  { label: 'envelope only: `cursor topic orderId`', query: 'subscription($after: String) { orderChanged(after: $after, filter: { kind: [SALES] }) { cursor topic orderId } }' },
+  {
+    label: 'with federated fields: `order { externalNumber seller { code name } lines { quantity product { skuCode name } } }`',
+    query: 'subscription($after: String) { orderChanged(after: $after, filter: { kind: [SALES] }) { cursor topic orderId order { externalNumber seller { code name } lines { quantity product { skuCode name } } } } }',
+  },
+] as const;
+
+/** A subscriber resuming behind `count` missed events, per selection, in interleaved rounds. */
+async function replay(count: number, rounds: number, log: (m: string) => void) {
+  const db = await benchDatabase();
+  const platform = await startBenchPlatform(db);
+  try {
+    const token = await mintDevToken({ partnerId: demoPartnerId('SHOP-A'), partnerCode: 'SHOP-A', ttl: '2h' }, DEV_JWT_SECRET);
+    const url = platform.gateway.graphqlUrl.replace(/^http/, 'ws');
+    const channel = await gql(platform.gateway.graphqlUrl, token, `mutation { createChannel(input: { code: "bench-replay", name: "Replay", kind: API }) { ... on Channel { id } } }`);
+    const channelId = (channel['createChannel'] as { id: string }).id;
+    const place = (from: number, n: number) =>
+      gql(platform.gateway.graphqlUrl, token, `mutation($orders: [PlaceOrderInput!]!) { importOrders(orders: $orders) { created } }`, {
+        orders: Array.from({ length: n }, (_, i) => ({
+          channelId,
+          externalNumber: `REPLAY-${from + i}`,
+          currency: 'EUR',
+          shipTo: { line1: 'x', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' },
+          lines: [{ skuCode: 'A-GFT-001', quantity: 1 + ((from + i) % 3), unitPriceMinor: 100 }],
+        })),
+      });
+    // The position to resume behind: the first order's event, received live.
+    const first = await collect(url, token, REPLAY_SELECTIONS[0].query, {}, 1, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // the subscription is up upstream
+    await place(0, 1);
+    const after = (await first.done)[0]!.cursor;
+    for (let placed = 0; placed < count; placed += 200) await place(1 + placed, Math.min(200, count - placed));
+    log(`  replay: ${count} events to resume behind`);
+    const selections = REPLAY_SELECTIONS.map((selection) => ({ label: selection.label, roundsMs: [] as number[], complete: true }));
+    for (let r = 0; r < rounds; r += 1) {
+      for (const [index, selection] of REPLAY_SELECTIONS.entries()) {
+        const started = performance.now();
+        const resumed = await collect(url, token, selection.query, { after }, count, 120_000);
+        const events = await resumed.done;
+        selections[index]!.roundsMs.push(Math.round(performance.now() - started));
+        const inOrder = events.every((e, i) => i === 0 || comparePositions(decodeEventCursor(e.cursor)!, decodeEventCursor(events[i - 1]!.cursor)!) > 0);
+        if (events.length !== count || new Set(events.map((e) => e.orderId)).size !== count || !inOrder) selections[index]!.complete = false;
+        log(`  replay round ${r + 1}: ${selection.label.split(':')[0]} ${selections[index]!.roundsMs.at(-1)} ms`);
+      }
+    }
+    return {
+      events: count,
+      rounds,
+      selections: selections.map((s) => ({ ...s, medianMs: [...s.roundsMs].sort((a, b) => a - b)[Math.floor(s.roundsMs.length / 2)]! })),
+    };
+  } finally {
+    await platform.stop();
+    await db.close();
+  }
+}
+
+/** Subscribes on a connection of its own; `done` resolves with the first `count` changes (then disposes). */
+async function collect(url: string, token: string, query: string, variables: Record<string, unknown>, count: number, timeoutMs: number) {
+  const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+  const events: { cursor: string; orderId: string }[] = [];
+  const done = new Promise<{ cursor: string; orderId: string }[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`replay: ${events.length} of ${count} events within ${timeoutMs} ms`)), timeoutMs);
+    client.subscribe(
+      { query, variables },
+      {
+        next: (value) => {
+          if (value.errors) return reject(new Error(JSON.stringify(value.errors).slice(0, 300)));
+          const change = (value.data as { orderChanged: { cursor: string; orderId: string } }).orderChanged;
+          events.push(change);
+          if (events.length === count) {
+            clearTimeout(timer);
+            resolve(events);
+          }
+        },
+        error: (error) => reject(new Error(JSON.stringify(error).slice(0, 300))),
+        complete: () => {},
+      },
+    );
+  }).finally(() => client.dispose());
+  return { done };
 }
 
 async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
