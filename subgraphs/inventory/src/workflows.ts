@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { EventConsumer, createLogger, eventHandlers, groupBy, inBatches, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
+import { EventConsumer, createLogger, eventHandlers, inBatches, perTenant, setTenant, type Db, type Identity, type Tx } from '@redthread/kit';
 import { allocateLines, releaseOrder, retryBackorders, type LineToAllocate } from './services/allocation';
 
 /** Durable name of the allocation consumer. */
@@ -16,17 +16,15 @@ function owner(partnerId: string): Identity {
  *   the freed units to the waiting backorders of those products, oldest first;
  * - `stock.changed` with a positive delta retries that product's backorders.
  * Consecutive requests (and stock arrivals) of a batch are handled together in a fixed number of
- * statements. Runs with its cursor in one transaction per batch: exactly-once effects. Payloads are parsed
- * against the event catalogue; one that does not match is parked with its error.
+ * statements. Runs with its cursor in one transaction per batch: exactly-once effects. Payloads
+ * are parsed against the event catalogue; one that does not match is parked with its error.
  */
 export const handleAllocationEvents = eventHandlers({
   // Consecutive requests of a batch are allocated together, in log order: first come, first served.
   // The sellers' stock is disjoint, so one seller's requests before another's keep the log's effects.
-  'order.fulfilment_requested': inBatches(async (tx, events) => {
-    for (const [sellerPartnerId, ofSeller] of groupBy(events, (event) => event.payload.sellerPartnerId)) {
-      const identity = owner(sellerPartnerId);
-      await setTenant(tx, identity);
-      await allocateLines(
+  'order.fulfilment_requested': inBatches((tx, events) =>
+    perTenant(tx, events, (event) => event.payload.sellerPartnerId, owner, (identity, ofSeller) =>
+      allocateLines(
         tx,
         identity,
         ofSeller.flatMap((event) => {
@@ -36,27 +34,28 @@ export const handleAllocationEvents = eventHandlers({
             .map((l) => ({ orderId: event.entityId, lineId: l.lineId, productId: l.productId, quantity: l.quantity, regionCode }))
             .sort(byProductThenLine);
         }),
-      );
-    }
-  }),
+      ),
+    ),
+  ),
   'order.cancelled': async (tx, event) => release(tx, event.entityId, event.payload.sellerPartnerId),
   'order.adjusted': async (tx, event) => {
     if (event.payload.rerouted) await release(tx, event.entityId, event.payload.sellerPartnerId);
   },
-  'stock.changed': inBatches(async (tx, events) => {
-    const arrived = events.filter((event) => event.payload.delta > 0);
-    for (const [ownerPartnerId, ofOwner] of groupBy(arrived, (event) => event.payload.ownerPartnerId)) {
-      const identity = owner(ownerPartnerId);
-      await setTenant(tx, identity);
-      await retryBackorders(
-        tx,
-        identity,
-        ofOwner.map((event) => event.payload.productId),
-      );
-    }
-  }),
+  'stock.changed': inBatches((tx, events) =>
+    perTenant(
+      tx,
+      events.filter((event) => event.payload.delta > 0),
+      (event) => event.payload.ownerPartnerId,
+      owner,
+      (identity, ofOwner) =>
+        retryBackorders(
+          tx,
+          identity,
+          ofOwner.map((event) => event.payload.productId),
+        ),
+    ),
+  ),
 });
-
 
 /** An order's lines by product, then line: the order one order's lines have always been allocated in. */
 function byProductThenLine(a: LineToAllocate, b: LineToAllocate): number {

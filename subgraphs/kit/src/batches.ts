@@ -1,3 +1,6 @@
+import { setTenant, type Tx } from './db';
+import type { Identity } from './identity';
+
 /**
  * Helpers for handlers that do the work of many events at once (see `inBatches`): the grouping
  * must keep the effects of handling the events one after another.
@@ -34,4 +37,24 @@ export function distinctRuns<T>(items: readonly T[], key: (item: T) => string): 
   }
   if (run.length > 0) runs.push(run);
   return runs;
+}
+
+/**
+ * Runs `work` for each partner's share of `items` (grouped by `partnerOf`, partners in order of
+ * first appearance), with the transaction's tenant set to that partner's identity first. For a
+ * batch whose partners' data is disjoint, so that one partner's items before another's keep the
+ * effects of the items' own order.
+ */
+export async function perTenant<T>(
+  tx: Tx,
+  items: readonly T[],
+  partnerOf: (item: T) => string,
+  identityOf: (partnerId: string) => Identity,
+  work: (identity: Identity, items: T[]) => Promise<unknown>,
+): Promise<void> {
+  for (const [partnerId, group] of groupBy(items, partnerOf)) {
+    const identity = identityOf(partnerId);
+    await setTenant(tx, identity);
+    await work(identity, group);
+  }
 }

@@ -4,7 +4,7 @@ import {
   createLogger,
   distinctRuns,
   eventHandlers,
-  groupBy,
+  perTenant,
   inBatches,
   isFinalOrderStatus,
   lineMoveAllowed,
@@ -102,17 +102,15 @@ export const handleChainEvents = eventHandlers({
     await passReturnUpstream(tx, identity, event.entityId);
   },
   // A storm's allocation results come in runs: each run's status changes are written together.
-  'inventory.allocation_changed': inBatches(async (tx, events) => {
-    for (const [sellerPartnerId, ofSeller] of groupBy(events, (event) => event.payload.sellerPartnerId)) {
-      const identity = actingFor(sellerPartnerId);
-      await setTenant(tx, identity);
-      await applyAllocations(
+  'inventory.allocation_changed': inBatches((tx, events) =>
+    perTenant(tx, events, (event) => event.payload.sellerPartnerId, actingFor, (identity, ofSeller) =>
+      applyAllocations(
         tx,
         identity,
         ofSeller.map((event) => ({ orderId: event.entityId, fullyAllocated: event.payload.fullyAllocated })),
-      );
-    }
-  }),
+      ),
+    ),
+  ),
   'shipment.dispatched': async (tx, event) => {
     const identity = actingFor(event.payload.sellerPartnerId);
     await setTenant(tx, identity);
