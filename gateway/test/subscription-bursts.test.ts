@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { comparePositions, decodeEventCursor } from '@redthread/kit';
+import { mergingEntityFetches } from '../src/subscriptions/federated';
+import type { GatewayContext } from '../src/index';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
 
@@ -96,4 +99,58 @@ describe('a burst of subscription events', () => {
     expect(productReads, `catalog.products statements for 300 replayed events`).toBeLessThanOrEqual(30);
     resumed.stop();
   }, 60_000);
+});
+
+describe('merged entity fetches', () => {
+  /** A data source that answers `_entities` with one entity per representation (id → name), and an error for id "bad". */
+  function recordingSource() {
+    const calls: Record<string, unknown>[] = [];
+    const source: GraphQLDataSource<GatewayContext> = {
+      process: async (options) => {
+        const variables = options.request.variables ?? {};
+        calls.push(variables);
+        const representations = variables['representations'] as { id: string }[] | undefined;
+        if (!representations) return { data: { plain: true } } as never;
+        const errors = representations.flatMap((r, index) => (r.id === 'bad' ? [{ message: 'not allowed', path: ['_entities', index, 'name'] }] : []));
+        return { data: { _entities: representations.map((r) => (r.id === 'bad' ? null : { name: `name-${r.id}` })) }, ...(errors.length ? { errors } : {}) } as never;
+      },
+    };
+    return { source, calls };
+  }
+  const fetch = (query: string, ids: string[], other: Record<string, unknown> = {}) =>
+    ({ request: { query, variables: { ...other, representations: ids.map((id) => ({ __typename: 'Product', id })) } }, context: {} }) as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
+
+  it('sends the fetches issued together as one request and gives each its own entities and errors, by position', async () => {
+    const { source, calls } = recordingSource();
+    const merged = mergingEntityFetches({ catalog: source })['catalog']!;
+    const [first, second, third] = await Promise.all([
+      merged.process(fetch('query A', ['1', '2'])),
+      merged.process(fetch('query A', ['bad', '3'])),
+      merged.process(fetch('query A', ['4'])),
+    ]);
+    expect(calls).toHaveLength(1);
+    expect((calls[0]!['representations'] as { id: string }[]).map((r) => r.id)).toEqual(['1', '2', 'bad', '3', '4']);
+    expect(first).toEqual({ data: { _entities: [{ name: 'name-1' }, { name: 'name-2' }] } });
+    expect(second).toEqual({ data: { _entities: [null, { name: 'name-3' }] }, errors: [{ message: 'not allowed', path: ['_entities', 0, 'name'] }] });
+    expect(third).toEqual({ data: { _entities: [{ name: 'name-4' }] } });
+  });
+
+  it('keeps apart fetches of other operations or other variables, and forwards fetches without representations as they are', async () => {
+    const { source, calls } = recordingSource();
+    const merged = mergingEntityFetches({ catalog: source })['catalog']!;
+    await Promise.all([
+      merged.process(fetch('query A', ['1'], { locale: 'de' })),
+      merged.process(fetch('query A', ['2'], { locale: 'en' })),
+      merged.process(fetch('query B', ['3'], { locale: 'de' })),
+      merged.process(fetch('query A', ['4'], { locale: 'de' })),
+    ]);
+    expect(calls.map((c) => [(c['representations'] as { id: string }[]).map((r) => r.id), c['locale']])).toEqual([
+      [['1', '4'], 'de'],
+      [['2'], 'en'],
+      [['3'], 'de'],
+    ]);
+    const plain = await merged.process({ request: { query: 'query C', variables: { id: '9' } }, context: {} } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+    expect(plain).toEqual({ data: { plain: true } });
+    expect(calls.at(-1)).toEqual({ id: '9' });
+  });
 });

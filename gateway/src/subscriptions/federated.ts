@@ -201,7 +201,7 @@ class PrimaryEventSource implements GraphQLDataSource<GatewayContext> {
  * `_entities` request with every caller's representations, its answer split back by position
  * (errors too, by the entity index in their path). Anything else is forwarded as it comes.
  */
-function mergingEntityFetches(sources: Record<string, GraphQLDataSource<GatewayContext>>): Record<string, GraphQLDataSource<GatewayContext>> {
+export function mergingEntityFetches(sources: Record<string, GraphQLDataSource<GatewayContext>>): Record<string, GraphQLDataSource<GatewayContext>> {
   return Object.fromEntries(Object.entries(sources).map(([name, source]) => [name, new MergingEntitySource(source)]));
 }
 
