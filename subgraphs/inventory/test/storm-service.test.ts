@@ -63,6 +63,34 @@ async function stockedProduct(slots: { quantity: number; lot?: string; expiresOn
   });
 }
 
+/**
+ * Two fresh products: the first's stock split over three warehouses (priorities 10–12) with two
+ * lots in the second (early, late expiry), the second's over two warehouses. Each allocation then
+ * locks several rows, and an order of both products rows of two products.
+ */
+async function stockedPair(
+  [plain, early, late, third]: [number, number, number, number],
+  [secondFirst, secondOther]: [number, number],
+): Promise<[string, string]> {
+  const first = await stockedProduct(
+    [
+      { quantity: plain, warehouse: 0 },
+      { quantity: early, warehouse: 1, lot: 'L-EARLY', expiresOn: '2030-01-01' },
+      { quantity: late, warehouse: 1, lot: 'L-LATE', expiresOn: '2031-01-01' },
+      { quantity: third, warehouse: 2 },
+    ],
+    3,
+  );
+  const second = await stockedProduct(
+    [
+      { quantity: secondFirst, warehouse: 0 },
+      { quantity: secondOther, warehouse: 1 },
+    ],
+    2,
+  );
+  return [first, second];
+}
+
 interface StormResult {
   outcomes: AllocationOutcome[];
   retries: string[];
@@ -162,22 +190,7 @@ describe('500 concurrent allocations against a stock of 100', () => {
     const random = seededRandom(seed);
     // 100 units of each product, spread over three warehouses and (for one) lots, so each
     // allocation locks several rows; orders with both products lock rows of two products.
-    const first = await stockedProduct(
-      [
-        { quantity: 37, warehouse: 0 },
-        { quantity: 33, warehouse: 1, lot: 'L-EARLY', expiresOn: '2030-01-01' },
-        { quantity: 20, warehouse: 1, lot: 'L-LATE', expiresOn: '2031-01-01' },
-        { quantity: 10, warehouse: 2 },
-      ],
-      3,
-    );
-    const second = await stockedProduct(
-      [
-        { quantity: 60, warehouse: 0 },
-        { quantity: 40, warehouse: 1 },
-      ],
-      2,
-    );
+    const [first, second] = await stockedPair([37, 33, 20, 10], [60, 40]);
     const orders: LineToAllocate[][] = Array.from({ length: 500 }, () => {
       const orderId = randomUUID();
       const pick = random();
@@ -249,26 +262,6 @@ describe('500 concurrent allocations against a stock of 100', () => {
  * fixed number of statements however many lines it serves.
  */
 describe('many orders in one call (the allocation consumer’s batch)', () => {
-  /** Two products whose stock is split over three warehouses (priorities 10–12) and two lots, as in the randomized storm. */
-  async function stockedPair(): Promise<[string, string]> {
-    const first = await stockedProduct(
-      [
-        { quantity: 17, warehouse: 0 },
-        { quantity: 13, warehouse: 1, lot: 'L-EARLY', expiresOn: '2030-01-01' },
-        { quantity: 10, warehouse: 1, lot: 'L-LATE', expiresOn: '2031-01-01' },
-        { quantity: 10, warehouse: 2 },
-      ],
-      3,
-    );
-    const second = await stockedProduct(
-      [
-        { quantity: 30, warehouse: 0 },
-        { quantity: 20, warehouse: 1 },
-      ],
-      2,
-    );
-    return [first, second];
-  }
 
   /** Per line (by its position in `orders`): status, units, and units per (warehouse priority, lot). */
   async function allocationsOf(orders: LineToAllocate[][]) {
@@ -295,8 +288,8 @@ describe('many orders in one call (the allocation consumer’s batch)', () => {
 
   it('serves the lines of 80 orders in one call exactly as 80 calls one after another would', async () => {
     const random = seededRandom(20261202);
-    const together = await stockedPair();
-    const oneByOne = await stockedPair();
+    const together = await stockedPair([17, 13, 10, 10], [30, 20]);
+    const oneByOne = await stockedPair([17, 13, 10, 10], [30, 20]);
     const shapes = Array.from({ length: 80 }, () => {
       const pick = random();
       const products = pick < 0.4 ? [0] : pick < 0.8 ? [1] : [0, 1];
@@ -338,7 +331,7 @@ describe('many orders in one call (the allocation consumer’s batch)', () => {
       const used: number[] = [];
       // The first round opens the connection (postgres.js reads the server's types then); not counted.
       for (const count of [1, 4, 40]) {
-        const [first, second] = await stockedPair();
+        const [first, second] = await stockedPair([17, 13, 10, 10], [30, 20]);
         const orders = Array.from({ length: count }, (_, i) => {
           const orderId = randomUUID();
           return [first, second].map((productId) => ({ orderId, lineId: randomUUID(), productId, quantity: 1 + (i % 2), regionCode: 'DE-BE' }));
