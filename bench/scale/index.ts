@@ -22,16 +22,14 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
-import { DEV_JWT_SECRET, connectDatabase, inTenantTransaction, type Identity } from '@redthread/kit';
-import { createChannel } from '@redthread/orders/services/channels';
-import { placeOrder } from '@redthread/orders/services/intake';
+import { DEV_JWT_SECRET, type Identity } from '@redthread/kit';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults, type BenchDatabase } from '../lib';
 import { startRoles, withTimeout } from '../roles';
+import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import type { StormResult } from '../order-storm/index';
-import { cmdline, cpuByGroup, isAlive, snapshot, type CpuSnapshot, type ProcSample } from './procs';
+import { cmdline, cpuByGroup, isAlive, snapshot, supervisedRole, type CpuSnapshot, type ProcSample } from './procs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -40,7 +38,6 @@ const CATALOG_QUERY = `query($first: Int!, $after: String) { products(first: $fi
   edges { node { id skuCode name unit status owner { code name } } } pageInfo { hasNextPage endCursor } } }`;
 const ORDERS_QUERY = `query($first: Int!, $after: String) { orders(first: $first, after: $after) {
   edges { node { id externalNumber status lines { id quantity product { id name owner { code } } } } } pageInfo { hasNextPage endCursor } } }`;
-const SHIP_TO = { line1: 'Scale 1', city: 'Berlin', regionCode: 'DE-BE', country: 'DE' };
 
 
 interface Workload {
@@ -201,9 +198,7 @@ export async function run(argv: string[]): Promise<void> {
         if (p.pid === root) return 'supervisor';
         let role = roleCache.get(p.pid);
         if (!role) {
-          const command = cmdline(p.pid);
-          const match = /supervised\.js\s+(.*)$/.exec(command);
-          role = match ? match[1]!.replace(/^subgraph /, '') : path.basename(command.split(' ')[0] ?? 'other');
+          role = supervisedRole(p.pid) ?? path.basename(cmdline(p.pid).split(' ')[0] ?? 'other');
           roleCache.set(p.pid, role);
         }
         return role;
@@ -367,113 +362,6 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** ~2000 products for SHOP-A (as bench/catalog-read does) and SHOP-A orders of 1–3 lines over them. */
-async function seedReadData(db: BenchDatabase, shopA: Identity, productCount: number, orderCount: number): Promise<void> {
-  const admin = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
-  await admin`insert into catalog.products (owner_partner_id, sku_code, name)
-    select ${shopA.partnerId}, 'BENCH-' || lpad(n::text, 6, '0'), 'Bench item ' || n from generate_series(1, ${productCount}) n`;
-  const products = (await admin`select id from catalog.products where sku_code like 'BENCH-%' order by sku_code`).map((r) => r['id'] as string);
-  const app = connectDatabase(db.appUrl, { max: 1 });
-  const channel = await inTenantTransaction(app.db, shopA, (tx) => createChannel(tx, shopA, { code: 'scale-reads', name: 'Scale reads', kind: 'API' }));
-  if ('errorCode' in channel) throw new Error(`bench setup failed: ${channel.message}`);
-  for (let batch = 0; batch < orderCount; batch += 25) {
-    await inTenantTransaction(app.db, shopA, async (tx) => {
-      for (let i = batch; i < Math.min(orderCount, batch + 25); i += 1) {
-        const lines = Array.from({ length: 1 + (i % 3) }, (_, k) => ({
-          productId: products[(i * 3 + k) % products.length]!,
-          quantity: 1 + k,
-          unitPriceMinor: BigInt(990 + 100 * k),
-        }));
-        const placed = await placeOrder(tx, shopA, { channelId: channel.id, externalNumber: `SCALE-${i}`, currency: 'EUR', shipTo: SHIP_TO, lines });
-        if ('errorCode' in placed) throw new Error(`bench setup failed: ${placed.message}`);
-      }
-    });
-  }
-  await app.close();
-  await admin`analyze`;
-  await admin.end();
-}
-
-/** The pid of the PostgreSQL postmaster, when it runs on this machine. */
-async function findPostmaster(adminUrl: string): Promise<number | undefined> {
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  const [row] = await admin`select pg_backend_pid() as pid`;
-  const backend = snapshot().procs.get(Number(row!['pid'])); // before the backend ends with the connection
-  await admin.end();
-  if (!backend || !/postgres/.test(cmdline(backend.ppid))) return undefined;
-  return backend.ppid;
-}
-
-async function graphql(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<string> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  const body = JSON.parse(text) as { errors?: unknown };
-  if (!response.ok || body.errors) throw new Error(`GraphQL error from ${url}: ${text.slice(0, 500)}`);
-  return text;
-}
-
-/** Pages through the whole connection once, for real cursors (requests spread over every page). */
-async function collectCursors(url: string, token: string, workload: Workload): Promise<Record<string, unknown>[]> {
-  const variables: Record<string, unknown>[] = [];
-  let after: string | null = null;
-  for (;;) {
-    variables.push({ first: workload.page, after });
-    const body = JSON.parse(await graphql(url, token, workload.query, { first: workload.page, after })) as {
-      data: Record<string, { pageInfo: { hasNextPage: boolean; endCursor: string | null } }>;
-    };
-    const { pageInfo } = Object.values(body.data)[0]!;
-    if (!pageInfo.hasNextPage || !pageInfo.endCursor) break;
-    after = pageInfo.endCursor;
-  }
-  // A short last page would be cheaper than the rest: leave it out when there are others.
-  return variables.length > 1 ? variables.slice(0, -1) : variables;
-}
-
-/** `node --import tsx <file>` with extra env; stdout piped (JSON lines), stderr passed on. */
-function spawnTs(file: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
-}
-
-/** Reads a child's stdout as JSON lines; `next()` rejects when it exits first. */
-function jsonLines(child: ChildProcess, label: string) {
-  const queue: unknown[] = [];
-  const waiting: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
-  let ended: Error | undefined;
-  const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      return;
-    }
-    const waiter = waiting.shift();
-    if (waiter) waiter.resolve(value);
-    else queue.push(value);
-  });
-  // Every line is delivered before 'close' (the child's stdout ended: it exited or is exiting).
-  lines.on('close', () => {
-    ended = new Error(`${label} ended its output (exit ${child.exitCode ?? child.signalCode ?? '?'}) before answering`);
-    for (const waiter of waiting.splice(0)) waiter.reject(ended);
-  });
-  return {
-    next: () =>
-      new Promise<unknown>((resolve, reject) => {
-        if (queue.length) return resolve(queue.shift());
-        if (ended) return reject(ended);
-        waiting.push({ resolve, reject });
-      }),
-  };
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /** Keeps a platform's output: counts warn-or-worse log lines and keeps a few of them. */
 function watchOutput(child: ChildProcess, mode: Mode, onLine?: (line: string) => void): void {
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -499,14 +387,6 @@ function summariseLogLine(line: string): string {
     return `${entry.level >= 50 ? 'error' : 'warn'} ${entry.component ?? ''}: ${entry.msg ?? ''}${err}`;
   } catch {
     return line.slice(0, 200);
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // gone already
   }
 }
 
@@ -568,19 +448,7 @@ function descendantsOf(root: number, from: CpuSnapshot = snapshot()): number[] {
   return found;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
-function roundValues(record: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Math.round(v)]));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const r2 = (v: number) => Math.round(v * 100) / 100;

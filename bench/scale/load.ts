@@ -1,7 +1,9 @@
 /**
  * The load generator of bench/scale, in a process of its own so the load never runs on a
- * platform's event loop (nor on the orchestrator's). Configuration: JSON in SCALE_LOAD
- * ({ url, token, query, variables[], concurrency, warmup, requests, seconds }).
+ * platform's event loop (nor on the orchestrator's); bench/federation uses it too. Configuration:
+ * JSON in SCALE_LOAD ({ url, token | tokens[], query, variables[], concurrency, warmup, requests,
+ * seconds }). Request i sends tokens[i % tokens.length] with variables[i % variables.length], so
+ * lists of one length pair up (each identity with its own variables).
  *
  * Sends `warmup` requests, prints `{"ready":true}`, waits for a line on stdin, then sends
  * `requests` POSTs (or as many as fit in `seconds`, when > 0) over `concurrency` keep-alive
@@ -13,7 +15,9 @@ import { createInterface } from 'node:readline';
 
 interface LoadConfig {
   url: string;
-  token: string;
+  /** One bearer token for every request, or `tokens` in turn. */
+  token?: string;
+  tokens?: string[];
   query: string;
   variables: Record<string, unknown>[];
   concurrency: number;
@@ -26,13 +30,13 @@ const config = JSON.parse(process.env['SCALE_LOAD'] ?? '{}') as LoadConfig;
 const target = new URL(config.url);
 const agent = new http.Agent({ keepAlive: true, maxSockets: config.concurrency, maxFreeSockets: config.concurrency });
 const bodies = config.variables.map((variables) => Buffer.from(JSON.stringify({ query: config.query, variables })));
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${config.token}` };
+const tokens = config.tokens ?? [config.token ?? ''];
 
 /** One POST; resolves with a failure description, or undefined when the answer had data and no errors. */
-function post(body: Buffer): Promise<string | undefined> {
+function post(body: Buffer, token: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const request = http.request(
-      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': body.length } },
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': body.length } },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -66,7 +70,7 @@ async function drive(requests: number, seconds: number) {
     while (more()) {
       const index = next++;
       const t0 = performance.now();
-      const failure = await post(bodies[index % bodies.length]!);
+      const failure = await post(bodies[index % bodies.length]!, tokens[index % tokens.length]!);
       latencies.push(performance.now() - t0);
       if (failure) {
         failures += 1;

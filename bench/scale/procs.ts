@@ -62,6 +62,15 @@ export function cmdline(pid: number): string {
   }
 }
 
+/**
+ * The role a process of the supervisor runs (`gateway`, `catalog`, ..., `workers`), from its
+ * command line (`node … dist/dev/supervised-<pid>.js subgraph catalog`); undefined for any other.
+ */
+export function supervisedRole(pid: number): string | undefined {
+  const match = /supervised(?:-\d+)?\.js\s+(.*)$/.exec(cmdline(pid));
+  return match ? match[1]!.replace(/^subgraph /, '') : undefined;
+}
+
 /** The pids whose parent is `pid`. */
 export function childrenOf(pid: number, from: CpuSnapshot = snapshot()): number[] {
   return [...from.procs.values()].filter((p) => p.ppid === pid).map((p) => p.pid);

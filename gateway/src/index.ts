@@ -23,9 +23,7 @@ import {
   injectTraceContext,
   secretKey,
   sendJson,
-  signInternalIdentity,
-  INTERNAL_TOKEN_TTL_SECONDS,
-  TokenCache,
+  InternalIdentitySigner,
   type Identity,
   type Logger,
   type RunningHttpServer,
@@ -110,10 +108,11 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
     private readonly subgraphName: string,
-    private readonly secret: Uint8Array,
+    secret: Uint8Array,
     private readonly onAccessChanged: (userId: string) => void,
   ) {
     super(config);
+    this.#signer = new InternalIdentitySigner(subgraphName, secret);
   }
 
   /**
@@ -163,26 +162,15 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     });
   }
 
-  /** Signed identities by who they name, reused for half their 60 s lifetime. */
-  readonly #minted = new TokenCache<Promise<string>>();
-
-  /** The signed identity for this subgraph: one signature per caller and 30 s, not per request. */
-  #signed(identity: Identity): Promise<string> {
-    const key = `${identity.subject} ${identity.partnerId} ${[...identity.roles].sort().join(',')}`;
-    const known = this.#minted.get(key);
-    if (known) return known;
-    const token = signInternalIdentity(identity, this.subgraphName, this.secret);
-    this.#minted.set(key, token, Date.now() + (INTERNAL_TOKEN_TTL_SECONDS * 1000) / 2);
-    token.catch(() => this.#minted.set(key, token, 0));
-    return token;
-  }
+  /** Signed identities for this subgraph: one signature per caller and 30 s, not per request. */
+  readonly #signer: InternalIdentitySigner;
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const headers = request.http?.headers;
     if (!headers || !context?.identity) return;
     let token = context.internalTokens.get(this.subgraphName);
     if (!token) {
-      token = this.#signed(context.identity);
+      token = this.#signer.sign(context.identity);
       context.internalTokens.set(this.subgraphName, token);
     }
     headers.set('authorization', `Bearer ${await token}`);

@@ -9,18 +9,20 @@ export interface DevTokenClaims {
   partnerId: string;
   partnerCode: string;
   roles?: readonly Role[];
+  /** Who the token names; must start with `dev:`. Default `dev:<code>` (one user per partner). */
+  subject?: `dev:${string}`;
   /** jose duration, e.g. `1h`, `30m`, `7d`. Default `12h`. */
   ttl?: string;
 }
 
 /**
  * Mints a client JWT signed with the gateway's HS256 secret, as Redthread's own sign-in would:
- * subject `dev:<code>`, partner id in `pid`, roles in `roles`.
+ * subject `dev:<code>` (or `subject`), partner id in `pid`, roles in `roles`.
  */
 export async function mintDevToken(claims: DevTokenClaims, jwtSecret: string): Promise<string> {
   return new SignJWT({ pid: claims.partnerId, pcode: claims.partnerCode, roles: claims.roles ?? DEFAULT_DEV_ROLES })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(`dev:${claims.partnerCode}`)
+    .setSubject(claims.subject ?? `dev:${claims.partnerCode}`)
     .setIssuedAt()
     .setExpirationTime(claims.ttl ?? '12h')
     .sign(secretKey(jwtSecret));

@@ -43,6 +43,30 @@ export async function signInternalIdentity(identity: Identity, audience: string,
     .sign(secret);
 }
 
+/**
+ * The signed identities one audience (subgraph) receives, by who they name: one signature per
+ * caller and 30 s (half a token's lifetime, so a reused token always has 30 s left), not one per
+ * request.
+ */
+export class InternalIdentitySigner {
+  readonly #minted = new TokenCache<Promise<string>>();
+
+  constructor(
+    private readonly audience: string,
+    private readonly secret: Uint8Array,
+  ) {}
+
+  sign(identity: Identity): Promise<string> {
+    const key = `${identity.subject} ${identity.partnerId} ${[...identity.roles].sort().join(',')}`;
+    const known = this.#minted.get(key);
+    if (known) return known;
+    const token = signInternalIdentity(identity, this.audience, this.secret);
+    this.#minted.set(key, token, Date.now() + (INTERNAL_TOKEN_TTL_SECONDS * 1000) / 2);
+    token.catch(() => this.#minted.set(key, token, 0));
+    return token;
+  }
+}
+
 /** Identities already verified, per secret (tests run several) and audience. */
 const verifiedIdentities = new WeakMap<Uint8Array, TokenCache<Identity>>();
 
