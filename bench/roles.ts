@@ -26,14 +26,19 @@ export interface RunningRoles {
 
 /**
  * Starts `scripts/start.ts --replicas N` on `db` (no demo seeding: the database has it) and waits
- * for "Ready in". `onSpawn` sees the child at once, before any output (to watch its lines).
+ * for "Ready in". `onSpawn` sees the child at once, before any output (to watch its lines); `env`
+ * adds to its environment (and so its roles').
  */
-export async function startRoles(db: Pick<BenchDatabase, 'adminUrl'>, replicas: number, options: { onSpawn?: (child: ChildProcess) => void } = {}): Promise<RunningRoles> {
+export async function startRoles(
+  db: Pick<BenchDatabase, 'adminUrl'>,
+  replicas: number,
+  options: { onSpawn?: (child: ChildProcess) => void; env?: Record<string, string> } = {},
+): Promise<RunningRoles> {
   const port = await freeBasePort();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'redthread-roles-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--replicas', String(replicas)], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: db.adminUrl, SEED_DEMO: 'false', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: db.adminUrl, SEED_DEMO: 'false', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   options.onSpawn?.(child);

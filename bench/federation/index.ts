@@ -18,8 +18,11 @@
  *
  * Options: --rounds 3 --seconds 8 (per round, workload and target) --warmup 200 --concurrency 16
  * --identities 64 --products 2000 --orders 200 --workloads me,products,orders,mutation
- * --targets redthread,hive,hive-defaults,direct
+ * --targets redthread,hive,hive-defaults,direct --cpu-prof DIR (every gateway, subgraph and worker
+ * process profiles the measured seconds and writes DIR/<pid>.cpuprofile; see bench/cpu-profile.mjs;
+ * the run prints which pid is which)
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,7 +35,7 @@ import { DEFAULT_DEV_ROLES, mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, roundValues, seedReadData, signal, spawnTs } from '../harness';
+import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import { cpuByGroup, snapshot, supervisedRole, type ProcSample } from '../scale/procs';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -89,6 +92,7 @@ export async function run(argv: string[]): Promise<void> {
       orders: { type: 'string', default: '200' },
       workloads: { type: 'string', default: 'me,products,orders,mutation' },
       targets: { type: 'string', default: 'redthread,hive,hive-defaults,direct' },
+      'cpu-prof': { type: 'string' },
     },
   });
   const parameters = {
@@ -101,7 +105,11 @@ export async function run(argv: string[]): Promise<void> {
     orderCount: Number(values.orders),
     workloads: values.workloads.split(','),
     targets: values.targets.split(',') as TargetKey[],
+    cpuProfileDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
   };
+  const profiling: Record<string, string> = parameters.cpuProfileDir
+    ? { NODE_OPTIONS: `--import=${fileURLToPath(new URL('../cpu-profile.mjs', import.meta.url))}`, CPU_PROFILE_DIR: parameters.cpuProfileDir }
+    : {};
   const unknownTarget = parameters.targets.find((t) => !(t in TARGETS));
   if (unknownTarget) throw new Error(`Unknown target "${unknownTarget}". Targets: ${Object.keys(TARGETS).join(', ')}.`);
   if (parameters.seconds > 40) throw new Error('--seconds above 40 would outlive the signed identities of the direct calls (60 s).');
@@ -127,7 +135,7 @@ export async function run(argv: string[]): Promise<void> {
     const postmaster = await findPostmaster(db.adminUrl);
 
     log('starting the platform, one process per role ...');
-    roles = await startRoles(db, 1);
+    roles = await startRoles(db, 1, { env: profiling });
     const gatewayPort = Number(new URL(roles.graphqlUrl).port);
     const subgraphs = SUBGRAPH_NAMES.map((name, index) => ({ name, url: `http://127.0.0.1:${gatewayPort + index + 1}/graphql` }));
     const catalogUrl = subgraphs.find((s) => s.name === 'catalog')!.url;
@@ -140,6 +148,7 @@ export async function run(argv: string[]): Promise<void> {
       const port = gatewayPort + 20 + (deduplicate ? 1 : 0);
       const child = spawnTs(path.join(HERE, 'hive.ts'), {
         FEDERATION_HIVE: JSON.stringify({ port, supergraphSdl, subgraphs, jwtSecret: DEV_JWT_SECRET, internalSecret: DEV_INTERNAL_SECRET, deduplicate }),
+        ...profiling,
       });
       children.push(child);
       const ready = (await withTimeout(jsonLines(child, TARGETS[key]).next(), 60_000, `${TARGETS[key]} did not start within 60 s`)) as { url: string };
@@ -168,6 +177,16 @@ export async function run(argv: string[]): Promise<void> {
       }
     }
     log(`same answers: ${JSON.stringify(sameAnswers)}`);
+    const profiled = [...snapshot().procs.values()].filter((p) => p.ppid === roles!.child.pid).map((p) => p.pid).concat([...hivePids.keys()]);
+    if (parameters.cpuProfileDir) {
+      await mkdir(parameters.cpuProfileDir, { recursive: true });
+      const names = profiled.map((pid) => `${pid} ${hivePids.get(pid) ?? supervisedRole(pid) ?? 'other'}`);
+      log(`CPU profiles of the measured seconds go to ${parameters.cpuProfileDir}/<pid>.cpuprofile: ${names.join(', ')}`);
+    }
+    /** Starts or stops (and writes) the profiles of the measured seconds. */
+    const toggleProfiles = () => {
+      if (parameters.cpuProfileDir) for (const pid of profiled) signal(pid, 'SIGUSR2');
+    };
 
     /** Which group a process belongs to while `target` is measured. */
     const groupOf = (target: TargetKey, loadPid: number) => (p: ProcSample): string | undefined => {
@@ -183,6 +202,7 @@ export async function run(argv: string[]): Promise<void> {
     };
 
     const rounds: Round[] = [];
+    toggleProfiles();
     for (let round = 1; round <= parameters.rounds; round += 1) {
       for (const workload of workloads) {
         const targets = parameters.targets.filter((t) => t !== 'direct' || workload.catalogOnly);
@@ -197,6 +217,9 @@ export async function run(argv: string[]): Promise<void> {
         }
       }
     }
+
+    toggleProfiles();
+    if (parameters.cpuProfileDir) await sleep(2000); // the profiles are written
 
     async function measure(target: TargetKey, workload: Workload, tokens: string[], round: number): Promise<Round> {
       const load = spawnTs(LOAD, {

@@ -31,6 +31,13 @@ const devClaims = z.object({
   roles: z.array(z.enum(ROLES)).default([]),
 });
 
+/** A verified client token and what its claims make it (parsed once per token, not per request). */
+interface VerifiedToken {
+  payload: JWTPayload;
+  session: z.infer<typeof sessionClaims> | undefined;
+  dev: z.infer<typeof devClaims> | undefined;
+}
+
 /** Mints the access token of a session: HS256 with the client secret, 15 minutes unless told otherwise. */
 export async function mintAccessToken(grant: SessionGrant, jwtSecret: string, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): Promise<string> {
   return new SignJWT({ pid: grant.partner.id, sid: grant.sessionId })
@@ -88,15 +95,18 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
   const acceptDevTokens = config.acceptDevTokens ?? true;
   const externalUsers = new Map<string, { userId: string; expires: number }>();
 
-  // A client repeats its token on every request: its signature is checked once, then remembered
-  // until the token expires (expired, it is verified again, which refuses it as expired).
-  const verified = new TokenCache<JWTPayload>();
-  const verify = async (token: string): Promise<JWTPayload> => {
+  // A client repeats its token on every request: its signature and claims are checked once, then
+  // remembered until the token expires (expired, it is verified again, which refuses it as expired).
+  const verified = new TokenCache<VerifiedToken>();
+  const verify = async (token: string): Promise<VerifiedToken> => {
     const known = verified.get(token);
     if (known) return known;
     const payload = verifyWithProvider ? await verifyWithProvider(token) : (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
-    if (typeof payload.exp === 'number') verified.set(token, payload, payload.exp * 1000);
-    return payload;
+    const session = payload.iss === ACCESS_TOKEN_ISSUER ? sessionClaims.safeParse(payload) : undefined;
+    const dev = devClaims.safeParse(payload);
+    const claims: VerifiedToken = { payload, session: session?.success ? session.data : undefined, dev: dev.success ? dev.data : undefined };
+    if (typeof payload.exp === 'number') verified.set(token, claims, payload.exp * 1000);
+    return claims;
   };
 
   const resolved = async (userId: string, cacheKey: string, request: Parameters<AccessDirectory['resolve']>[0]): Promise<Identity> => {
@@ -157,9 +167,9 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
         'Sign in first (POST /auth/sign-in) and send "Authorization: Bearer <accessToken>". In development, `npm run token -- --partner SHOP-A` prints one.',
       );
     }
-    let payload: JWTPayload;
+    let claims: VerifiedToken;
     try {
-      payload = await verify(token);
+      claims = await verify(token);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
         throw requestError(ErrorCode.UNAUTHENTICATED, 'Your token has expired. Refresh it (POST /auth/refresh) or sign in again.', { reason: 'expired' });
@@ -168,19 +178,18 @@ export function clientTokenVerifier(config: ClientTokenConfig, access?: Membersh
       throw error;
     }
     if (config.jwksUrl) {
-      if (typeof payload.sub !== 'string' || !payload.sub) throw invalidToken();
-      const userId = await externalUser(payload.sub);
+      const subject = claims.payload.sub;
+      if (typeof subject !== 'string' || !subject) throw invalidToken();
+      const userId = await externalUser(subject);
       return resolved(userId, `partner:${partner ?? ''}`, { userId, partner: partner ?? null });
     }
-    const session = sessionClaims.safeParse(payload);
-    if (session.success && payload.iss === ACCESS_TOKEN_ISSUER) {
-      const { sub: userId, pid, sid } = session.data;
+    if (claims.session) {
+      const { sub: userId, pid, sid } = claims.session;
       return resolved(userId, `session:${sid}`, { userId, sessionId: sid, partner: pid });
     }
-    const dev = devClaims.safeParse(payload);
-    if (dev.success && acceptDevTokens) {
-      await assertPartnerExists(dev.data.pid);
-      return { subject: dev.data.sub, partnerId: dev.data.pid, roles: dev.data.roles };
+    if (claims.dev && acceptDevTokens) {
+      await assertPartnerExists(claims.dev.pid);
+      return { subject: claims.dev.sub, partnerId: claims.dev.pid, roles: claims.dev.roles };
     }
     throw invalidToken();
   };

@@ -33,6 +33,8 @@ import { AccessCache, type AccessDirectory } from './access';
 import { AUTH_BASE_PATH, authRoutes } from './auth-routes';
 import { OperationGuard, httpOperationCheck, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
+import { subgraphFetcher } from './subgraph-client';
+import { SingleFetchRoutes } from './single-fetch';
 import { FederatedSubscriptions } from './subscriptions/federated';
 import { serveGatewaySubscriptions, type GatewaySubscriptions } from './subscriptions/server';
 import { graphiqlRoutes, pageBundle, usesDevelopmentSecret, type GraphiQLOptions } from './graphiql';
@@ -222,8 +224,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // and sends usage metrics to Apollo: nothing may leave the machine, so it is always off here.
   process.env['APOLLO_TELEMETRY_DISABLED'] = 'true';
   const supergraphSdl = options.supergraphSdl ?? composeSupergraph(options.subgraphs);
+  const fetcher = subgraphFetcher();
   const dataSources = Object.fromEntries(
-    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher: fetch as never }, name, internalSecret, accessChanged)]),
+    options.subgraphs.map(({ name, url }) => [name, new SignedIdentityDataSource({ url, fetcher }, name, internalSecret, accessChanged)]),
   );
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -244,8 +247,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const guard = new OperationGuard(options.limits);
   const formatError = (formatted: GraphQLFormattedError, error: unknown) => maskUnexpectedError(formatted, error, log, { hideSchemaHints: !options.introspection });
+  // Queries one subgraph answers exactly as asked skip Apollo's plan execution (see ./single-fetch).
+  const routes = new SingleFetchRoutes((document, operationName) => federated.planOperation(document, operationName), dataSources);
   const server = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: routes.serve(gateway),
     introspection: options.introspection,
     allowBatchedHttpRequests: false,
     // The process owns its signals (a graceful drain, see cli/lifecycle.ts); Apollo's own handler
@@ -376,6 +381,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await stopAccessListener?.();
       await running.close();
       await server.stop();
+      await fetcher.close();
     },
     drain: async (graceMs) => {
       draining = true;
@@ -385,6 +391,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (cut) log.warn({ cut, graceMs }, 'requests still running at the end of the grace period were cut');
       await stopAccessListener?.();
       await server.stop();
+      await fetcher.close();
     },
   };
 }

@@ -102,11 +102,14 @@ export class FederatedSubscriptions {
     return new UpstreamPool(this.options.subgraphUrls, identity, this.#secret);
   }
 
+  /** The query plan of any operation against the supergraph (not cached). */
+  planOperation(document: DocumentNode, operationName: string | undefined): QueryPlan {
+    return this.#planner.buildQueryPlan(operationFromDocument(this.#apiSchema, document, { operationName }));
+  }
+
   /** Plans a subscription operation; throws a GraphQLError for anything else. */
   plan(document: DocumentNode, operationName: string | undefined): { primary: FetchNode; full: QueryPlan } {
-    const operation = operationFromDocument(this.#apiSchema, document, { operationName });
-    const plan = this.#planner.buildQueryPlan(operation);
-    const node = plan.node;
+    const node = this.planOperation(document, operationName).node;
     if (!node || node.kind !== 'Subscription') {
       throw new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP.', {
         extensions: { code: ErrorCode.BAD_USER_INPUT },

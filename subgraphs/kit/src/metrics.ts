@@ -56,6 +56,14 @@ export const subgraphFetchDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
+/** Queries the gateway forwarded to the one subgraph that answers them as asked (gateway/src/single-fetch.ts). */
+export const singleFetchQueries = new Counter({
+  name: 'redthread_gateway_single_fetch_queries_total',
+  help: 'Queries forwarded to one subgraph without plan execution, by outcome: answered, or rerun the ordinary way (errors, a refusal, no answer).',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
 /** Database pool use: transactions holding a connection, and ones waiting for one. */
 export const poolSize = new Gauge({ name: 'redthread_db_pool_size', help: 'Connections a pool may open.', labelNames: ['pool'] as const, registers: [metricsRegistry] });
 export const poolInUse = new Gauge({
