@@ -84,6 +84,16 @@ export async function collectCursors(url: string, token: string, workload: { que
 }
 
 
+/** What the load generator (bench/scale/load.ts) prints for its measured requests. */
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  failures: number;
+  firstFailure?: string;
+}
+
 /** `node --import tsx <file>` with extra env; stdout piped (JSON lines), stderr passed on. */
 export function spawnTs(file: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });

@@ -35,7 +35,7 @@ import { DEFAULT_DEV_ROLES, mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
+import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import { cpuByGroup, snapshot, supervisedRole, type ProcSample } from '../scale/procs';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -66,16 +66,10 @@ interface Workload {
   catalogOnly: boolean;
 }
 
-interface Round {
+interface Round extends LoadResult {
   round: number;
   workload: string;
   target: TargetKey;
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  failures: number;
-  firstFailure?: string;
   cpuMs: Record<string, number>;
 }
 
@@ -239,7 +233,7 @@ export async function run(argv: string[]): Promise<void> {
       if (ready.warmupFailures) log(`  warm-up: ${ready.warmupFailures} failures (${ready.firstFailure})`);
       const before = snapshot();
       load.stdin!.write('go\n');
-      const measured = (await lines.next()) as Omit<Round, 'round' | 'workload' | 'target' | 'cpuMs'>;
+      const measured = (await lines.next()) as LoadResult;
       const after = snapshot();
       await exited(load);
       return { round, workload: workload.key, target, ...measured, cpuMs: roundValues(cpuByGroup(before, after, groupOf(target, load.pid!))) };

@@ -27,7 +27,7 @@ import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults, type BenchDatabase } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
+import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import type { StormResult } from '../order-storm/index';
 import { cmdline, cpuByGroup, isAlive, snapshot, supervisedRole, type CpuSnapshot, type ProcSample } from './procs';
 
@@ -76,16 +76,10 @@ interface StopReport {
   leftovers: string[];
 }
 
-interface RoundResult {
+interface RoundResult extends LoadResult {
   round: number;
   mode: string;
   workload: string;
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number };
-  failures: number;
-  firstFailure?: string;
   cpuMs: Record<string, number>;
 }
 
@@ -277,7 +271,7 @@ export async function run(argv: string[]): Promise<void> {
       if (ready.warmupFailures) log(`  warm-up: ${ready.warmupFailures} failures (${ready.firstFailure})`);
       const before = snapshot();
       load.stdin!.write('go\n');
-      const measured = (await lines.next()) as Omit<RoundResult, 'round' | 'mode' | 'workload' | 'cpuMs'>;
+      const measured = (await lines.next()) as LoadResult;
       const after = snapshot();
       await exited(load);
       return {
