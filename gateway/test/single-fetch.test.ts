@@ -6,7 +6,7 @@ import { singleFetchQueries } from '@redthread/kit';
 import { composeSupergraph, subgraphSdlPath, SUBGRAPH_NAMES } from '../src/index';
 import { SingleFetchRoutes } from '../src/single-fetch';
 import { freshDatabase, type TestDatabase } from '../../test/database';
-import { startTestPlatform, type TestPlatform } from '../../test/platform';
+import { startTestPlatform, type GraphQLResponse, type TestPlatform } from '../../test/platform';
 
 /**
  * Queries one subgraph answers exactly as asked go to it without Apollo's plan execution
@@ -88,7 +88,7 @@ describe('forwarded queries through the gateway', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const forwarded = await api.query<{ products: { pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(shopA, `query${declared} { ${selections} }`, { first: 2, after });
+      const forwarded: GraphQLResponse<{ products: { pageInfo: { hasNextPage: boolean; endCursor: string | null } } }> = await api.query(shopA, `query${declared} { ${selections} }`, { first: 2, after });
       expect(forwarded).toEqual(await api.query(shopA, viaFragment(selections, declared), { first: 2, after }));
       expect(forwarded.errors).toBeUndefined();
       after = forwarded.data!.products.pageInfo.hasNextPage ? forwarded.data!.products.pageInfo.endCursor : null;
