@@ -71,7 +71,7 @@ export class SingleFetchRoutes {
       const provided = requestContext.request.variables ?? {};
       const variables: Record<string, unknown> = {};
       for (const name of route.variableUsages) if (provided[name] !== undefined) variables[name] = provided[name];
-      let response: Awaited<ReturnType<GraphQLDataSource['process']>>;
+      let response: Awaited<ReturnType<GraphQLDataSource['process']>> | undefined;
       try {
         response = await this.dataSources[route.serviceName]!.process({
           kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
@@ -82,11 +82,10 @@ export class SingleFetchRoutes {
         });
       } catch {
         // Refused as a whole (bad variables: the ordinary path checks them before any fetch) or not
-        // reached: the ordinary path says so as it would have.
-        singleFetchQueries.inc({ outcome: 'rerun' });
-        return ordinary(requestContext);
+        // reached: the ordinary path below says so as it would have.
+        response = undefined;
       }
-      if (response.errors?.length || !response.data) {
+      if (!response?.data || response.errors?.length) {
         singleFetchQueries.inc({ outcome: 'rerun' });
         return ordinary(requestContext);
       }
