@@ -26,6 +26,8 @@ export interface CpuSnapshot {
   at: number;
   procs: Map<number, ProcSample>;
   machineBusyMs: number;
+  /** Time the host ran something else while this machine's CPUs wanted to run (all cores, ms); part of machineBusyMs. */
+  stealMs: number;
 }
 
 export function readStat(pid: number): ProcSample | undefined {
@@ -50,7 +52,7 @@ export function snapshot(): CpuSnapshot {
   const ticks = cpu!.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user).
   const busy = ticks.slice(0, 8).reduce((a, b) => a + b, 0) - (ticks[3] ?? 0) - (ticks[4] ?? 0);
-  return { at: performance.now(), procs, machineBusyMs: busy * TICK_MS };
+  return { at: performance.now(), procs, machineBusyMs: busy * TICK_MS, stealMs: (ticks[7] ?? 0) * TICK_MS };
 }
 
 /** The command line of a process, arguments joined by spaces ('' when it is gone). */
@@ -100,6 +102,9 @@ export function cpuByGroup(before: CpuSnapshot, after: CpuSnapshot, groupOf: (p:
     ours += delta;
   }
   groups['machine (all processes)'] = Math.max(0, after.machineBusyMs - before.machineBusyMs);
-  groups['others on the machine'] = Math.max(0, groups['machine (all processes)'] - ours);
+  const steal = Math.max(0, after.stealMs - before.stealMs);
+  // A shared host: time it gave to other guests is neither ours nor anyone's on this machine.
+  if (steal > 0) groups['stolen by the host'] = steal;
+  groups['others on the machine'] = Math.max(0, groups['machine (all processes)'] - ours - steal);
   return groups;
 }

@@ -46,6 +46,8 @@ describe('GraphQL over HTTP (graphql-http audits)', () => {
   it('serves queries over GET with the token (a header no cross-site form can send) and refuses mutations over GET', async () => {
     const query = await withToken(`${api.gatewayUrl}?query=${encodeURIComponent('{ me { code } }')}`);
     expect(query.status).toBe(200);
+    // A partner's own data, over GET too: no shared cache may keep it.
+    expect(query.headers.get('cache-control')).toBe('no-store');
     expect(await query.json()).toEqual({ data: { me: { code: 'SHOP-A' } } });
     const mutation = await withToken(`${api.gatewayUrl}?query=${encodeURIComponent('mutation { createProduct(input: { skuCode: "GET-1", name: "x" }) { __typename } }')}`);
     expect(mutation.status).toBe(405);

@@ -231,6 +231,9 @@ export function graphqlRequestHandler<Context extends BaseContext>(
       httpGraphQLRequest: { method, headers, search: url.search, body },
       context: () => options.context(req),
     });
+    // Every answer is for one identity: no cache may keep it. (Apollo's cache-control plugin, which
+    // would say so too, is off: it wraps every field resolver to collect hints nobody reads.)
+    res.setHeader('cache-control', 'no-store');
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

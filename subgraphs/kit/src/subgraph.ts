@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
@@ -91,7 +91,15 @@ export async function startSubgraph<Loaders>(
     includeStacktraceInErrorResponses: false,
     // Compact JSON: Apollo's default indents every response, which costs CPU and bytes on each hop.
     stringifyResult: (result) => JSON.stringify(result),
-    plugins: [transactionPlugin(log), metricsPlugin(definition.name), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
+    // No cache-control hints (nothing caches an answer; see graphqlRequestHandler): the plugin
+    // would wrap every field resolver to collect them.
+    plugins: [
+      transactionPlugin(log),
+      metricsPlugin(definition.name),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, log),
   });
   await server.start();
