@@ -42,6 +42,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     connection: { application_name: options.applicationName ?? 'redthread' },
     ...(options.onQuery ? { debug: (_connection: number, query: string) => options.onQuery?.(query) } : {}),
   });
+  keepStatementsPrepared(client as unknown as SqlFunctions);
   const db = drizzle({ client });
   countPoolUse(db, options.applicationName ?? 'redthread', options.max ?? 10);
   return {
@@ -49,6 +50,48 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     client,
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * A query with more parameters than this stays an unnamed statement: a long `in (…)` list of a
+ * batch has a new text for each length, and a connection keeps every named statement it made.
+ */
+export const MAX_PREPARED_PARAMETERS = 32;
+
+/** The parts of a postgres.js `Sql` (the pool, a transaction, a savepoint) {@link keepStatementsPrepared} wraps. */
+interface SqlFunctions {
+  unsafe: (query: string, parameters?: unknown[], options?: { prepare?: boolean }) => unknown;
+  begin?: (...args: unknown[]) => unknown;
+  savepoint?: (...args: unknown[]) => unknown;
+}
+
+/**
+ * drizzle asks postgres.js for an unnamed statement (`prepare: false`) for every query not
+ * `.prepare()`d by name, and postgres.js must learn an unnamed statement's parameter types before
+ * it can bind its values: each query with parameters cost two round trips (Parse and Describe,
+ * then Bind and Execute). A named statement is described once per connection and then bound and
+ * run in one. So queries with up to {@link MAX_PREPARED_PARAMETERS} parameters are kept as named
+ * statements, in transactions and savepoints too (postgres.js gives each its own `Sql`).
+ * PostgreSQL plans them as before (custom plans first; row-level security is evaluated at run
+ * time either way), and postgres.js re-prepares a statement a migration has invalidated.
+ */
+function keepStatementsPrepared(sql: SqlFunctions): void {
+  const unsafe = sql.unsafe;
+  sql.unsafe = (query, parameters, options) =>
+    unsafe(query, parameters, options?.prepare === false && (parameters?.length ?? 0) <= MAX_PREPARED_PARAMETERS ? { ...options, prepare: true } : options);
+  for (const key of ['begin', 'savepoint'] as const) {
+    const scoped = sql[key];
+    if (!scoped) continue;
+    sql[key] = (...args: unknown[]) => {
+      const work = args.at(-1);
+      // A tagged-template call (`sql.savepoint` used as a template tag) passes through as it is.
+      if (typeof work !== 'function') return scoped(...args);
+      return scoped(...args.slice(0, -1), (inner: SqlFunctions) => {
+        keepStatementsPrepared(inner);
+        return (work as (inner: SqlFunctions) => unknown)(inner);
+      });
+    };
+  }
 }
 
 /**

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { MAX_PREPARED_PARAMETERS, RequestTransaction, connectDatabase, inTenantTransaction, type Database, type Identity } from '@redthread/kit';
+import { freshDatabase, type TestDatabase } from '../../../test/database';
+
+/**
+ * Queries with parameters run as named prepared statements (one round trip once a connection has
+ * described them), not as unnamed ones (Parse and Describe, then Bind and Execute: two round trips
+ * each time), in request transactions and in their savepoints; long parameter lists stay unnamed.
+ * Seen from the server: `pg_prepared_statements` of the connection that ran them.
+ */
+
+const identity: Identity = { subject: 'test', partnerId: '00000000-0000-4000-8000-0000000000b1', roles: ['admin'] };
+
+let db: TestDatabase;
+let app: Database;
+
+beforeAll(async () => {
+  db = await freshDatabase('empty');
+  // One connection: the statements this test makes and the view of them share it.
+  app = connectDatabase(db.appUrl, { max: 1 });
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+/** The named statements the (only) connection keeps whose text holds `marker`. */
+async function preparedWith(marker: string): Promise<string[]> {
+  const rows = await app.db.execute<{ statement: string }>(sql`select statement from pg_prepared_statements where statement like ${`%${marker}%`} and statement not like '%pg_prepared_statements%'`);
+  return [...rows].map((row) => row.statement);
+}
+
+describe('statements', () => {
+  it('keeps a query with parameters as a named statement, in a transaction and in its savepoint, and answers it the same every time', async () => {
+    for (let run = 0; run < 3; run += 1) {
+      const [row] = await inTenantTransaction(app.db, identity, async (tx) => {
+        const [inner] = await tx.transaction((savepoint) => savepoint.execute<{ n: number }>(sql`select ${run}::int + 1 as n, 'in-savepoint' as marker`));
+        expect(inner!.n).toBe(run + 1);
+        return tx.execute<{ n: number; partner: string }>(sql`select ${run}::int as n, current_setting('app.partner_id') as partner, 'in-transaction' as marker`);
+      });
+      expect(row).toEqual({ n: run, partner: identity.partnerId, marker: 'in-transaction' });
+    }
+    expect(await preparedWith("'in-transaction'")).toHaveLength(1);
+    expect(await preparedWith("'in-savepoint'")).toHaveLength(1);
+  });
+
+  it('does so for the request transaction of a GraphQL request', async () => {
+    const transaction = new RequestTransaction(app.db, identity);
+    const tx = await transaction.get();
+    const [row] = await tx.execute<{ n: number }>(sql`select ${7}::int as n, 'in-request' as marker`);
+    await transaction.end(true);
+    expect(row!.n).toBe(7);
+    expect(await preparedWith("'in-request'")).toHaveLength(1);
+  });
+
+  it(`leaves a query with more than ${MAX_PREPARED_PARAMETERS} parameters unnamed (a batch's long list would make a statement per length)`, async () => {
+    const values = Array.from({ length: MAX_PREPARED_PARAMETERS + 1 }, (_, i) => i);
+    const [row] = await inTenantTransaction(app.db, identity, (tx) =>
+      tx.execute<{ n: number }>(sql`select cardinality(array[${sql.join(values.map((v) => sql`${v}::int`), sql`, `)}]) as n, 'long-list' as marker`),
+    );
+    expect(row!.n).toBe(values.length);
+    expect(await preparedWith("'long-list'")).toHaveLength(0);
+  });
+});
