@@ -128,13 +128,13 @@ export function comparePositions(a: EventPosition, b: EventPosition): number {
 }
 
 /**
- * The position of the newest event every reader can already see (below the snapshot's xmin):
- * where a live reader starts so that it misses nothing that commits later.
+ * The position of the newest event every reader can already see (below the log horizon, see
+ * {@link readEventsAfter}): where a live reader starts so that it misses nothing that commits later.
  */
 export async function currentLogPosition(executor: Tx | Db): Promise<EventPosition> {
   const rows = await executor.execute<{ txid: string; id: string | number }>(sql`
     select e.txid::text as txid, e.id from events.event_log e
-    where e.txid < pg_snapshot_xmin(pg_current_snapshot())
+    where e.txid < events.log_horizon()
     order by e.txid desc, e.id desc limit 1`);
   const row = [...rows][0];
   return row ? { txid: row.txid, id: Number(row.id) } : LOG_START;
@@ -181,9 +181,10 @@ interface EventRow extends Record<string, unknown> {
 }
 
 /**
- * Reads the events after `position`, gap-free: only those whose transaction id is below the
- * current snapshot's xmin (every transaction that could still add an earlier event has ended),
- * ordered by (transaction id, id). An event whose transaction commits late is therefore read on
+ * Reads the events after `position`, gap-free: only those whose transaction id is below the log
+ * horizon, `events.log_horizon()` (every transaction of this database that could still add an
+ * earlier event has ended: the current snapshot's oldest running transaction, those of other
+ * databases left out; migrations/0034_log_horizon.sql), ordered by (transaction id, id). An event whose transaction commits late is therefore read on
  * a later call, never skipped. Row-level security applies: an application connection sees only
  * events whose audience includes its partner; a worker connection sees all.
  */
@@ -197,7 +198,7 @@ export async function readEventsAfter(
     select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at
     from events.event_log e
     where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
-      and e.txid < pg_snapshot_xmin(pg_current_snapshot())
+      and e.txid < events.log_horizon()
       ${topicCondition(options.topics)}
       ${options.audience ? sql`and ${options.audience}::uuid = any(e.audience)` : sql``}
       ${options.partition ? sql`and ${partitionOf(options.partition.count)} = ${options.partition.index}` : sql``}
@@ -436,7 +437,7 @@ export interface EventConsumerOptions {
   topics?: readonly string[];
   /** Events per transaction (of all the partitions a batch takes). Default 200. */
   batchSize?: number;
-  /** Poll even without a NOTIFY this often (ms), for events that were not yet below xmin. Default 1000. */
+  /** Poll even without a NOTIFY this often (ms), for events that were not yet below the log horizon. Default 1000. */
   pollIntervalMs?: number;
   /**
    * Partitions of the consumer's work. Default 8. A constant of the consumer: every instance must
@@ -687,8 +688,8 @@ interface EventFailure {
  * `abs(hashtext(entity_id)) % partitions`, so the events of one aggregate are handled in log
  * order, those of different aggregates possibly in parallel. Each partition has its own cursor row
  * (`events.consumer_partitions`). A batch runs in one transaction that locks the partition's
- * cursor row, reads its next events (gap-free like {@link readEventsAfter}: below the snapshot's
- * xmin, in (txid, id) order), runs the handler and advances the cursor — so the handler's writes
+ * cursor row, reads its next events (gap-free like {@link readEventsAfter}: below the log
+ * horizon, in (txid, id) order), runs the handler and advances the cursor — so the handler's writes
  * and the cursor commit together, and after a crash or restart nothing is delivered twice and
  * nothing is lost. The cursor also moves past the events of other partitions and topics it read
  * through, so that they are not scanned again.
@@ -1073,7 +1074,7 @@ export class EventConsumer {
         from (
           select (${partitionOf(this.#options.partitions)} = p.partition ${topicCondition(topics)}) as wanted
           from events.event_log e
-          where (e.txid, e.id) > (p.txid, p.event_id) and e.txid < pg_snapshot_xmin(pg_current_snapshot())
+          where (e.txid, e.id) > (p.txid, p.event_id) and e.txid < events.log_horizon()
           order by e.txid, e.id
           limit ${this.#scanWindow}) w
       ) scan
@@ -1113,7 +1114,7 @@ export class EventConsumer {
       let read: WindowRead = { events: [], partitionOf: new Map(), scannedTo: undefined, windowFull: false };
       let more = false;
       // Skipping other partitions' events is bounded per transaction: the cursor row lock gave this
-      // transaction an id, which holds every gap-free reader's xmin back while it lasts.
+      // transaction an id, which holds every gap-free reader's horizon back while it lasts.
       for (let windows = 1; ; windows += 1) {
         read = await this.#readWindow(tx, cursors, position);
         if (read.events.length === batchSize) {
@@ -1297,7 +1298,7 @@ export class EventConsumer {
       with scanned as materialized (
         select e.id, e.txid, e.topic, e.entity_id, ${partitionOf(partitions)} as partition from events.event_log e
         where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
-          and e.txid < pg_snapshot_xmin(pg_current_snapshot())
+          and e.txid < events.log_horizon()
         order by e.txid, e.id
         limit ${this.#scanWindow}
       ), cursor as (

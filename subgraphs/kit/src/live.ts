@@ -70,7 +70,7 @@ function topicMatches(patterns: readonly string[], topic: string): boolean {
 /**
  * One reader of the event log per process that fans events out to live subscribers (subscriptions)
  * in memory, each filtered by audience and topic — so 10,000 subscribers cost one query per wake-up,
- * not 10,000. It reads gap-free like every consumer (below the snapshot's xmin, in (txid, id)
+ * not 10,000. It reads gap-free like every consumer (below the log horizon, in (txid, id)
  * order) from the log position at its start, so every replica of a subgraph sees every event; it
  * reads through definer functions ({@link readLiveEventsAfter}), so it runs on the subgraph's
  * application-role connection.

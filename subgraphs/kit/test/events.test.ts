@@ -105,6 +105,37 @@ describe('event log', () => {
     expect(seen.map((e) => e.entityId).sort()).toEqual(['early-started-late-committed', 'late-started-early-committed']);
   });
 
+  it('is not held back by a write transaction open in another database on the same server', async () => {
+    // Regression: readers stopped below the oldest transaction running anywhere on the server, so
+    // another database's open transaction (here: one of another test database) stalled them all.
+    const elsewhere = await freshDatabase('empty');
+    const foreign = postgres(elsewhere.adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      const open = await foreign.reserve();
+      await open`begin`;
+      await open`select pg_current_xact_id()`; // it has a transaction id now, the oldest running
+      await append('committed-beside-a-foreign-transaction');
+      const seen: LoggedEvent[] = [];
+      const reader = consumer('foreign-transaction', seen);
+      await reader.drainOnce();
+      expect(seen.map((e) => e.entityId)).toContain('committed-beside-a-foreign-transaction');
+      // This database's own open writer still holds the horizon, as before.
+      const local = openWriter('open-here');
+      await local.ready;
+      await append('after-the-local-writer');
+      await reader.drainOnce();
+      expect(seen.map((e) => e.entityId)).not.toContain('after-the-local-writer');
+      await local.commit();
+      while ((await reader.drainOnce()) > 0);
+      expect(seen.map((e) => e.entityId)).toEqual(expect.arrayContaining(['open-here', 'after-the-local-writer']));
+      await open`rollback`;
+      open.release();
+    } finally {
+      await foreign.end();
+      await elsewhere.drop();
+    }
+  });
+
   it('delivers every event exactly once across a restart, each partition in (txid, id) order', async () => {
     const seen: LoggedEvent[] = [];
     for (let i = 0; i < 30; i += 1) await append(`batch-${i}`);
