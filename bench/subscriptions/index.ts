@@ -1,13 +1,18 @@
 /**
  * subscriptions: many live subscribers across the demo partners on one gateway, and a stream of
  * real mutations. Reports delivered ÷ expected, latency from the mutation's commit (its HTTP
- * response) to each subscriber, and memory per subscriber (heap growth of this process, which
- * also holds the clients: an upper bound for the gateway).
+ * response) to each subscriber, and memory per subscriber. Two topologies: `roles`, the platform
+ * as `npm start` runs it (one process per role; the clients live in this process, as clients live
+ * elsewhere; memory = resident-set growth of the gateway and orders processes, garbage included:
+ * an upper bound) and `in-process` (the tests' wiring: gateway, subgraphs and the clients share one
+ * event loop; memory = heap growth of this process after a GC, the clients included).
  * Then a replay: a subscriber resumes with `after` behind N missed events, once with the envelope
  * only and once with fields other subgraphs resolve (order → seller, lines → product), in
  * interleaved rounds: time from subscribing to the last missed event.
- * Options: --subscribers 1000,10000 --per-connection 20 --mutations 20 --replay 1000 (0: none) --replay-rounds 3
+ * Options: --subscribers 1000,10000 --topologies roles,in-process --per-connection 20 --mutations 20
+ * --replay 1000 (0: none) --replay-rounds 3
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -15,6 +20,9 @@ import { DEV_JWT_SECRET, comparePositions, decodeEventCursor } from '@redthread/
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, startBenchPlatform, machine, percentiles, writeResults } from '../lib';
+import { SUBGRAPH_NAMES } from '@redthread/gateway';
+import { startRoles } from '../roles';
+import { childrenOf, supervisedRole } from '../scale/procs';
 
 const PARTNERS = ['SHOP-A', 'TRADER-B', 'SUPPLIER-C', 'SHOP-D'] as const;
 const QUERY = 'subscription { orderChanged { cursor topic orderId } }';
@@ -24,6 +32,7 @@ export async function run(argv: string[]): Promise<void> {
     args: argv,
     options: {
       subscribers: { type: 'string', default: '1000,10000' },
+      topologies: { type: 'string', default: 'roles,in-process' },
       'per-connection': { type: 'string', default: '20' },
       mutations: { type: 'string', default: '20' },
       replay: { type: 'string', default: '1000' },
@@ -34,10 +43,15 @@ export async function run(argv: string[]): Promise<void> {
   const perConnection = Number(values['per-connection']);
   const mutationCount = Number(values.mutations);
   const log = (message: string) => process.stdout.write(`[subscriptions] ${message}\n`);
+  const topologies = values.topologies.split(',') as Topology[];
+  const unknown = topologies.find((t) => !(t in TOPOLOGIES));
+  if (unknown) throw new Error(`Unknown topology "${unknown}". Topologies: ${Object.keys(TOPOLOGIES).join(', ')}.`);
   const rounds = [];
   for (const size of sizes) {
-    log(`round: ${size} subscribers, ${perConnection} per connection, ${mutationCount} mutations by SHOP-A`);
-    rounds.push(await round(size, perConnection, mutationCount, log));
+    for (const topology of topologies) {
+      log(`round: ${size} subscribers (${topology}), ${perConnection} per connection, ${mutationCount} mutations by SHOP-A`);
+      rounds.push(await round(topology, size, perConnection, mutationCount, log));
+    }
   }
   const replayCount = Number(values.replay);
   const replayed = replayCount > 0 ? await replay(replayCount, Number(values['replay-rounds']), log) : undefined;
@@ -49,9 +63,9 @@ ${result.at} · ${JSON.stringify(result.machine)}
 Subscribers spread evenly over SHOP-A, TRADER-B, SUPPLIER-C and SHOP-D, ${perConnection} subscriptions per connection,
 \`orderChanged { cursor topic orderId }\`. SHOP-A places orders; only SHOP-A's subscribers may receive them.
 
-| subscribers | connections | expected deliveries | delivered | delivered ÷ expected | leaked to others | commit → client p50 / p99 ms | heap per subscriber |
-|---|---|---|---|---|---|---|---|
-${rounds.map((r) => `| ${r.subscribers} | ${r.connections} | ${r.expected} | ${r.delivered} | ${r.ratio} | ${r.leaked} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.heapPerSubscriberKiB} KiB |`).join('\n')}
+| subscribers | platform | connections | every subscription up after | expected deliveries | delivered | delivered ÷ expected | leaked to others | commit → client p50 / p99 ms | memory per subscriber |
+|---|---|---|---|---|---|---|---|---|---|
+${rounds.map((r) => `| ${r.subscribers} | ${TOPOLOGIES[r.topology]} | ${r.connections} | ${(r.settleMs / 1000).toFixed(1)} s | ${r.expected} | ${r.delivered} | ${r.ratio} | ${r.leaked} | ${r.latencyMs.p50} / ${r.latencyMs.p99} | ${r.memoryPerSubscriberKiB} KiB (${r.memory}) |`).join('\n')}
 ${
   replayed
     ? `
@@ -69,15 +83,66 @@ ${replayed.selections.map((r) => `| ${r.label} | ${r.medianMs} | ${r.roundsMs.jo
   process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
 }
 
-async function round(size: number, perConnection: number, mutationCount: number, log: (m: string) => void) {
+type Topology = 'roles' | 'in-process';
+const TOPOLOGIES: Record<Topology, string> = {
+  roles: 'one process per role (`npm start`)',
+  'in-process': 'one process, clients included (the tests’ wiring)',
+};
+
+/** The resident set of a process, KiB (0 when it is gone). */
+function residentKiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** How many subscribers the event hubs of the process behind `subgraphUrl` serve (its /metrics). */
+async function hubSubscribers(subgraphUrl: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', subgraphUrl))).text();
+  let total = 0;
+  for (const match of text.matchAll(/^redthread_subscriptions\{service="event-hub"\} (\d+)/gm)) total += Number(match[1]);
+  return total;
+}
+
+/** The platform of one round: its GraphQL URL, how to read its memory (KiB), and how to stop it. */
+async function startTopology(topology: Topology, db: Awaited<ReturnType<typeof benchDatabase>>, perConnection: number) {
+  if (topology === 'in-process') {
+    const platform = await startBenchPlatform(db, { maxSubscriptionsPerConnection: perConnection });
+    return {
+      graphqlUrl: platform.gateway.graphqlUrl,
+      ordersUrl: platform.subgraphs.find((subgraph) => subgraph.name === 'orders')!.graphqlUrl,
+      memory: 'heap of this process after a GC, clients included',
+      memoryKiB: () => {
+        global.gc?.();
+        return process.memoryUsage().heapUsed / 1024;
+      },
+      stop: () => platform.stop(),
+    };
+  }
+  const roles = await startRoles(db, 1, { env: { MAX_SUBSCRIPTIONS_PER_CONNECTION: String(perConnection) } });
+  const watched = childrenOf(roles.child.pid!).filter((pid) => ['gateway', 'orders'].includes(supervisedRole(pid) ?? ''));
+  const gatewayPort = Number(new URL(roles.graphqlUrl).port);
+  return {
+    graphqlUrl: roles.graphqlUrl,
+    // The supervisor's ports: the gateway's, then catalog, orders, inventory, finance.
+    ordersUrl: `http://127.0.0.1:${gatewayPort + 1 + SUBGRAPH_NAMES.indexOf('orders')}/graphql`,
+    memory: 'resident set of the gateway and orders processes, garbage included',
+    memoryKiB: () => watched.reduce((sum, pid) => sum + residentKiB(pid), 0),
+    stop: () => roles.stop(),
+  };
+}
+
+async function round(topology: Topology, size: number, perConnection: number, mutationCount: number, log: (m: string) => void) {
   const db = await benchDatabase();
-  const platform = await startBenchPlatform(db, { maxSubscriptionsPerConnection: perConnection });
+  const platform = await startTopology(topology, db, perConnection);
   const tokens = Object.fromEntries(
     await Promise.all(PARTNERS.map(async (code) => [code, await mintDevToken({ partnerId: demoPartnerId(code), partnerCode: code, ttl: '2h' }, DEV_JWT_SECRET)])),
   ) as Record<(typeof PARTNERS)[number], string>;
-  const url = platform.gateway.graphqlUrl.replace(/^http/, 'ws');
-  global.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const graphqlUrl = platform.graphqlUrl;
+  const url = graphqlUrl.replace(/^http/, 'ws');
+  const memoryBefore = platform.memoryKiB();
   const clients: Client[] = [];
   const arrivals: { partner: string; orderId: string; at: number }[] = [];
   let acknowledged = 0;
@@ -103,17 +168,24 @@ async function round(size: number, perConnection: number, mutationCount: number,
     }
     if (c % 50 === 49) log(`  ${acknowledged}/${size} subscribed`);
   }
-  // Let every connection finish its handshake and upstream subscription.
-  await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 2_000 + size)));
-  global.gc?.();
-  const heapPerSubscriberKiB = Math.round(((process.memoryUsage().heapUsed - heapBefore) / size / 1024) * 10) / 10;
+  // Every subscription is up once the orders subgraph's event hub serves it (each client
+  // subscription is one upstream subscription there): the mutations start then, not before.
+  const settleStarted = performance.now();
+  for (let served = 0; served < size; ) {
+    if (performance.now() - settleStarted > 120_000) throw new Error(`only ${served} of ${size} subscriptions were up after 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    served = await hubSubscribers(platform.ordersUrl);
+  }
+  const settleMs = Math.round(performance.now() - settleStarted);
+  log(`  every subscription up ${settleMs} ms after the last subscribe was sent`);
+  const memoryPerSubscriberKiB = Math.round(((platform.memoryKiB() - memoryBefore) / size) * 10) / 10;
 
-  const channel = await gql(platform.gateway.graphqlUrl, tokens['SHOP-A'], `mutation { createChannel(input: { code: "bench-live", name: "Bench", kind: API }) { ... on Channel { id } } }`);
+  const channel = await gql(graphqlUrl, tokens['SHOP-A'], `mutation { createChannel(input: { code: "bench-live", name: "Bench", kind: API }) { ... on Channel { id } } }`);
   const channelId = (channel['createChannel'] as { id: string }).id;
   arrivals.length = 0;
   const committed = new Map<string, number>();
   for (let i = 0; i < mutationCount; i += 1) {
-    const placed = await gql(platform.gateway.graphqlUrl, tokens['SHOP-A'], `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ... on Order { id } } }`, {
+    const placed = await gql(graphqlUrl, tokens['SHOP-A'], `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { ... on Order { id } } }`, {
       input: {
         channelId,
         externalNumber: `LIVE-${i}`,
@@ -138,6 +210,7 @@ async function round(size: number, perConnection: number, mutationCount: number,
   await platform.stop();
   await db.close();
   const summary = {
+    topology,
     subscribers: size,
     connections,
     expected,
@@ -145,7 +218,9 @@ async function round(size: number, perConnection: number, mutationCount: number,
     ratio: expected ? Math.round((delivered / expected) * 10000) / 10000 : 1,
     leaked,
     latencyMs: percentiles(latencies),
-    heapPerSubscriberKiB,
+    settleMs,
+    memoryPerSubscriberKiB,
+    memory: platform.memory,
   };
   log(`  ${JSON.stringify(summary)}`);
   return summary;

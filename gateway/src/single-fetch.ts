@@ -24,7 +24,7 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 // Not re-exported by the package's index; the data sources' own request kinds.
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
 import type { ApolloServerOptions } from '@apollo/server';
-import type { QueryPlan } from '@apollo/query-planner';
+import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import { singleFetchQueries } from '@redthread/kit';
 import type { GatewayContext } from './index';
 
@@ -118,13 +118,21 @@ export class SingleFetchRoutes {
       return null; // the ordinary path reports why it cannot be planned
     }
     const fetch = plan.node;
-    if (!fetch || fetch.kind !== 'Fetch') return null;
-    if (fetch.requires?.length || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) return null;
-    const forwarded = getOperationAST(parse(fetch.operation), fetch.operationName);
-    if (!forwarded || !sameSelections(operation.selectionSet, forwarded.selectionSet)) return null;
-    if (!sameVariables(operation, forwarded)) return null;
+    if (!fetch || fetch.kind !== 'Fetch' || !answersAsAsked(operation, fetch)) return null;
     return { serviceName: fetch.serviceName, operation: fetch.operation, operationName: fetch.operationName, variableUsages: fetch.variableUsages ?? [] };
   }
+}
+
+/**
+ * Whether the subgraph's `data` for `fetch` already is the answer to `operation` (see the top of
+ * this file): no requirements or rewrites, the same selections and the same variable declarations.
+ * Also for a subscription whose plan is its primary fetch alone (subscriptions/federated.ts).
+ */
+export function answersAsAsked(operation: OperationDefinitionNode, fetch: FetchNode): boolean {
+  if (operation.directives?.length) return false;
+  if (fetch.requires?.length || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) return false;
+  const forwarded = getOperationAST(parse(fetch.operation), fetch.operationName);
+  return !!forwarded && forwarded.operation === operation.operation && sameSelections(operation.selectionSet, forwarded.selectionSet) && sameVariables(operation, forwarded);
 }
 
 /** The same fields (names, aliases, arguments, order) all the way down, and nothing else. */

@@ -2,11 +2,12 @@ import { operationFromDocument, Supergraph, type Schema } from '@apollo/federati
 import { QueryPlanner, type FetchNode, type QueryPlan } from '@apollo/query-planner';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type GraphQLDataSourceProcessOptions, type ServiceMap } from '@apollo/gateway';
 import { createRequire } from 'node:module';
-import { buildSchema, GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { buildSchema, getOperationAST, GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ErrorCode, secretKey, signInternalIdentity, type Identity, type Logger } from '@redthread/kit';
 import type { GatewayContext } from '../index';
+import { answersAsAsked } from '../single-fetch';
 
 
 /** Options for {@link FederatedSubscriptions}. */
@@ -85,6 +86,8 @@ export class FederatedSubscriptions {
   readonly #supergraphSchema: GraphQLSchema;
   readonly #planner: QueryPlanner;
   readonly #secret: Uint8Array;
+  /** By document (held weakly: it lives as long as the document cache keeps it) and operation name. */
+  readonly #plans = new WeakMap<DocumentNode, Map<string, PreparedSubscription>>();
 
   constructor(private readonly options: FederatedSubscriptionOptions) {
     const supergraph = Supergraph.build(options.supergraphSdl);
@@ -119,6 +122,31 @@ export class FederatedSubscriptions {
     return { primary: node.primary, full };
   }
 
+  /**
+   * The plan and execution context of a subscription document, made once per document and
+   * operation: the subscription server hands every subscriber of the same text the same document
+   * (see ValidatedDocuments), and planning it again for each was a large part of connecting
+   * thousands of them.
+   */
+  #prepared(document: DocumentNode, operationName: string | undefined): PreparedSubscription {
+    let byName = this.#plans.get(document);
+    if (!byName) this.#plans.set(document, (byName = new Map()));
+    let prepared = byName.get(operationName ?? '');
+    if (!prepared) {
+      const { primary, full } = this.plan(document, operationName);
+      const operation = getOperationAST(document, operationName);
+      prepared = {
+        primary,
+        full,
+        forwardsAsIs: full.node === primary && !!operation && answersAsAsked(operation, primary),
+        operationContext: buildOperationContext({ schema: this.#apiGraphQLSchema, operationDocument: document, operationName }),
+        query: print(document),
+      };
+      byName.set(operationName ?? '', prepared);
+    }
+    return prepared;
+  }
+
   /** Runs one subscription for `identity`; ends when the client or the subgraph ends it. */
   async *run(args: {
     document: DocumentNode;
@@ -129,7 +157,7 @@ export class FederatedSubscriptions {
     /** Aborted when the client completes the subscription: the upstream one is completed at once. */
     signal?: AbortSignal;
   }): AsyncGenerator<ExecutionResult> {
-    const { primary, full } = this.plan(args.document, args.operationName);
+    const { primary, full, forwardsAsIs, operationContext, query } = this.#prepared(args.document, args.operationName);
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in args.variables).map((n) => [n, args.variables[n]]));
     const queue = boundedStream<ExecutionResult>(this.options.maxQueue ?? 1000);
     const unsubscribe = args.upstreams.client(primary.serviceName).subscribe(
@@ -143,13 +171,12 @@ export class FederatedSubscriptions {
     // Ending the queue ends the loop below, whose `finally` completes the upstream subscription.
     const stop = () => queue.end();
     args.signal?.addEventListener('abort', stop, { once: true });
-    const operationContext = buildOperationContext({ schema: this.#apiGraphQLSchema, operationDocument: args.document, operationName: args.operationName });
-    const query = print(args.document);
     const resolve = async (event: ExecutionResult, sources: Record<string, GraphQLDataSource<GatewayContext>>): Promise<ExecutionResult> => {
       if (!event.data) {
         // The subgraph's errors arrive as plain JSON; graphql-ws serialises GraphQLErrors only.
         return { errors: (event.errors ?? []).map((error) => toGraphQLError([error])) };
       }
+      if (forwardsAsIs && !event.errors?.length) return { data: event.data };
       const context: GatewayContext = { identity: args.identity, requestId: `subscription:${args.identity.partnerId}`, internalTokens: new Map() };
       const serviceMap: ServiceMap = { ...sources, [primary.serviceName]: new PrimaryEventSource(event, primary.operation, sources[primary.serviceName]!) };
       const result = await executeQueryPlan(
@@ -180,6 +207,21 @@ export class FederatedSubscriptions {
       unsubscribe();
     }
   }
+}
+
+/** What running a subscription document needs besides its variables and identity. */
+interface PreparedSubscription {
+  primary: FetchNode;
+  full: QueryPlan;
+  /**
+   * The plan is the primary fetch alone, selecting just what the client asked: an event's data
+   * from the subgraph is the client's answer as it is (the reasoning of ../single-fetch), with no
+   * plan to run for it. An event with errors still goes through the plan, whose errors read like
+   * every other answer's.
+   */
+  forwardsAsIs: boolean;
+  operationContext: ReturnType<typeof buildOperationContext>;
+  query: string;
 }
 
 /** Answers the plan's primary fetch with the event from the subgraph; forwards any other fetch. */

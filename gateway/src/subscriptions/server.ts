@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } 
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeJwt } from 'jose';
-import { ErrorCode, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, stopOnReturn, type Identity, type Logger } from '@redthread/kit';
+import { ErrorCode, ValidatedDocuments, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, stopOnReturn, type Identity, type Logger } from '@redthread/kit';
 import type { OperationGuard, OperationLimits } from '../limits';
 import type { FederatedSubscriptions, UpstreamPool } from './federated';
 
@@ -64,6 +64,12 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
   };
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: options.maxMessageBytes });
   const log = options.logger.child({ component: 'gateway.subscriptions' });
+  // Every subscriber of a screen sends the same document: parsed and validated once (after the
+  // guard, which has its own cache, has let it through).
+  const documents = new ValidatedDocuments((source) => {
+    const document = parse(source, { maxTokens: options.limits.maxTokens });
+    return { document, errors: validate(options.federated.apiSchema, document) };
+  });
   /** Open connections by the subject they act for. */
   const bySubject = new Map<string, Set<ConnectionState & { socket: WebSocket }>>();
   const server = useServer<Record<string, unknown>, ConnectionState>(
@@ -120,14 +126,14 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
         const schema = options.federated.apiSchema;
         const verdict = options.guard.inspect(schema, payload.query, payload.operationName, payload.variables ?? undefined);
         if ('error' in verdict) return [refusal(verdict.error)];
-        let document: DocumentNode;
+        let checked: { document: DocumentNode; errors: readonly GraphQLError[] };
         try {
-          document = parse(payload.query, { maxTokens: options.limits.maxTokens });
+          checked = documents.get(payload.query);
         } catch (error) {
           return [refusal(error instanceof GraphQLError ? error : new GraphQLError('The operation could not be parsed.'), ErrorCode.INVALID_OPERATION)];
         }
-        const errors = validate(schema, document);
-        if (errors.length) return errors.map((error) => refusal(error, ErrorCode.INVALID_OPERATION));
+        if (checked.errors.length) return checked.errors.map((error) => refusal(error, ErrorCode.INVALID_OPERATION));
+        const { document } = checked;
         if (verdict.kind !== 'subscription') {
           return [refusal(new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP POST to /graphql.'), ErrorCode.BAD_REQUEST)];
         }

@@ -11,6 +11,7 @@ export * from './errors';
 export * from './identity';
 export * from './access';
 export * from './db';
+export * from './document-cache';
 export * from './events';
 export * from './event-catalogue';
 export * from './batches';

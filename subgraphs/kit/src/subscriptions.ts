@@ -5,6 +5,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
+import { ValidatedDocuments } from './document-cache';
 import { ErrorCode } from './errors';
 import { verifyInternalIdentity, type Identity } from './identity';
 import { SlowConsumerError, stopOnReturn, type EventHub } from './live';
@@ -54,6 +55,11 @@ export interface SubgraphSubscriptionOptions<Loaders> {
  * such context, so their loads batch.
  */
 export function serveSubgraphSubscriptions<Loaders>(http: Server, options: SubgraphSubscriptionOptions<Loaders>): () => Promise<void> {
+  // The gateway sends every subscriber of a selection the same document: checked once.
+  const documents = new ValidatedDocuments((source) => {
+    const document = graphql.parse(source);
+    return { document, errors: graphql.validate(options.schema, document) };
+  });
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
   const server = useServer<Record<string, unknown>, { identity: Identity }>(
     {
@@ -72,14 +78,14 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
         }
       },
       onSubscribe: (ctx, _id, payload) => {
-        let document;
+        let checked;
         try {
-          document = graphql.parse(payload.query);
+          checked = documents.get(payload.query);
         } catch (error) {
           return [error as InstanceType<typeof GraphQLError>];
         }
-        const errors = graphql.validate(options.schema, document);
-        if (errors.length) return errors;
+        if (checked.errors.length) return [...checked.errors];
+        const { document } = checked;
         return {
           schema: options.schema,
           document,
