@@ -206,6 +206,13 @@ async function round(topology: Topology, size: number, perConnection: number, mu
   const delivered = mine.filter((a) => a.partner === 'SHOP-A').length;
   const leaked = mine.filter((a) => a.partner !== 'SHOP-A').length;
   const latencies = mine.map((a) => Math.max(0, a.at - committed.get(a.orderId)!));
+  if (process.env['BENCH_DEBUG']) {
+    const start = Math.min(...committed.values());
+    for (const [orderId, at] of committed) {
+      const mineOf = mine.filter((a) => a.orderId === orderId).map((a) => a.at - at);
+      log(`    committed +${Math.round(at - start)} ms: first ${Math.round(Math.min(...mineOf))} last ${Math.round(Math.max(...mineOf))}`);
+    }
+  }
   await Promise.all(clients.map((c) => c.dispose()));
   await platform.stop();
   await db.close();

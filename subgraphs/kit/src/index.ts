@@ -12,6 +12,7 @@ export * from './identity';
 export * from './access';
 export * from './db';
 export * from './document-cache';
+export * from './socket-batching';
 export * from './events';
 export * from './event-catalogue';
 export * from './batches';

@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
 import { ValidatedDocuments } from './document-cache';
+import { batchFramesPerTurn } from './socket-batching';
 import { ErrorCode } from './errors';
 import { verifyInternalIdentity, type Identity } from './identity';
 import { SlowConsumerError, stopOnReturn, type EventHub } from './live';
@@ -61,6 +62,7 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
     return { document, errors: graphql.validate(options.schema, document) };
   });
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
+  batchFramesPerTurn(wss);
   const server = useServer<Record<string, unknown>, { identity: Identity }>(
     {
       schema: options.schema,
@@ -167,6 +169,21 @@ const MAX_BURST = 200;
 const NOT_READY = Symbol('not ready');
 
 /**
+ * Resolves with NOT_READY at the end of this turn of the event loop (setImmediate). One timer per
+ * turn for every waiting subscription: an event fanned out to thousands of them would otherwise
+ * set a timer each.
+ */
+let turnEnd: Promise<typeof NOT_READY> | undefined;
+function endOfTurn(): Promise<typeof NOT_READY> {
+  return (turnEnd ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turnEnd = undefined;
+      resolve(NOT_READY);
+    }),
+  ));
+}
+
+/**
  * Groups what `source` has ready into bursts of at most `max`: a burst is the next item plus every
  * item that follows without waiting (a replay's page, events that arrived together). An item is
  * "ready" when it comes before the next turn of the event loop; the burst ends at the first one
@@ -181,7 +198,7 @@ export async function* bursts<T>(source: AsyncIterable<T>, max: number): AsyncGe
     const burst = [first.value];
     pending = iterator.next();
     while (burst.length < max) {
-      const next = await Promise.race([pending, new Promise<typeof NOT_READY>((resolve) => setImmediate(() => resolve(NOT_READY)))]);
+      const next = await Promise.race([pending, endOfTurn()]);
       if (next === NOT_READY) break;
       if (next.done) {
         yield burst;
