@@ -132,6 +132,40 @@ describe('federated subscriptions through the gateway', () => {
     for (const sub of open) sub.stop();
   });
 
+  it('serves identical subscriptions of one connection from one upstream subscription; each gets every event, and completes on its own', async () => {
+    const hubSubscribers = async () => {
+      const text = await (await fetch(`${api.platform.gateway.url}/metrics`)).text();
+      return Number(/^redthread_subscriptions\{service="event-hub"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    // The previous test's subscriptions are gone upstream within a second.
+    await expect.poll(hubSubscribers, { timeout: 2_000, interval: 20 }).toBe(0);
+    const before = 0;
+    const shopA = await api.tokenFor('SHOP-A');
+    const client = connect(shopA);
+    const other = connect(shopA); // another connection: its own upstream, even for the same document
+    const query = 'subscription { orderChanged(filter: { kind: [SALES] }) { cursor topic orderId } }';
+    const [first, second, third] = [collect<OrderChange>(client, query), collect<OrderChange>(client, query), collect<OrderChange>(other, query)];
+    await expect.poll(hubSubscribers, { timeout: 5_000, interval: 20 }).toBe(before + 2);
+    const channel = await channelOf(shopA, 'live-shared');
+    const orderId = await placeOrder(shopA, channel, 'SHARED-1', 'A-POT-001');
+    await Promise.all([first.reach(1), second.reach(1), third.reach(1)]);
+    for (const sub of [first, second, third]) expect(sub.events.map((e) => [e.orderChanged.topic, e.orderChanged.orderId])).toEqual([['order.placed', orderId]]);
+    expect(first.events).toEqual(second.events);
+    // Completing one leaves the other served by the same upstream subscription.
+    first.stop();
+    const later = await placeOrder(shopA, channel, 'SHARED-2', 'A-POT-001');
+    await second.reach(2);
+    expect(second.events.map((e) => e.orderChanged.orderId)).toEqual([orderId, later]);
+    expect(await hubSubscribers()).toBe(before + 2);
+    expect(first.events).toHaveLength(1);
+    // The last one out closes the upstream subscription at once.
+    second.stop();
+    await expect.poll(hubSubscribers, { timeout: 1_000, interval: 20 }).toBe(before + 1);
+    third.stop();
+    await expect.poll(hubSubscribers, { timeout: 1_000, interval: 20 }).toBe(before);
+    expect([first, second, third].flatMap((sub) => sub.errors)).toEqual([]);
+  });
+
   it("delivers SHOP-A's order changes with fields from catalog resolved, and nothing of them to SHOP-D", async () => {
     const shopA = await api.tokenFor('SHOP-A');
     const shopD = await api.tokenFor('SHOP-D');

@@ -32,6 +32,7 @@ export interface FederatedSubscriptionOptions {
 /** The upstream graphql-ws connections of one client connection, one per subgraph. */
 export class UpstreamPool {
   readonly #clients = new Map<string, Client>();
+  readonly #feeds = new Map<string, SharedFeed>();
   constructor(
     private readonly urls: Record<string, string>,
     private readonly identity: Identity,
@@ -58,7 +59,26 @@ export class UpstreamPool {
     return client;
   }
 
+  /**
+   * The open feed for `key` (operation, document and variables), or a new one from `open`: the
+   * connection's identical subscriptions share it. It leaves the pool once it has closed.
+   */
+  feed(key: string, open: () => SharedFeed): SharedFeed {
+    let feed = this.#feeds.get(key);
+    if (!feed || feed.closed) {
+      feed = open();
+      this.#feeds.set(key, feed);
+      const opened = feed;
+      feed.onEmpty = () => {
+        if (this.#feeds.get(key) === opened) this.#feeds.delete(key);
+      };
+    }
+    return feed;
+  }
+
   async dispose(): Promise<void> {
+    for (const feed of this.#feeds.values()) feed.end();
+    this.#feeds.clear();
     await Promise.all([...this.#clients.values()].map((client) => client.dispose()));
     this.#clients.clear();
   }
@@ -157,20 +177,40 @@ export class FederatedSubscriptions {
     /** Aborted when the client completes the subscription: the upstream one is completed at once. */
     signal?: AbortSignal;
   }): AsyncGenerator<ExecutionResult> {
-    const { primary, full, forwardsAsIs, operationContext, query } = this.#prepared(args.document, args.operationName);
-    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in args.variables).map((n) => [n, args.variables[n]]));
+    const prepared = this.#prepared(args.document, args.operationName);
+    // Identical subscriptions on one connection (one identity: several widgets of a screen on the
+    // same feed) share one upstream subscription, and each event is resolved once for all of them.
+    const key = `${args.operationName ?? ''}\u0000${prepared.query}\u0000${JSON.stringify(args.variables)}`;
+    const feed = args.upstreams.feed(key, () => this.#openFeed(prepared, args));
     const queue = boundedStream<ExecutionResult>(this.options.maxQueue ?? 1000);
+    const detach = feed.attach(queue);
+    // Ending the queue ends the loop below, whose `finally` detaches (the last one out completes the upstream subscription).
+    const stop = () => queue.end();
+    args.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const results of queue.bursts(Number.MAX_SAFE_INTEGER)) yield* results;
+    } finally {
+      args.signal?.removeEventListener('abort', stop);
+      detach();
+    }
+  }
+
+  /**
+   * Opens the upstream subscription of a feed and resolves its events, in bursts (their entity
+   * fetches from one subgraph merged into one request), for every subscriber attached.
+   */
+  #openFeed(prepared: PreparedSubscription, args: { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown>; identity: Identity; upstreams: UpstreamPool }): SharedFeed {
+    const { primary, full, forwardsAsIs, operationContext, query } = prepared;
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((n) => n in args.variables).map((n) => [n, args.variables[n]]));
+    const events = boundedStream<ExecutionResult>(this.options.maxQueue ?? 1000);
     const unsubscribe = args.upstreams.client(primary.serviceName).subscribe(
       { query: primary.operation, variables, ...(primary.operationName ? { operationName: primary.operationName } : {}) },
       {
-        next: (value) => queue.push(value as ExecutionResult),
-        error: (error) => queue.fail(toGraphQLError(error)),
-        complete: () => queue.end(),
+        next: (value) => events.push(value as ExecutionResult),
+        error: (error) => events.fail(toGraphQLError(error)),
+        complete: () => events.end(),
       },
     );
-    // Ending the queue ends the loop below, whose `finally` completes the upstream subscription.
-    const stop = () => queue.end();
-    args.signal?.addEventListener('abort', stop, { once: true });
     const resolve = async (event: ExecutionResult, sources: Record<string, GraphQLDataSource<GatewayContext>>): Promise<ExecutionResult> => {
       if (!event.data) {
         // The subgraph's errors arrive as plain JSON; graphql-ws serialises GraphQLErrors only.
@@ -195,17 +235,71 @@ export class FederatedSubscriptions {
       );
       return { ...(result.data !== undefined ? { data: result.data } : {}), ...(result.errors ? { errors: result.errors as GraphQLError[] } : {}) };
     };
-    try {
-      for await (const burst of queue.bursts(this.options.maxBurst ?? 200)) {
-        // The burst's plans run side by side; their entity fetches from one subgraph merge into one request.
-        const sources = burst.length > 1 ? mergingEntityFetches(this.options.dataSources) : this.options.dataSources;
-        const results = await Promise.all(burst.map((event) => resolve(event, sources)));
-        for (const result of results) yield result;
-      }
-    } finally {
-      args.signal?.removeEventListener('abort', stop);
+    const feed = new SharedFeed(() => {
+      events.end();
       unsubscribe();
-    }
+    });
+    void (async () => {
+      try {
+        for await (const burst of events.bursts(this.options.maxBurst ?? 200)) {
+          const sources = burst.length > 1 ? mergingEntityFetches(this.options.dataSources) : this.options.dataSources;
+          const results = await Promise.all(burst.map((event) => resolve(event, sources)));
+          feed.deliver(results);
+        }
+        feed.end();
+      } catch (error) {
+        feed.fail(error instanceof GraphQLError ? error : toGraphQLError(error));
+      }
+    })();
+    return feed;
+  }
+}
+
+/**
+ * One upstream subscription and the client subscriptions it serves (see UpstreamPool.feed): each
+ * gets every result in order in a bounded queue of its own, so one slow subscriber is closed
+ * (SLOW_CONSUMER) without holding back the others. Closed upstream when the last one detaches;
+ * an upstream error or end reaches every one attached.
+ */
+export class SharedFeed {
+  readonly #subscribers = new Set<BoundedStream<ExecutionResult>>();
+  #closed = false;
+  onEmpty: (() => void) | undefined;
+
+  constructor(private readonly closeUpstream: () => void) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds a subscriber's queue; returns its detach, which closes the upstream after the last one. */
+  attach(queue: BoundedStream<ExecutionResult>): () => void {
+    this.#subscribers.add(queue);
+    return () => {
+      if (!this.#subscribers.delete(queue) || this.#subscribers.size > 0) return;
+      this.#close();
+    };
+  }
+
+  deliver(results: readonly ExecutionResult[]): void {
+    for (const queue of this.#subscribers) for (const result of results) queue.push(result);
+  }
+
+  end(): void {
+    for (const queue of this.#subscribers) queue.end();
+    this.#close();
+  }
+
+  fail(error: GraphQLError): void {
+    for (const queue of this.#subscribers) queue.fail(error);
+    this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.closeUpstream();
+    this.onEmpty?.();
   }
 }
 
@@ -332,6 +426,8 @@ class MergingEntitySource implements GraphQLDataSource<GatewayContext> {
  * When the consumer falls `limit` events behind, the stream fails with SLOW_CONSUMER instead of
  * buffering without bound.
  */
+type BoundedStream<T> = ReturnType<typeof boundedStream<T>>;
+
 function boundedStream<T>(limit: number) {
   const items: T[] = [];
   let ended = false;
