@@ -6,7 +6,9 @@
 -- A transaction of another database cannot write this log: it is left out, known by its backend
 -- (pg_stat_activity's datid and backend_xid, which every role may read). A running transaction
 -- whose backend is not seen as another database's still holds the horizon, as before: the
--- horizon can come too early, never too late, so no reader skips an event.
+-- horizon can come too early, never too late, so no reader skips an event. Readers call it as a
+-- scalar subquery, `(SELECT events.log_horizon())`, computed once per statement (as a plain call
+-- in a filter it would run for every row read).
 CREATE FUNCTION events.log_horizon() RETURNS xid8
   LANGUAGE sql STABLE
   SET search_path = pg_catalog
@@ -29,7 +31,7 @@ CREATE OR REPLACE FUNCTION events.live_events_after(after_txid xid8, after_id bi
     SELECT e.id, e.txid, e.topic, e.entity_type, e.entity_id, e.audience, e.payload, e.created_at
     FROM events.event_log e
     WHERE (e.txid, e.id) > (after_txid, after_id)
-      AND e.txid < events.log_horizon()
+      AND e.txid < (SELECT events.log_horizon())
       AND (audience_partner IS NULL OR audience_partner = ANY (e.audience))
       AND (coalesce(cardinality(topics), 0) = 0 OR EXISTS (
         SELECT FROM unnest(topics) AS t(pattern)
@@ -43,6 +45,6 @@ CREATE OR REPLACE FUNCTION events.live_log_position() RETURNS TABLE (txid xid8, 
   SET search_path = pg_catalog, events
   AS $$
     SELECT e.txid, e.id FROM events.event_log e
-    WHERE e.txid < events.log_horizon()
+    WHERE e.txid < (SELECT events.log_horizon())
     ORDER BY e.txid DESC, e.id DESC LIMIT 1
   $$;

@@ -86,7 +86,7 @@ export async function seedDemoOrders(app: Database, worker: Database, partnerId:
       for (const consumer of consumers) handled += await consumer.drainOnce();
       if (handled > 0) continue;
       const [pending] = await worker.client`
-        select exists (select from events.event_log where txid >= events.log_horizon()) as waiting`;
+        select exists (select from events.event_log where txid >= (select events.log_horizon())) as waiting`;
       if (!pending?.['waiting']) return;
       if (Date.now() > deadline) throw new Error('seed: events stayed invisible for 60 s; a long transaction on this PostgreSQL server holds them back');
       await new Promise((resolve) => setTimeout(resolve, 25));

@@ -134,7 +134,7 @@ export function comparePositions(a: EventPosition, b: EventPosition): number {
 export async function currentLogPosition(executor: Tx | Db): Promise<EventPosition> {
   const rows = await executor.execute<{ txid: string; id: string | number }>(sql`
     select e.txid::text as txid, e.id from events.event_log e
-    where e.txid < events.log_horizon()
+    where e.txid < (select events.log_horizon())
     order by e.txid desc, e.id desc limit 1`);
   const row = [...rows][0];
   return row ? { txid: row.txid, id: Number(row.id) } : LOG_START;
@@ -184,8 +184,9 @@ interface EventRow extends Record<string, unknown> {
  * Reads the events after `position`, gap-free: only those whose transaction id is below the log
  * horizon, `events.log_horizon()` (every transaction of this database that could still add an
  * earlier event has ended: the current snapshot's oldest running transaction, those of other
- * databases left out; migrations/0034_log_horizon.sql), ordered by (transaction id, id). An event whose transaction commits late is therefore read on
- * a later call, never skipped. Row-level security applies: an application connection sees only
+ * databases left out; migrations/0034_log_horizon.sql; a scalar subquery, computed once per
+ * statement), ordered by (transaction id, id). An event whose transaction commits late is
+ * therefore read on a later call, never skipped. Row-level security applies: an application connection sees only
  * events whose audience includes its partner; a worker connection sees all.
  */
 export async function readEventsAfter(
@@ -198,7 +199,7 @@ export async function readEventsAfter(
     select e.id, e.txid::text as txid, e.topic, e.entity_type, e.entity_id, e.audience::text[] as audience, e.payload, e.created_at
     from events.event_log e
     where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
-      and e.txid < events.log_horizon()
+      and e.txid < (select events.log_horizon())
       ${topicCondition(options.topics)}
       ${options.audience ? sql`and ${options.audience}::uuid = any(e.audience)` : sql``}
       ${options.partition ? sql`and ${partitionOf(options.partition.count)} = ${options.partition.index}` : sql``}
@@ -1074,7 +1075,7 @@ export class EventConsumer {
         from (
           select (${partitionOf(this.#options.partitions)} = p.partition ${topicCondition(topics)}) as wanted
           from events.event_log e
-          where (e.txid, e.id) > (p.txid, p.event_id) and e.txid < events.log_horizon()
+          where (e.txid, e.id) > (p.txid, p.event_id) and e.txid < (select events.log_horizon())
           order by e.txid, e.id
           limit ${this.#scanWindow}) w
       ) scan
@@ -1298,7 +1299,7 @@ export class EventConsumer {
       with scanned as materialized (
         select e.id, e.txid, e.topic, e.entity_id, ${partitionOf(partitions)} as partition from events.event_log e
         where (e.txid, e.id) > (${position.txid}::xid8, ${position.id}::bigint)
-          and e.txid < events.log_horizon()
+          and e.txid < (select events.log_horizon())
         order by e.txid, e.id
         limit ${this.#scanWindow}
       ), cursor as (
