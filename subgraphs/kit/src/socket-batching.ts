@@ -2,12 +2,14 @@ import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 /**
- * Frames sent on one WebSocket in the same turn of the event loop go out in one write. A
- * connection carrying several subscriptions gets an event's messages for each of them within one
- * turn, and `ws` writes every frame on its own (a system call each, most of the sending work
- * when one event fans out to thousands of subscriptions): the connection's socket is corked at the
- * first frame of a turn and uncorked once the turn's callbacks and promise jobs have run
- * (setImmediate), which writes what gathered at once. Nothing waits longer than that turn.
+ * Frames sent on one WebSocket while the same promise jobs run go out in one write. A connection
+ * carrying several subscriptions gets an event's messages for each of them from promise jobs of
+ * the same turn, and `ws` writes every frame on its own (a system call each, most of the sending
+ * work when one event fans out to thousands of subscriptions): the connection's socket is corked
+ * at the first frame and uncorked by a `process.nextTick`, which runs once the promise jobs queued
+ * by then (and those they queue) have run, and writes what gathered at once. Not later than that:
+ * graphql-ws waits for each frame's write before it sends a subscription's next one, so holding
+ * the socket until the end of the turn (setImmediate) made a replay of 1,000 events take 1,000 turns.
  */
 export function batchFramesPerTurn(wss: WebSocketServer): void {
   wss.on('connection', (ws: WebSocket) => {
@@ -20,7 +22,7 @@ export function batchFramesPerTurn(wss: WebSocketServer): void {
       if (!corked && !socket.destroyed) {
         corked = true;
         socket.cork();
-        setImmediate(() => {
+        process.nextTick(() => {
           corked = false;
           socket.uncork();
         });
