@@ -9,7 +9,8 @@
  * Then a replay: a subscriber resumes with `after` behind N missed events, once with the envelope
  * only and once with fields other subgraphs resolve (order → seller, lines → product), in
  * interleaved rounds: time from subscribing to the last missed event.
- * Options: --subscribers 1000,10000 --topologies roles,in-process --per-connection 20 --mutations 20
+ * Options: --subscribers 1000,10000 --topologies roles,in-process --documents same|distinct (whether the
+ * subscriptions of a connection send one document, sharing an upstream subscription) --per-connection 20 --mutations 20
  * --replay 1000 (0: none) --replay-rounds 3
  */
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ export async function run(argv: string[]): Promise<void> {
     options: {
       subscribers: { type: 'string', default: '1000,10000' },
       topologies: { type: 'string', default: 'roles,in-process' },
+      documents: { type: 'string', default: 'same' },
       'per-connection': { type: 'string', default: '20' },
       mutations: { type: 'string', default: '20' },
       replay: { type: 'string', default: '1000' },
@@ -44,13 +46,15 @@ export async function run(argv: string[]): Promise<void> {
   const mutationCount = Number(values.mutations);
   const log = (message: string) => process.stdout.write(`[subscriptions] ${message}\n`);
   const topologies = values.topologies.split(',') as Topology[];
+  const documents = values.documents;
+  if (documents !== 'same' && documents !== 'distinct') throw new Error(`--documents is same (every subscription of a connection sends the same document) or distinct, got "${documents}"`);
   const unknown = topologies.find((t) => !(t in TOPOLOGIES));
   if (unknown) throw new Error(`Unknown topology "${unknown}". Topologies: ${Object.keys(TOPOLOGIES).join(', ')}.`);
   const rounds = [];
   for (const size of sizes) {
     for (const topology of topologies) {
       log(`round: ${size} subscribers (${topology}), ${perConnection} per connection, ${mutationCount} mutations by SHOP-A`);
-      rounds.push(await round(topology, size, perConnection, mutationCount, log));
+      rounds.push(await round(topology, size, perConnection, mutationCount, documents, log));
     }
   }
   const replayCount = Number(values.replay);
@@ -61,7 +65,14 @@ export async function run(argv: string[]): Promise<void> {
 ${result.at} · ${JSON.stringify(result.machine)}
 
 Subscribers spread evenly over SHOP-A, TRADER-B, SUPPLIER-C and SHOP-D, ${perConnection} subscriptions per connection,
-\`orderChanged { cursor topic orderId }\`. SHOP-A places orders; only SHOP-A's subscribers may receive them.
+\`orderChanged { cursor topic orderId }\`. SHOP-A places orders, one after another, once every subscription is up (the gateway
+holds them all and the orders subgraph's event hub serves their upstream subscriptions) and one order, not measured, has
+reached every subscriber; only SHOP-A's subscribers may receive them. A connection's identical subscriptions share one
+upstream subscription (the gateway resolves each event once for them): ${
+    documents === 'same'
+      ? `here all ${perConnection} of a connection are identical (\`--documents distinct\` gives each its own)`
+      : 'here each subscription of a connection has a document of its own (`--documents distinct`: an alias of its own)'
+  }.
 
 | subscribers | platform | connections | every subscription up after | expected deliveries | delivered | delivered ÷ expected | leaked to others | commit → client p50 / p99 ms | memory per subscriber |
 |---|---|---|---|---|---|---|---|---|---|
@@ -134,7 +145,7 @@ async function startTopology(topology: Topology, db: Awaited<ReturnType<typeof b
   };
 }
 
-async function round(topology: Topology, size: number, perConnection: number, mutationCount: number, log: (m: string) => void) {
+async function round(topology: Topology, size: number, perConnection: number, mutationCount: number, documents: 'same' | 'distinct', log: (m: string) => void) {
   const db = await benchDatabase();
   const platform = await startTopology(topology, db, perConnection);
   const tokens = Object.fromEntries(
@@ -153,7 +164,9 @@ async function round(topology: Topology, size: number, perConnection: number, mu
     clients.push(client);
     for (let s = 0; s < perConnection && c * perConnection + s < size; s += 1) {
       client.subscribe(
-        { query: QUERY },
+        // `distinct`: the s-th subscription of a connection asks for the cursor under its own alias
+        // too, so no two subscriptions of a connection share a document (nor an upstream subscription).
+        { query: documents === 'distinct' ? QUERY.replace('cursor', `cursor c${s}: cursor`) : QUERY },
         {
           next: (value) => {
             const change = (value.data as { orderChanged?: { orderId: string; topic: string } } | undefined)?.orderChanged;
@@ -172,8 +185,9 @@ async function round(topology: Topology, size: number, perConnection: number, mu
   // serves their upstream subscriptions (one per connection: a connection's identical
   // subscriptions share one): the mutations start then, not before.
   const settleStarted = performance.now();
-  for (let held = 0, served = 0; held < size || served < connections; ) {
-    if (performance.now() - settleStarted > 120_000) throw new Error(`after 120 s, the gateway held ${held} of ${size} subscriptions and the hub served ${served} of ${connections} upstream`);
+  const upstream = documents === 'same' ? connections : size;
+  for (let held = 0, served = 0; held < size || served < upstream; ) {
+    if (performance.now() - settleStarted > 120_000) throw new Error(`after 120 s, the gateway held ${held} of ${size} subscriptions and the hub served ${served} of ${upstream} upstream`);
     await new Promise((resolve) => setTimeout(resolve, 250));
     held = await subscriptionsOf(platform.graphqlUrl, 'gateway');
     served = await subscriptionsOf(platform.ordersUrl, 'event-hub');
