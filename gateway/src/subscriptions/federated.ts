@@ -162,7 +162,8 @@ export class FederatedSubscriptions {
         operationContext: buildOperationContext({ schema: this.#apiGraphQLSchema, operationDocument: document, operationName }),
         query: print(document),
       };
-      byName.set(operationName ?? '', prepared);
+      // A document naming many operations is planned anew past the first few (bounded memory).
+      if (byName.size < MAX_PLANS_PER_DOCUMENT) byName.set(operationName ?? '', prepared);
     }
     return prepared;
   }
@@ -302,6 +303,9 @@ export class SharedFeed {
     this.onEmpty?.();
   }
 }
+
+/** Operations of one document whose plans are kept at most. */
+const MAX_PLANS_PER_DOCUMENT = 32;
 
 /** What running a subscription document needs besides its variables and identity. */
 interface PreparedSubscription {
