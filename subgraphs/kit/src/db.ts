@@ -73,7 +73,10 @@ interface SqlFunctions {
  * run in one. So queries with up to {@link MAX_PREPARED_PARAMETERS} parameters are kept as named
  * statements, in transactions and savepoints too (postgres.js gives each its own `Sql`).
  * PostgreSQL plans them as before (custom plans first; row-level security is evaluated at run
- * time either way), and postgres.js re-prepares a statement a migration has invalidated.
+ * time either way). A migration that changes the type of a column a kept statement returns makes
+ * that statement fail once per connection ("cached plan must not change result type"): postgres.js
+ * then forgets it and prepares it anew, but inside a transaction the failed try has aborted it, so
+ * that one request fails (drizzle names its columns, so added columns change nothing).
  */
 function keepStatementsPrepared(sql: SqlFunctions): void {
   const unsafe = sql.unsafe;
