@@ -3,7 +3,7 @@ import { GraphQLError, parse, validate, type DocumentNode, type ExecutionArgs } 
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeJwt } from 'jose';
-import { ErrorCode, ValidatedDocuments, batchFramesPerTurn, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, stopOnReturn, type Identity, type Logger } from '@redthread/kit';
+import { ErrorCode, ValidatedDocuments, batchFrames, bearerToken, maskUnexpectedError, openConnections, openSubscriptions, stopOnReturn, type Identity, type Logger } from '@redthread/kit';
 import type { OperationGuard, OperationLimits } from '../limits';
 import type { FederatedSubscriptions, UpstreamPool } from './federated';
 
@@ -63,7 +63,7 @@ export function serveGatewaySubscriptions(http: Server, options: GatewaySubscrip
     return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
   };
   const wss = new WebSocketServer({ server: http, path: '/graphql', maxPayload: options.maxMessageBytes });
-  batchFramesPerTurn(wss);
+  batchFrames(wss);
   const log = options.logger.child({ component: 'gateway.subscriptions' });
   // Every subscriber of a screen sends the same document: parsed and validated once (after the
   // guard, which has its own cache, has let it through).

@@ -11,7 +11,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
  * graphql-ws waits for each frame's write before it sends a subscription's next one, so holding
  * the socket until the end of the turn (setImmediate) made a replay of 1,000 events take 1,000 turns.
  */
-export function batchFramesPerTurn(wss: WebSocketServer): void {
+export function batchFrames(wss: WebSocketServer): void {
   wss.on('connection', (ws: WebSocket) => {
     // ws keeps the connection's socket here; without one (never on a server) frames go as they are.
     const socket = (ws as unknown as { _socket?: Socket })._socket;

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
 import { ValidatedDocuments } from './document-cache';
-import { batchFramesPerTurn } from './socket-batching';
+import { batchFrames } from './socket-batching';
 import { ErrorCode } from './errors';
 import { verifyInternalIdentity, type Identity } from './identity';
 import { SlowConsumerError, stopOnReturn, type EventHub } from './live';
@@ -62,7 +62,7 @@ export function serveSubgraphSubscriptions<Loaders>(http: Server, options: Subgr
     return { document, errors: graphql.validate(options.schema, document) };
   });
   const wss = new WebSocketServer({ server: http, path: '/graphql' });
-  batchFramesPerTurn(wss);
+  batchFrames(wss);
   const server = useServer<Record<string, unknown>, { identity: Identity }>(
     {
       schema: options.schema,
