@@ -74,7 +74,8 @@ export async function startRoles(
 /** A base port with PORT..PORT+4 and PORT+10 free (gateway, subgraphs, workers). */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below the ephemeral range (32768–60999), where outgoing connections take their local ports.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all([0, 1, 2, 3, 4, 10].map((offset) => portFree(base + offset)));
     if (free.every(Boolean)) return base;
   }

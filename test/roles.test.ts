@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { connect as connectTcp } from 'node:net';
+import { connect as connectTcp, createServer as createNetServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
@@ -66,7 +66,26 @@ async function untilReady(process: Role, url: string): Promise<void> {
   }
 }
 
-const freePort = () => 30_000 + Math.floor(Math.random() * 20_000);
+/**
+ * A base port with the `count` ports from it free, below Linux's ephemeral range (32768–60999),
+ * where the suite's own outgoing connections take their local ports: a random port there could be
+ * one of them (a role then refused to start: "port … is taken by another program").
+ */
+async function freePort(count = 1): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    const free = await Promise.all(Array.from({ length: count }, (_, offset) => portFree(base + offset)));
+    if (free.every(Boolean)) return base;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createNetServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
 
 describe('redthread <role>', () => {
   it('lists the roles, refuses an unknown one, and asks for a subgraph name', async () => {
@@ -121,7 +140,7 @@ describe('redthread <role>', () => {
   });
 
   it('a subgraph drains on SIGTERM: /readyz stops answering, the request in flight still gets its answer, exit code 0', async () => {
-    const port = freePort();
+    const port = await freePort();
     const subgraph = role(['subgraph', 'catalog'], { DATABASE_URL: db.appUrl, PORT: String(port) });
     const url = `http://127.0.0.1:${port}`;
     await untilReady(subgraph, url);
@@ -147,7 +166,7 @@ describe('redthread <role>', () => {
   }, 60_000);
 
   it('a gateway drains on SIGTERM: its subscriptions close with 1001 (clients resume elsewhere with `after`), exit code 0', async () => {
-    const base = freePort();
+    const base = await freePort(1 + SUBGRAPH_NAMES.length);
     const subgraphs = SUBGRAPH_NAMES.map((name, index) => ({
       name,
       url: `http://127.0.0.1:${base + index + 1}`,
@@ -195,7 +214,7 @@ describe('redthread <role>', () => {
   }, 90_000);
 
   it('workers drain on SIGTERM: they commit, hand their partitions back at once, and exit 0', async () => {
-    const port = freePort();
+    const port = await freePort();
     const workers = role(['workers'], { DATABASE_URL: db.workerUrl, PORT: String(port) });
     await untilReady(workers, `http://127.0.0.1:${port}`);
     const admin = postgres(db.adminUrl, { max: 1, onnotice: () => {} });

@@ -94,7 +94,8 @@ async function allGone(start: Start, withinMs: number): Promise<number> {
 /** A base port with the 11 ports after it free (gateway, subgraphs +1..+4, workers +10). */
 async function freePorts(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    // Below the ephemeral range (32768–60999), where outgoing connections take their local ports.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all([0, 1, 2, 3, 4, 10].map((offset) => portFree(base + offset)));
     if (free.every(Boolean)) return base;
   }
