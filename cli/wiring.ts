@@ -71,7 +71,7 @@ export function pruneAccessPeriodically(auth: Database): NodeJS.Timeout {
 /** The gateway settings that come straight from its environment (limits, tokens, lifetimes). */
 export function gatewaySettings(env: GatewayEnv): Pick<
   GatewayOptions,
-  'clientTokens' | 'internalSecret' | 'limits' | 'maxBodyBytes' | 'maxSubscriptionsPerConnection' | 'introspection' | 'accessCacheSeconds' | 'accessTokenSeconds'
+  'clientTokens' | 'internalSecret' | 'limits' | 'maxBodyBytes' | 'maxSubscriptionsPerConnection' | 'introspection' | 'accessCacheSeconds' | 'accessTokenSeconds' | 'trustedProxies'
 > {
   return {
     clientTokens: {
@@ -95,5 +95,6 @@ export function gatewaySettings(env: GatewayEnv): Pick<
     introspection: env.NODE_ENV !== 'production',
     accessCacheSeconds: env.ACCESS_CACHE_SECONDS,
     accessTokenSeconds: env.ACCESS_TOKEN_SECONDS,
+    trustedProxies: env.TRUSTED_PROXIES,
   };
 }

@@ -39,6 +39,8 @@ export interface TestPlatformOptions {
   clientTokens?: Partial<ClientTokenConfig>;
   accessCacheSeconds?: number;
   accessTokenSeconds?: number;
+  /** Proxies whose `X-Forwarded-For` the gateway believes (default none). */
+  trustedProxies?: readonly string[];
   /** Default true; false is production's setting (no introspection, no schema hints in errors). */
   introspection?: boolean;
   /** Largest request body. Default 100,000 bytes, the gateway's default. */
@@ -58,6 +60,7 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     clientTokens: { jwtSecret: DEV_JWT_SECRET, ...options.clientTokens },
     ...(options.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: options.accessCacheSeconds }),
     ...(options.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: options.accessTokenSeconds }),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     internalSecret: DEV_INTERNAL_SECRET,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     maxBodyBytes: options.maxBodyBytes ?? 100_000,

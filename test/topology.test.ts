@@ -147,6 +147,8 @@ beforeAll(async () => {
     gateways.push(
       role(`gateway-${i + 1}`, ['gateway'], port, {
         DATABASE_URL: db.authUrl,
+        // HAProxy (option forwardfor) on this host says who the client is, as a deployment's balancer does.
+        TRUSTED_PROXIES: 'loopback',
         CATALOG_URL: frontend('catalog'),
         ORDERS_URL: frontend('orders'),
         INVENTORY_URL: frontend('inventory'),

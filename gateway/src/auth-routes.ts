@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BodyTooLargeError, ClientGoneError, bearerToken, readBody, sendJson, signIns, unacceptableText, type Logger, type SessionGrant } from '@redthread/kit';
 import { ACCESS_TOKEN_TTL_SECONDS, identityProviderVerifier, mintAccessToken, type ClientTokenConfig } from './auth';
 import { isAccessRefusal, type AccessDirectory } from './access';
+import type { ClientAddress } from './client-address';
 
 /** Where the sign-in endpoints live. */
 export const AUTH_BASE_PATH = '/auth';
@@ -20,6 +21,8 @@ export interface AuthRouteOptions {
   onAccessChanged: (userId: string) => void;
   /** Lifetime of the access tokens minted here. Default 15 minutes. */
   accessTokenSeconds?: number;
+  /** Whose failed password checks a request counts as (see clientAddress). Default: the TCP peer. */
+  clientAddress?: ClientAddress;
   logger: Logger;
 }
 
@@ -60,6 +63,7 @@ function parseRedeem(body: Record<string, unknown>): z.infer<typeof redeemBody> 
  */
 export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void> {
   const { directory, clientTokens, onAccessChanged, logger } = options;
+  const clientOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
   const accessTokenSeconds = options.accessTokenSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
   const identityProvider = clientTokens.jwksUrl ? identityProviderVerifier({ ...clientTokens, jwksUrl: clientTokens.jwksUrl }) : undefined;
 
@@ -164,11 +168,6 @@ export function authRoutes(options: AuthRouteOptions): (req: IncomingMessage, re
       }
     }
   };
-}
-
-/** The client's address as this gateway sees it (the peer of the TCP connection). */
-function clientOf(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? '';
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidProxyEntries } from './client-address';
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
 
 /** The subgraphs, in port order (gateway PORT + 1, + 2, ...). Later issues append to it. */
@@ -30,8 +31,20 @@ export const gatewayEnvSchema = sharedEnvSchema
     ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
     /** Lifetime of the access tokens Redthread's sign-in mints; refresh tokens renew them. */
     ACCESS_TOKEN_SECONDS: z.coerce.number().int().min(5).max(86_400).default(900),
+    /**
+     * The proxies (load balancers) in front of the gateway whose `X-Forwarded-For` is believed:
+     * comma-separated addresses, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`. Empty: none.
+     */
+    TRUSTED_PROXIES: z
+      .string()
+      .default('')
+      .transform((list) => list.split(',').map((entry) => entry.trim()).filter(Boolean)),
   })
   .superRefine((env, ctx) => {
+    const invalid = invalidProxyEntries(env.TRUSTED_PROXIES);
+    if (invalid.length) {
+      ctx.addIssue({ code: 'custom', path: ['TRUSTED_PROXIES'], message: `not an address, a CIDR range or loopback/linklocal/uniquelocal: ${invalid.join('; ')}` });
+    }
     if (env.JWKS_URL && (!env.JWT_ISSUER || !env.JWT_AUDIENCE)) {
       // Only the subject of a provider's token counts: without issuer and audience, a token the
       // provider issued to any other application would be accepted.

@@ -34,6 +34,7 @@ import { AUTH_BASE_PATH, authRoutes } from './auth-routes';
 import { OperationGuard, httpOperationCheck, type OperationLimits } from './limits';
 import { composeSupergraph, type SubgraphEndpoint } from './supergraph';
 import { subgraphFetcher } from './subgraph-client';
+import { clientAddress } from './client-address';
 import { SingleFetchRoutes } from './single-fetch';
 import { FederatedSubscriptions } from './subscriptions/federated';
 import { serveGatewaySubscriptions, type GatewaySubscriptions } from './subscriptions/server';
@@ -84,6 +85,11 @@ export interface GatewayOptions {
   accessCacheSeconds?: number;
   /** Lifetime of the access tokens `/auth/*` mints (seconds). Default 900. */
   accessTokenSeconds?: number;
+  /**
+   * The proxies in front of this gateway whose `X-Forwarded-For` names the client (addresses, CIDR
+   * ranges, `loopback`, `linklocal`, `uniquelocal`). Default none: the TCP peer is the client.
+   */
+  trustedProxies?: readonly string[];
   /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
   graphiql?: GraphiQLOptions;
   logger?: Logger;
@@ -294,6 +300,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const serveAuth = options.access
     ? authRoutes({ directory: options.access, clientTokens: options.clientTokens, onAccessChanged: accessChanged,
         ...(options.accessTokenSeconds ? { accessTokenSeconds: options.accessTokenSeconds } : {}),
+        clientAddress: clientAddress(options.trustedProxies ?? []),
         logger: log.child({ route: 'auth' }),
       })
     : undefined;

@@ -42,6 +42,8 @@ export interface PlatformConfig {
   accessCacheSeconds?: number;
   /** Lifetime of sign-in access tokens in seconds (see the gateway). */
   accessTokenSeconds?: number;
+  /** Proxies whose `X-Forwarded-For` names the client (see the gateway). Default none. */
+  trustedProxies?: readonly string[];
   /** Per-statement hook, for tests that count SQL statements. */
   onQuery?: ConnectOptions['onQuery'];
 }
@@ -129,6 +131,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       access: accessDirectory(authDatabase, accessLookups),
       ...(config.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: config.accessCacheSeconds }),
       ...(config.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: config.accessTokenSeconds }),
+      ...(config.trustedProxies ? { trustedProxies: config.trustedProxies } : {}),
       ...(config.graphiql ? { graphiql: config.graphiql } : {}),
     });
     parts.add('gateway', () => gateway.close());
