@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
 import { ErrorCode, publicErrorCode } from './errors';
+import { CompiledExecution } from './compiled-execution';
 import { createServer, graphqlRequestHandler, listen, sendJson, type RunningHttpServer } from './http';
 import { verifyInternalIdentity } from './identity';
 import { createLogger, type Logger } from './logger';
@@ -82,7 +83,8 @@ export async function startSubgraph<Loaders>(
     applyPermissions(buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: asApolloResolverMap(definition.resolvers) }), definition.permissions),
   );
   const server = new ApolloServer<RequestContext<Loaders>>({
-    schema,
+    // The subgraph schema, executed by code compiled per repeated document (compiled-execution.ts).
+    gateway: new CompiledExecution(schema, { logger: log }).asGateway(),
     allowBatchedHttpRequests: false,
     // The process owns its signals (a graceful drain, see cli/lifecycle.ts); Apollo's own handler
     // would stop the server mid-drain and re-raise the signal.
