@@ -21,12 +21,14 @@
  * executes what Apollo has validated.
  */
 import {
+  BREAK,
   execute,
   getNamedType,
   getOperationAST,
   isInputObjectType,
   isNonNullType,
   typeFromAST,
+  visit,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLInputObjectType,
@@ -67,6 +69,21 @@ function requiresFieldWithDefault(schema: GraphQLSchema, operation: OperationDef
     return Object.values(named.getFields()).some((field) => (isNonNullType(field.type) && field.defaultValue !== undefined) || holds(field.type));
   };
   return operation?.variableDefinitions?.some((definition) => holds(typeFromAST(schema, definition.type))) ?? false;
+}
+
+/** Whether a field of `document` is aliased `__proto__`. */
+function aliasesPrototype(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(field) {
+      if (field.alias?.value === '__proto__') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function refusedAsWhole(answer: ExecutionResult): boolean {
@@ -158,6 +175,9 @@ export class CompiledExecution {
     // graphql-jit refuses a variable's input object that leaves out a non-null field with a
     // default (graphql-js fills the default in): such operations stay with graphql-js.
     if (requiresFieldWithDefault(this.schema, getOperationAST(document, operationName ?? undefined))) return null;
+    // graphql-jit assigns answers to plain objects: an alias `__proto__` would set the answer's
+    // prototype instead of a key (graphql-js's answers have none). Such documents stay with graphql-js.
+    if (aliasesPrototype(document)) return null;
     try {
       const compiled = compileQuery(this.schema, document, operationName ?? undefined);
       if (isCompiledQuery(compiled)) return compiled;

@@ -159,6 +159,16 @@ describe('CompiledExecution', () => {
     expect(answers[0]).toEqual({ data: { scan: [{ code: 'TEA-1', quantity: 1, note: 'none' }, { code: 'CUP-2', quantity: 3, note: null }] } });
   });
 
+  it('leaves to graphql-js a document aliasing a field __proto__ (a key of the answer, never its prototype)', async () => {
+    const execution = new CompiledExecution(schema);
+    const text = `{ node(id: "p1") { ... on Product { __proto__: owner { code } constructor: name } } }`;
+    const answers = [];
+    for (let run = 0; run < 2; run += 1) answers.push(JSON.parse(JSON.stringify(await execution.execute(parse(text), null, undefined, {}, text))));
+    expect(execution.compiledCount).toBe(0);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[1]).toEqual({ data: { node: { ['__proto__']: { code: 'SHOP-A' }, constructor: 'Gift Box' } } });
+  });
+
   it('compiles a document on its second run only, and forgets the least recently used past its bound', async () => {
     const execution = new CompiledExecution(schema, { maxDocuments: 3 });
     const texts = ['{ products { id } }', '{ products { name } }', '{ products { price } }', '{ products { id name } }'];
