@@ -204,5 +204,11 @@ export const customerEntries = financeSchema.table(
     orderLineId: uuid('order_line_id'),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('customer_entries_source_unique').on(t.sourceEventId, t.orderLineId), index('customer_entries_customer_idx').on(t.customerId)],
+  (t) => [
+    uniqueIndex('customer_entries_source_unique').on(t.sourceEventId, t.orderLineId),
+    index('customer_entries_customer_idx').on(t.customerId),
+    // Customer.payments in page order. Partial, since the kind test is not leakproof (an enum
+    // comparison): under row-level security it cannot be an index condition, only a filter.
+    index('customer_entries_payments_page').on(t.customerId, t.at, t.id).where(sql`kind = 'PAYMENT'`),
+  ],
 );

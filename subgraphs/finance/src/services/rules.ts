@@ -193,7 +193,7 @@ export async function customerPaymentPages(tx: Tx, customerIds: readonly string[
       rank: sql<string>`row_number() over (order by ${sql.join(page.orderBy, sql`, `)})`.as('page_rank'),
     })
     .from(customerEntries)
-    .where(and(eq(customerEntries.customerId, customer), eq(customerEntries.kind, 'PAYMENT'), page.after))
+    .where(and(eq(customerEntries.customerId, customer), sql`${customerEntries.kind} = 'PAYMENT'`, page.after))
     .orderBy(...page.orderBy)
     .limit(page.limit)
     .as('payment');
