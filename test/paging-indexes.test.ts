@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTenantTransaction, type Identity } from '@redthread/kit';
-import { linkPagesOfProducts } from '@redthread/catalog/services/links';
+import { linkPagesOfProducts, listLinks } from '@redthread/catalog/services/links';
 import { customerPaymentPages } from '@redthread/finance/services/rules';
 import { freshDatabase, type TestDatabase } from './database';
 import { demoPartnerId } from '../scripts/demo/world';
@@ -73,6 +73,19 @@ describe('paging indexes', () => {
     const page = pagePlan(await planOf('product_links', (tx) => linkPagesOfProducts(tx, productIds, null, { first: 20 }), ['enable_seqscan']));
     expect(page.map((node) => node['Node Type'])).not.toContain('Seq Scan');
     expect(page.map((node) => node['Index Name']).filter(Boolean).sort()).toEqual(['product_links_downstream_product_page', 'product_links_upstream_product_page']);
+  });
+
+  it('productLinks: a page is the newest of one index-ordered keyset page per side, never a sort of all the partner’s links', async () => {
+    const plan = await planOf('product_links', (tx) => listLinks(tx, shopA, null, { first: 20 }), ['enable_seqscan', 'enable_bitmapscan']);
+    const sides = plan.filter((node) => node['Node Type'] === 'Limit').slice(1);
+    expect(sides).toHaveLength(2);
+    for (const side of sides) {
+      expect(nodesOf(side).map((node) => node['Node Type'])).not.toContain('Sort');
+    }
+    expect(sides.flatMap((side) => nodesOf(side).map((node) => node['Index Name']).filter(Boolean)).sort()).toEqual([
+      'product_links_downstream_partner_page',
+      'product_links_upstream_partner_page',
+    ]);
   });
 
   it('Customer.payments: a customer’s page is read in page order from an index (no sort, no full scan)', async () => {

@@ -65,6 +65,9 @@ export const productLinks = catalogSchema.table(
     uniqueIndex('product_links_one_active_upstream').on(t.downstreamProductId).where(sql`status = 'ACTIVE'`),
     index('product_links_downstream_partner_idx').on(t.downstreamPartnerId, t.status),
     index('product_links_upstream_partner_idx').on(t.upstreamPartnerId, t.status),
+    // A partner's links on each side, in the order productLinks pages them (newest first).
+    index('product_links_downstream_partner_page').on(t.downstreamPartnerId, t.createdAt, t.id),
+    index('product_links_upstream_partner_page').on(t.upstreamPartnerId, t.createdAt, t.id),
     // A product's links from either end, in the order Product.links pages them (newest first).
     index('product_links_downstream_product_page').on(t.downstreamProductId, t.createdAt, t.id),
     index('product_links_upstream_product_page').on(t.upstreamProductId, t.createdAt, t.id),

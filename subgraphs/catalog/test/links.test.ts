@@ -1124,4 +1124,29 @@ describe('lists', () => {
       expect(response.errors?.[0]?.extensions?.['code'], args).toBe('BAD_USER_INPUT');
     }
   });
+
+  it("pages through a partner's links on both sides at once, newest first, each once, as the sides interleave in time", async () => {
+    // TRADER-B is downstream of SUPPLIER-C and upstream of SHOP-A: links on its two sides, alternating.
+    const made: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const link = i % 2 === 0
+        ? await propose('down', await newProduct('TRADER-B'), await newProduct('SUPPLIER-C'))
+        : await propose('down', await newProduct('SHOP-A'), await newProduct('TRADER-B'));
+      made.push((link as Link).id);
+    }
+    const traderB = demoPartnerId('TRADER-B');
+    const expected = (await admin`select id from catalog.product_links where ${traderB} in (downstream_partner_id, upstream_partner_id) order by created_at desc, id desc`).map((row) => row['id'] as string);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 100; page += 1) {
+      const response: { data?: { productLinks: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } | null } =
+        await api.query(token('TRADER-B'), `query($after: String) { productLinks(first: 3, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const connection = response.data!.productLinks;
+      seen.push(...connection.edges.map((e) => e.node.id));
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expected);
+    expect(seen.slice(0, 6)).toEqual([...made].reverse());
+  });
 });

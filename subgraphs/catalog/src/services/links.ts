@@ -214,7 +214,13 @@ function pagesByParent<Row extends { parentId: string }, Node>(
   return new Map([...grouped].map(([parentId, group]) => [parentId, toConnection(group)]));
 }
 
-/** The caller's links, newest first (creation time, ties by id), as a Relay connection; one statement per page. */
+/**
+ * The caller's links, newest first (creation time, ties by id), as a Relay connection; one
+ * statement per page. A partner is on one side of a link, never both (a check constraint), so the
+ * page is the newest of two keyset pages, one per side, each walking that side's page index
+ * (`product_links_*_partner_page`) from the cursor: a page reads at most twice its size, however
+ * many links the partner has (an OR of the two sides would read and sort all of them).
+ */
 export async function listLinks(
   tx: Tx,
   identity: Identity,
@@ -225,22 +231,26 @@ export async function listLinks(
     { column: productLinks.createdAt, type: 'timestamptz', descending: true },
     { column: productLinks.id, type: 'uuid', descending: true },
   ]);
-  const me = identity.partnerId;
-  const conditions: SQL[] = [
-    filter?.side === 'DOWNSTREAM'
-      ? eq(productLinks.downstreamPartnerId, me)
-      : filter?.side === 'UPSTREAM'
-        ? eq(productLinks.upstreamPartnerId, me)
-        : or(eq(productLinks.downstreamPartnerId, me), eq(productLinks.upstreamPartnerId, me))!,
-  ];
+  const conditions: (SQL | undefined)[] = [];
   if (filter?.status?.length) conditions.push(inArray(productLinks.status, [...filter.status]));
   if (filter?.productId) {
     if (!isUuid(filter.productId)) return page.empty();
-    conditions.push(
-      or(eq(productLinks.downstreamProductId, filter.productId), eq(productLinks.upstreamProductId, filter.productId))!,
-    );
+    conditions.push(or(eq(productLinks.downstreamProductId, filter.productId), eq(productLinks.upstreamProductId, filter.productId)));
   }
-  return page.rowsOf(tx, productLinks, ...conditions);
+  const side = (party: typeof productLinks.downstreamPartnerId | typeof productLinks.upstreamPartnerId) =>
+    tx
+      .select({ ...getTableColumns(productLinks), pageKey: page.key })
+      .from(productLinks)
+      .where(and(eq(party, identity.partnerId), ...conditions, page.after))
+      .orderBy(...page.orderBy)
+      .limit(page.limit);
+  if (filter?.side === 'DOWNSTREAM') return page.connection(await side(productLinks.downstreamPartnerId));
+  if (filter?.side === 'UPSTREAM') return page.connection(await side(productLinks.upstreamPartnerId));
+  const rows = await side(productLinks.downstreamPartnerId)
+    .unionAll(side(productLinks.upstreamPartnerId))
+    .orderBy(desc(productLinks.createdAt), desc(productLinks.id))
+    .limit(page.limit);
+  return page.connection(rows);
 }
 
 /** One line of `relationships`: a partner and the live links with it in one direction. */
