@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
 import { SUBGRAPH_NAMES, SUPERGRAPH_PATH, startGateway, type DevToken } from '@redthread/gateway';
 import { Teardown, connectDatabase, parseEnv } from '@redthread/kit';
@@ -39,6 +40,7 @@ export function runGateway(options: { devTokens?: () => Promise<readonly DevToke
         maxSubscriptionsPerConnection: env.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         authenticateApiKey: (secret) => auth.db.transaction((tx) => authenticateApiKey(tx, secret)),
         access: accessDirectory(auth, lookups),
+        databaseReady: () => lookups.db.execute(sql`select 1`).then(() => true),
         ...(options.devTokens && env.NODE_ENV !== 'production' ? { graphiql: { devTokens: options.devTokens } } : {}),
       });
       return {

@@ -90,6 +90,11 @@ export interface GatewayOptions {
    * ranges, `loopback`, `linklocal`, `uniquelocal`). Default none: the TCP peer is the client.
    */
   trustedProxies?: readonly string[];
+  /**
+   * Whether this gateway's own database (sign-in, memberships, API keys) answers, for `/readyz`.
+   * Without it readiness is not draining alone.
+   */
+  databaseReady?: () => Promise<boolean>;
   /** The bundled GraphiQL page at `/graphiql`; always served, options only add to it. */
   graphiql?: GraphiQLOptions;
   logger?: Logger;
@@ -189,8 +194,9 @@ class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
 /**
  * Starts the gateway: composes the supergraph from the subgraphs' SDL, verifies client JWTs,
- * enforces operation limits, and serves `/graphql`, `/healthz` (alive), `/readyz` (every
- * subgraph answers its health check), GraphiQL at `/graphiql` (see ./graphiql) and the warehouse
+ * enforces operation limits, and serves `/graphql`, `/healthz` (alive), `/readyz` (503 while
+ * draining or when its own database does not answer; each subgraph's state is reported, and one
+ * that does not answer makes it `degraded`, still 200), GraphiQL at `/graphiql` (see ./graphiql) and the warehouse
  * screen at `/warehouse` (see ./warehouse).
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
@@ -322,9 +328,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         sendJson(res, 503, { status: 'draining' });
         return;
       }
-      subgraphHealth(options.subgraphs).then((subgraphs) => {
-        const ready = subgraphs.every((s) => s.ok);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', subgraphs });
+      // Ready means this gateway takes requests: a subgraph that does not answer is reported, not
+      // fatal. Were it fatal, one subgraph down would take every gateway out of its balancer,
+      // and with them every query that never touches that subgraph (each subgraph has its own
+      // readiness, which its own balancer routes on).
+      void Promise.all([options.databaseReady?.().catch(() => false) ?? true, subgraphHealth(options.subgraphs)]).then(([database, subgraphs]) => {
+        if (!database) {
+          sendJson(res, 503, { status: 'unavailable', reason: 'database', subgraphs });
+          return;
+        }
+        const down = subgraphs.filter((s) => !s.ok).map((s) => s.name);
+        sendJson(res, 200, { status: down.length ? 'degraded' : 'ready', ...(down.length ? { unavailable: down } : {}), subgraphs });
       });
       return;
     }

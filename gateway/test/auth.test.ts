@@ -85,7 +85,7 @@ describe('gateway authentication', () => {
     expect(await response.json()).toEqual({ data: { me: { code: 'SHOP-D' } } });
   });
 
-  it('serves /healthz without a token, and /readyz once every subgraph answers', async () => {
+  it('serves /healthz without a token, and /readyz listing every subgraph that answers', async () => {
     const base = api.platform.gateway.url;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);

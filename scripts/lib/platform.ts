@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { authenticateApiKey } from '@redthread/catalog/services/api-keys';
 import { startGateway, subgraphSdlPath, SUBGRAPH_NAMES, type GraphiQLOptions, type RunningGateway } from '@redthread/gateway';
 import {
@@ -129,6 +130,7 @@ export async function startPlatform(config: PlatformConfig): Promise<RunningPlat
       ...(config.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection } : {}),
       authenticateApiKey: (secret) => database.db.transaction((tx) => authenticateApiKey(tx, secret)),
       access: accessDirectory(authDatabase, accessLookups),
+      databaseReady: () => accessLookups.db.execute(sql`select 1`).then(() => true),
       ...(config.accessCacheSeconds === undefined ? {} : { accessCacheSeconds: config.accessCacheSeconds }),
       ...(config.accessTokenSeconds === undefined ? {} : { accessTokenSeconds: config.accessTokenSeconds }),
       ...(config.trustedProxies ? { trustedProxies: config.trustedProxies } : {}),

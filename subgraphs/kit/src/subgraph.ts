@@ -173,15 +173,18 @@ export async function startSubgraph<Loaders>(
     : undefined;
   const running = await listen(http, runtime.port, runtime.host);
   log.info({ url: `${running.url}/graphql` }, 'subgraph listening');
+  let closing: Promise<void> | undefined;
   return {
     ...running,
     name: definition.name,
     graphqlUrl: `${running.url}/graphql`,
-    close: async () => {
-      await stopSubscriptions?.();
-      await running.close();
-      await server.stop();
-    },
+    // Once: a platform stopping a subgraph that was already stopped (a test taking one down) is done.
+    close: () =>
+      (closing ??= (async () => {
+        await stopSubscriptions?.();
+        await running.close();
+        await server.stop();
+      })()),
     drain: async (graceMs) => {
       draining = true;
       const stopped = running.drain(graceMs);
