@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
 import { sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Identity } from './identity';
 import { poolInUse, poolSize, poolWaiting } from './metrics';
@@ -45,6 +46,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
   keepStatementsPrepared(client as unknown as SqlFunctions);
   const db = drizzle({ client });
   countPoolUse(db, options.applicationName ?? 'redthread', options.max ?? 10);
+  pools.set(db, { client, pool: options.applicationName ?? 'redthread' });
   return {
     db,
     client,
@@ -127,6 +129,93 @@ function countPoolUse(db: Db, pool: string, size: number): void {
   }) as Db['transaction'];
 }
 
+/** The pool behind a {@link Db} made by {@link connectDatabase}, for {@link PipelinedTransaction}. */
+const pools = new WeakMap<Db, { client: postgres.Sql; pool: string }>();
+
+/**
+ * A transaction on a connection reserved from the pool, whose BEGIN is sent without waiting for
+ * its answer. postgres.js writes what is issued in one turn in one write, so BEGIN, the tenant's
+ * `set_config` and the first query reach PostgreSQL together: one round trip where
+ * `db.transaction` (postgres.js awaits its BEGIN before running any statement) took two. A
+ * request that reads once is two round trips in all, that one and COMMIT.
+ *
+ * drizzle's transaction is built over the reserved connection from drizzle's own postgres.js
+ * session classes; savepoints (`tx.transaction`) are `savepoint` / `release` / `rollback to` on
+ * it. Should a statement fail while the caller carries on, PostgreSQL has aborted the
+ * transaction, answers COMMIT with ROLLBACK, and {@link finish} throws: nothing is reported saved
+ * that was not.
+ */
+class PipelinedTransaction {
+  #savepoints = 0;
+
+  private constructor(
+    readonly tx: Tx,
+    private readonly connection: postgres.ReservedSql,
+    private readonly began: Promise<unknown>,
+    private readonly done: () => void,
+  ) {}
+
+  /** Reserves a connection and begins (unanswered yet); undefined for a Db not made by connectDatabase. */
+  static async open(db: Db): Promise<PipelinedTransaction | undefined> {
+    const pool = pools.get(db);
+    if (!pool) return undefined;
+    poolWaiting.inc({ pool: pool.pool });
+    let connection: postgres.ReservedSql;
+    try {
+      connection = await pool.client.reserve();
+    } finally {
+      poolWaiting.dec({ pool: pool.pool });
+    }
+    poolInUse.inc({ pool: pool.pool });
+    keepStatementsPrepared(connection as unknown as SqlFunctions);
+    // Rejections surface through the statements queued behind it (and in finish).
+    const began = connection.unsafe('begin').execute().then(() => undefined);
+    began.catch(() => {});
+    const internals = db as unknown as { dialect: ConstructorParameters<typeof PostgresJsSession>[1]; session: { options: ConstructorParameters<typeof PostgresJsSession>[3] } };
+    const session = new PostgresJsSession(connection, internals.dialect, undefined, internals.session.options);
+    // drizzle types the session of a transaction over postgres.js's TransactionSql; the reserved
+    // connection does what it needs (unsafe, and the savepoint given below).
+    const tx = new PostgresJsTransaction(internals.dialect, session as never, undefined) as unknown as Tx;
+    const transaction = new PipelinedTransaction(tx, connection, began, () => {
+      connection.release();
+      poolInUse.dec({ pool: pool.pool });
+    });
+    (connection as unknown as { savepoint: (work: (inner: postgres.Sql) => Promise<unknown>) => Promise<unknown> }).savepoint = (work) => transaction.#savepoint(work);
+    return transaction;
+  }
+
+  /** Commits (`commit = true`) or rolls back, then hands the connection back. */
+  async finish(commit: boolean): Promise<void> {
+    try {
+      if (!commit) {
+        await this.connection.unsafe('rollback').catch(() => {});
+        return;
+      }
+      await this.began;
+      const answer = await this.connection.unsafe('commit');
+      if (answer.command !== 'COMMIT') {
+        throw new Error(`PostgreSQL answered COMMIT with ${answer.command}: a statement of this transaction failed and its error was not passed on; nothing was saved.`);
+      }
+    } finally {
+      this.done();
+    }
+  }
+
+  async #savepoint(work: (inner: postgres.Sql) => Promise<unknown>): Promise<unknown> {
+    this.#savepoints += 1;
+    const name = `s${this.#savepoints}`;
+    await this.connection.unsafe(`savepoint ${name}`);
+    try {
+      const result = await work(this.connection);
+      await this.connection.unsafe(`release savepoint ${name}`);
+      return result;
+    } catch (error) {
+      await this.connection.unsafe(`rollback to savepoint ${name}`).catch(() => {});
+      throw error;
+    }
+  }
+}
+
 /**
  * Sets the tenant of the current transaction: `app.partner_id`, `app.roles` and `app.subject`,
  * transaction-local (`set_config(..., true)`), so row-level security sees the caller and the
@@ -160,9 +249,8 @@ export class RequestTransaction {
    * live connections before the caller can send another request.
    */
   readonly accessChangedFor = new Set<string>();
-  #tx: Promise<Tx> | undefined;
-  #settle: ((commit: boolean) => void) | undefined;
-  #finished: Promise<unknown> | undefined;
+  #opened: Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> | undefined;
+  #ended = false;
 
   constructor(
     private readonly db: Db,
@@ -171,38 +259,63 @@ export class RequestTransaction {
 
   /** The request's transaction, opened (with the tenant set) on first call. */
   get(): Promise<Tx> {
-    this.#tx ??= new Promise<Tx>((resolveTx, rejectTx) => {
-      const decision = new Promise<boolean>((resolve) => (this.#settle = resolve));
-      this.#finished = this.db
-        .transaction(async (tx) => {
-          // Not awaited before the resolvers get the transaction: postgres.js sends set_config and
-          // the first resolver's query in one write, and the connection runs them in that order.
-          // Should set_config fail, that query fails too (the transaction is aborted) and so does
-          // the request, below.
-          const tenant = setTenant(tx, this.identity);
-          resolveTx(tx);
-          await tenant;
-          if (!(await decision)) tx.rollback();
-        })
-        .catch((error: unknown) => {
-          rejectTx(error);
-          if (!isRollback(error)) throw error;
-        });
-    });
-    return this.#tx;
+    this.#opened ??= this.#open();
+    return this.#opened.then((opened) => opened.tx);
   }
 
   /** Whether any resolver has opened the transaction. */
   get started(): boolean {
-    return this.#tx !== undefined;
+    return this.#opened !== undefined;
   }
 
   /** Commits (`commit = true`) or rolls back. Safe to call when never opened, and only once. */
   async end(commit: boolean): Promise<void> {
-    if (!this.#tx) return;
-    this.#settle?.(commit);
-    this.#settle = undefined;
-    await this.#finished;
+    if (!this.#opened || this.#ended) return;
+    this.#ended = true;
+    const opened = await this.#opened;
+    await opened.finish(commit);
+  }
+
+  async #open(): Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> {
+    const run = async () => {
+      const pipelined = await PipelinedTransaction.open(this.db);
+      if (pipelined) {
+        // Not awaited before the resolvers get the transaction: it goes out with BEGIN and the
+        // first resolver's query, and the connection runs them in that order. Should set_config
+        // fail, that query fails too (the transaction is aborted), and so does COMMIT.
+        setTenant(pipelined.tx, this.identity).catch(() => {});
+        return pipelined;
+      }
+      return this.#openOrdinary();
+    };
+    // A span per transaction of a traced request, as db.transaction has.
+    return trace.getActiveSpan() ? inSpan('sql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql' } }, run) : run();
+  }
+
+  /** A Db not made by connectDatabase: postgres.js's own transaction, kept open until end(). */
+  #openOrdinary(): Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> {
+    return new Promise((resolveOpened, rejectOpened) => {
+      let settle: (commit: boolean) => void = () => {};
+      const decision = new Promise<boolean>((resolve) => (settle = resolve));
+      const finished = this.db
+        .transaction(async (tx) => {
+          const tenant = setTenant(tx, this.identity);
+          resolveOpened({
+            tx,
+            finish: async (commit) => {
+              settle(commit);
+              await finished;
+            },
+          });
+          await tenant;
+          if (!(await decision)) tx.rollback();
+        })
+        .catch((error: unknown) => {
+          rejectOpened(error);
+          if (!isRollback(error)) throw error;
+        });
+      finished.catch(() => {});
+    });
   }
 }
 

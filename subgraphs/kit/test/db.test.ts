@@ -1,3 +1,4 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { MAX_PREPARED_PARAMETERS, RequestTransaction, connectDatabase, inTenantTransaction, type Database, type Identity } from '@redthread/kit';
@@ -61,5 +62,90 @@ describe('statements', () => {
     );
     expect(row!.n).toBe(values.length);
     expect(await preparedWith("'long-list'")).toHaveLength(0);
+  });
+});
+
+/**
+ * A TCP relay to PostgreSQL counting the client's flights: bursts of bytes sent after the last
+ * answer (or first), each a round trip the client waited for.
+ */
+async function flightCountingRelay(target: string): Promise<{ url: string; flights: () => number; close(): Promise<void> }> {
+  const upstreamUrl = new URL(target);
+  let flights = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(upstreamUrl.port), upstreamUrl.hostname);
+    let answered = true;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => [client, upstream].forEach((s) => s.destroy()));
+    }
+    client.on('data', (chunk) => {
+      if (answered) flights += 1;
+      answered = false;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      answered = true;
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as AddressInfo).port);
+  return {
+    url: url.toString(),
+    flights: () => flights,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('round trips of a request transaction', () => {
+  it('sends BEGIN with the tenant and the first query: a request that reads once is two round trips, BEGIN to answer and COMMIT', async () => {
+    const relay = await flightCountingRelay(db.appUrl);
+    const relayed = connectDatabase(relay.url, { max: 1 });
+    try {
+      const request = async () => {
+        const transaction = new RequestTransaction(relayed.db, identity);
+        const tx = await transaction.get();
+        const [row] = await tx.execute<{ partner: string }>(sql`select current_setting('app.partner_id') as partner, ${'round-trips'}::text as marker`);
+        await transaction.end(true);
+        return row!.partner;
+      };
+      // The connection's start and the statements' first description are round trips of their own.
+      await request();
+      await request();
+      const before = relay.flights();
+      expect(await request()).toBe(identity.partnerId);
+      expect(relay.flights() - before).toBe(2);
+    } finally {
+      await relayed.close();
+      await relay.close();
+    }
+  });
+
+  it('refuses to report saved a transaction PostgreSQL aborted (a failed statement whose error was swallowed)', async () => {
+    const transaction = new RequestTransaction(app.db, identity);
+    const tx = await transaction.get();
+    await tx.execute(sql`select 1 / 0`).catch(() => 'swallowed');
+    await expect(transaction.end(true)).rejects.toThrow();
+    // The connection is handed back, usable.
+    const [row] = await inTenantTransaction(app.db, identity, (next) => next.execute<{ n: number }>(sql`select 1 as n`));
+    expect(row!.n).toBe(1);
+  });
+
+  it('keeps savepoints: a failed one is rolled back to, the transaction goes on and commits', async () => {
+    const transaction = new RequestTransaction(app.db, identity);
+    const tx = await transaction.get();
+    const failed = await tx.transaction((savepoint) => savepoint.execute(sql`select 1 / 0`)).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(Error);
+    const [inner] = await tx.transaction((savepoint) => savepoint.execute<{ n: number }>(sql`select 2 as n`));
+    expect(inner!.n).toBe(2);
+    await transaction.end(true);
   });
 });
