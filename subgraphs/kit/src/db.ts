@@ -4,8 +4,8 @@ import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-j
 import { sql, TransactionRollbackError } from 'drizzle-orm';
 import type { Identity } from './identity';
 import { poolInUse, poolSize, poolWaiting } from './metrics';
-import { trace } from '@opentelemetry/api';
-import { SpanKind, inSpan } from './tracing';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, inSpan, tracer } from './tracing';
 
 /** The drizzle database handle every service uses. Tables come from `@redthread/schema`. */
 export type Db = PostgresJsDatabase;
@@ -277,19 +277,42 @@ export class RequestTransaction {
   }
 
   async #open(): Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> {
-    const run = async () => {
+    // A span per transaction of a traced request, from its start to its commit or rollback.
+    const span = trace.getActiveSpan() ? tracer.startSpan('sql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql' } }) : undefined;
+    const failed = (error: unknown) => {
+      span?.recordException(error as Error);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    };
+    let opened: { tx: Tx; finish(commit: boolean): Promise<void> };
+    try {
       const pipelined = await PipelinedTransaction.open(this.db);
       if (pipelined) {
         // Not awaited before the resolvers get the transaction: it goes out with BEGIN and the
         // first resolver's query, and the connection runs them in that order. Should set_config
         // fail, that query fails too (the transaction is aborted), and so does COMMIT.
         setTenant(pipelined.tx, this.identity).catch(() => {});
-        return pipelined;
+        opened = pipelined;
+      } else {
+        opened = await this.#openOrdinary();
       }
-      return this.#openOrdinary();
+    } catch (error) {
+      failed(error);
+      span?.end();
+      throw error;
+    }
+    return {
+      tx: opened.tx,
+      finish: async (commit) => {
+        try {
+          await opened.finish(commit);
+        } catch (error) {
+          failed(error);
+          throw error;
+        } finally {
+          span?.end();
+        }
+      },
     };
-    // A span per transaction of a traced request, as db.transaction has.
-    return trace.getActiveSpan() ? inSpan('sql transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql' } }, run) : run();
   }
 
   /** A Db not made by connectDatabase: postgres.js's own transaction, kept open until end(). */
