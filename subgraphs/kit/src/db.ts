@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
-import { sql, TransactionRollbackError } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Identity } from './identity';
 import { poolInUse, poolSize, poolWaiting } from './metrics';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
@@ -155,10 +155,10 @@ class PipelinedTransaction {
     private readonly done: () => void,
   ) {}
 
-  /** Reserves a connection and begins (unanswered yet); undefined for a Db not made by connectDatabase. */
-  static async open(db: Db): Promise<PipelinedTransaction | undefined> {
+  /** Reserves a connection of `db` (made by connectDatabase) and begins, unanswered yet. */
+  static async open(db: Db): Promise<PipelinedTransaction> {
     const pool = pools.get(db);
-    if (!pool) return undefined;
+    if (!pool) throw new Error('A request transaction needs a database opened with connectDatabase (it reserves a connection of its pool).');
     poolWaiting.inc({ pool: pool.pool });
     let connection: postgres.ReservedSql;
     try {
@@ -285,16 +285,11 @@ export class RequestTransaction {
     };
     let opened: { tx: Tx; finish(commit: boolean): Promise<void> };
     try {
-      const pipelined = await PipelinedTransaction.open(this.db);
-      if (pipelined) {
-        // Not awaited before the resolvers get the transaction: it goes out with BEGIN and the
-        // first resolver's query, and the connection runs them in that order. Should set_config
-        // fail, that query fails too (the transaction is aborted), and so does COMMIT.
-        setTenant(pipelined.tx, this.identity).catch(() => {});
-        opened = pipelined;
-      } else {
-        opened = await this.#openOrdinary();
-      }
+      opened = await PipelinedTransaction.open(this.db);
+      // Not awaited before the resolvers get the transaction: it goes out with BEGIN and the
+      // first resolver's query, and the connection runs them in that order. Should set_config
+      // fail, that query fails too (the transaction is aborted), and so does COMMIT.
+      setTenant(opened.tx, this.identity).catch(() => {});
     } catch (error) {
       failed(error);
       span?.end();
@@ -314,36 +309,6 @@ export class RequestTransaction {
       },
     };
   }
-
-  /** A Db not made by connectDatabase: postgres.js's own transaction, kept open until end(). */
-  #openOrdinary(): Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> {
-    return new Promise((resolveOpened, rejectOpened) => {
-      let settle: (commit: boolean) => void = () => {};
-      const decision = new Promise<boolean>((resolve) => (settle = resolve));
-      const finished = this.db
-        .transaction(async (tx) => {
-          const tenant = setTenant(tx, this.identity);
-          resolveOpened({
-            tx,
-            finish: async (commit) => {
-              settle(commit);
-              await finished;
-            },
-          });
-          await tenant;
-          if (!(await decision)) tx.rollback();
-        })
-        .catch((error: unknown) => {
-          rejectOpened(error);
-          if (!isRollback(error)) throw error;
-        });
-      finished.catch(() => {});
-    });
-  }
-}
-
-function isRollback(error: unknown): boolean {
-  return error instanceof TransactionRollbackError;
 }
 
 /** PostgreSQL error fields postgres.js exposes; used to map constraint violations. */
