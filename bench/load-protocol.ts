@@ -4,7 +4,10 @@
  * `{"ready":true,"warmupFailures":N}`, wait for a line on stdin, then send `requests` (or as many
  * as fit in `seconds`, when > 0) with `concurrency` in flight and print one JSON line
  * { requests, seconds, requestsPerSecond, latencyMs: { p50, p90, p99, max }, failures, firstFailure }
- * (a {@link LoadResult} in bench/harness.ts).
+ * (a {@link LoadResult} in bench/harness.ts), then keep its connections until stdin ends. The
+ * caller reads the CPU counters before it ends stdin: a load that closed its connections first
+ * would take its PostgreSQL backends' CPU with them (a backend that exits leaves /proc), and the
+ * SQL baseline's database time would read as someone else's.
  *
  * It imports nothing of the platform: a load process stays small and cheap.
  */
@@ -69,4 +72,13 @@ export async function serveLoad(shape: LoadShape, send: SendOne): Promise<void> 
       firstFailure: measured.firstFailure,
     })}\n`,
   );
+  await stdinEnded();
+}
+
+function stdinEnded(): Promise<void> {
+  if (process.stdin.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    process.stdin.once('end', () => resolve());
+    process.stdin.resume();
+  });
 }

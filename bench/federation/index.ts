@@ -235,6 +235,7 @@ export async function run(argv: string[]): Promise<void> {
       load.stdin!.write('go\n');
       const measured = (await lines.next()) as LoadResult;
       const after = snapshot();
+      load.stdin!.end();
       await exited(load);
       return { round, workload: workload.key, target, ...measured, cpuMs: roundValues(cpuByGroup(before, after, groupOf(target, load.pid!))) };
     }
