@@ -92,6 +92,14 @@ export interface LoadResult {
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   failures: number;
   firstFailure?: string;
+  /** What sent the measured requests: `node` (bench/scale/load.ts itself) or wrk (bench/wrk.ts). */
+  engine?: string;
+}
+
+/** What sent the measured requests of `rounds`, for a result's header. */
+export function loadEngines(rounds: { engine?: string }[]): string {
+  const names = [...new Set(rounds.map((r) => r.engine ?? 'node'))];
+  return names.map((name) => (name === 'node' ? 'the Node load generator (bench/scale/load.ts)' : name)).join(' and ');
 }
 
 /** `node --import tsx <file>` with extra env; stdout piped (JSON lines), stderr passed on. */

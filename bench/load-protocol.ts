@@ -23,6 +23,25 @@ export interface LoadShape {
 /** One request; resolves with a failure description, or undefined when it succeeded. */
 export type SendOne = (index: number) => Promise<string | undefined>;
 
+/** What a measurement yields before its rate is worked out. */
+export interface MeasuredLoad {
+  requests: number;
+  seconds: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  failures: number;
+  firstFailure?: string;
+}
+
+/**
+ * Another engine for the measured seconds (bench/wrk.ts): the warm-up still goes through `send`,
+ * which checks every answer in full.
+ */
+export interface MeasuredEngine {
+  /** Named in the result, as `engine`. */
+  name: string;
+  measure(seconds: number): Promise<MeasuredLoad>;
+}
+
 async function drive(shape: LoadShape, requests: number, seconds: number, send: SendOne) {
   const latencies: number[] = [];
   let failures = 0;
@@ -55,21 +74,26 @@ function percentiles(samples: number[]) {
 }
 
 /** Runs the protocol above with `send` and resolves when the measured result is printed. */
-export async function serveLoad(shape: LoadShape, send: SendOne): Promise<void> {
+export async function serveLoad(shape: LoadShape, send: SendOne, engine?: MeasuredEngine): Promise<void> {
   const warm = await drive(shape, shape.warmup, 0, send);
   process.stdout.write(`${JSON.stringify({ ready: true, warmupFailures: warm.failures, firstFailure: warm.firstFailure })}\n`);
   const lines = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
   lines.close();
-  const measured = await drive(shape, shape.requests, shape.seconds, send);
+  // wrk and its kind run for a time, not a count: a count stays with `send`.
+  const useEngine = engine && shape.seconds > 0 ? engine : undefined;
+  let measured: MeasuredLoad;
+  if (useEngine) {
+    measured = await useEngine.measure(shape.seconds);
+  } else {
+    const driven = await drive(shape, shape.requests, shape.seconds, send);
+    measured = { requests: driven.latencies.length, seconds: Math.round(driven.seconds * 1000) / 1000, latencyMs: percentiles(driven.latencies), failures: driven.failures, firstFailure: driven.firstFailure };
+  }
   process.stdout.write(
     `${JSON.stringify({
-      requests: measured.latencies.length,
-      seconds: Math.round(measured.seconds * 1000) / 1000,
-      requestsPerSecond: Math.round((measured.latencies.length / measured.seconds) * 10) / 10,
-      latencyMs: percentiles(measured.latencies),
-      failures: measured.failures,
-      firstFailure: measured.firstFailure,
+      ...measured,
+      requestsPerSecond: Math.round((measured.requests / measured.seconds) * 10) / 10,
+      engine: useEngine?.name ?? 'node',
     })}\n`,
   );
   await stdinEnded();

@@ -27,7 +27,7 @@ import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, startBenchPlatform, writeResults } from '../lib';
 import { startRoles } from '../roles';
-import { collectCursors, exited, findPostmaster, jsonLines, median, roundValues, seedReadData, spawnTs, type LoadResult } from '../harness';
+import { collectCursors, exited, findPostmaster, jsonLines, loadEngines, median, roundValues, seedReadData, spawnTs, type LoadResult } from '../harness';
 import { cpuByGroup, snapshot, supervisedRole, type ProcSample } from '../scale/procs';
 
 const HTTP_LOAD = fileURLToPath(new URL('../scale/load.ts', import.meta.url));
@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<void> {
     log(`${pages.length} pages of ${parameters.page}`);
 
     const groupOf = (loadPid: number) => (p: ProcSample): string | undefined => {
-      if (p.pid === loadPid) return 'load';
+      if (p.pid === loadPid || p.ppid === loadPid) return 'load'; // its wrk too
       if (postmaster && (p.pid === postmaster || p.ppid === postmaster)) return 'PostgreSQL';
       if (p.pid === process.pid) return inProcess ? 'orchestrator (the in-process platform)' : 'orchestrator';
       if (roles && p.pid === roles.child.pid) return 'supervisor';
@@ -189,6 +189,8 @@ export async function run(argv: string[]): Promise<void> {
       wallSeconds: Math.round((Date.now() - benchStarted) / 1000),
       targets: Object.fromEntries(targets.map((t) => [t, TARGETS[t]])),
       ratios: { gatewayToSql: ratio('gateway'), inProcessToSql: ratio('in-process') },
+      // The SQL baseline is its own load: its JS is what it measures.
+      loadEngine: loadEngines(rounds.filter((r) => r.target !== 'sql')),
       summary,
       rounds,
     };
@@ -210,6 +212,7 @@ function renderMarkdown(result: {
   machine: Record<string, unknown>;
   parameters: { rounds: number; seconds: number; concurrency: number; identities: number; productCount: number; page: number; replicas: number; pages: number; targets: TargetKey[] };
   wallSeconds: number;
+  loadEngine: string;
   ratios: { gatewayToSql?: number; inProcessToSql?: number };
   summary: Record<TargetKey, { requestsPerSecond: number; perRoundRequestsPerSecond: number[]; p50Ms: number; p99Ms: number; cpuMsPerRequest: Record<string, number>; failures: number }>;
 }): string {
@@ -219,7 +222,7 @@ function renderMarkdown(result: {
   const fmt = (v: number | undefined) => (v === undefined ? '–' : String(v));
   return `# catalog-read
 
-${result.at} · ${JSON.stringify(result.machine)} · ${p.rounds} rounds × ${p.seconds} s per target, ${p.concurrency} in flight, ${p.identities} SHOP-A users in turn · ${result.wallSeconds} s in all
+${result.at} · ${JSON.stringify(result.machine)} · ${p.rounds} rounds × ${p.seconds} s per target, ${p.concurrency} in flight, ${p.identities} SHOP-A users in turn, HTTP requests sent by ${result.loadEngine} · ${result.wallSeconds} s in all
 
 \`products(first: ${p.page})\` with owners over ${p.pages} pages of ${p.productCount} products. The platform runs as \`npm start\` runs it (\`--replicas ${p.replicas}\`: gateway, four subgraphs, workers, each its own process); the load and the SQL baseline run in processes of their own. Medians over the rounds; targets take turns in an order that rotates each round.
 

@@ -35,7 +35,7 @@ import { DEFAULT_DEV_ROLES, mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
+import { collectCursors, exited, findPostmaster, graphql, jsonLines, loadEngines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import { cpuByGroup, snapshot, supervisedRole, type ProcSample } from '../scale/procs';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -184,7 +184,7 @@ export async function run(argv: string[]): Promise<void> {
 
     /** Which group a process belongs to while `target` is measured. */
     const groupOf = (target: TargetKey, loadPid: number) => (p: ProcSample): string | undefined => {
-      if (p.pid === loadPid) return 'load generator';
+      if (p.pid === loadPid || p.ppid === loadPid) return 'load generator'; // its wrk too
       if (postmaster && (p.pid === postmaster || p.ppid === postmaster)) return 'PostgreSQL';
       if (p.pid === process.pid) return 'orchestrator';
       const hive = hivePids.get(p.pid);
@@ -249,6 +249,7 @@ export async function run(argv: string[]): Promise<void> {
       wallSeconds: Math.round((Date.now() - benchStarted) / 1000),
       targets: Object.fromEntries(parameters.targets.map((t) => [t, TARGETS[t]])),
       sameAnswers,
+      loadEngine: loadEngines(rounds),
       summary,
       rounds,
     };
@@ -340,12 +341,12 @@ function summarise(workloads: Workload[], targets: TargetKey[], rounds: Round[])
   );
 }
 
-function renderMarkdown(result: { at: string; machine: unknown; parameters: Record<string, unknown>; sameAnswers: Record<string, boolean>; summary: ReturnType<typeof summarise>; wallSeconds: number; targets: Record<string, string> }, workloads: Workload[]): string {
+function renderMarkdown(result: { at: string; machine: unknown; parameters: Record<string, unknown>; loadEngine: string; sameAnswers: Record<string, boolean>; summary: ReturnType<typeof summarise>; wallSeconds: number; targets: Record<string, string> }, workloads: Workload[]): string {
   const p = result.parameters as { rounds: number; seconds: number; concurrency: number; identities: number; targets: TargetKey[] };
   const out: string[] = [
     '# federation',
     '',
-    `${result.at} · ${JSON.stringify(result.machine)} · ${p.rounds} rounds × ${p.seconds} s per workload and target, ${p.concurrency} in flight over keep-alive connections, ${p.identities} distinct identities (SHOP-A users) in turn · ${result.wallSeconds} s in all`,
+    `${result.at} · ${JSON.stringify(result.machine)} · ${p.rounds} rounds × ${p.seconds} s per workload and target, ${p.concurrency} in flight over keep-alive connections, ${p.identities} distinct identities (SHOP-A users) in turn, measured requests sent by ${result.loadEngine} · ${result.wallSeconds} s in all`,
     '',
     'Every process on its own: the platform as `npm start` runs it (`--replicas 1`: gateway, four subgraphs, workers), Hive Gateway (the runtime of Hive Gateway 2.15, `@graphql-hive/gateway-runtime`, on node:http) twice beside it, the load generator. CPU-ms per request = utime + stime from /proc over the measured seconds ÷ requests; PostgreSQL = every backend of its postmaster. Medians over the rounds; targets take turns in an order that rotates each round.',
     '',

@@ -27,7 +27,7 @@ import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults, type BenchDatabase } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
+import { collectCursors, exited, findPostmaster, graphql, jsonLines, loadEngines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import type { StormResult } from '../order-storm/index';
 import { cmdline, cpuByGroup, isAlive, snapshot, supervisedRole, type CpuSnapshot, type ProcSample } from './procs';
 
@@ -181,7 +181,7 @@ export async function run(argv: string[]): Promise<void> {
     /** Which group a process belongs to while `measured` is measured. */
     const roleCache = new Map<number, string>();
     const groupOf = (measured: Mode, loadPid: number) => (p: ProcSample): string | undefined => {
-      if (p.pid === loadPid) return 'load generator';
+      if (p.pid === loadPid || p.ppid === loadPid) return 'load generator'; // its wrk too
       if (postmaster && (p.pid === postmaster || p.ppid === postmaster)) return 'PostgreSQL';
       if (p.pid === process.pid) return 'orchestrator';
       for (const mode of modes) {
@@ -335,6 +335,7 @@ export async function run(argv: string[]): Promise<void> {
       reads: summary,
       idleCpuMsPerSecond,
       sameAnswersInEveryMode: sameAnswers,
+      loadEngine: loadEngines(rounds),
       storm: storms,
       lifecycle: Object.fromEntries(modes.map((m) => [m.key, { startMs: m.startMs, stops: m.stops, warnOrWorseLogLines: m.logs.warnOrWorse, logSummaries: m.logs.summaries, logSamples: m.logs.samples }])),
       rounds,
@@ -547,6 +548,7 @@ function renderMarkdown(result: Record<string, unknown> & { reads: ReturnType<ty
     wallSeconds: number;
     parameters: Record<string, unknown> & { rounds: number; requests: number; seconds: number; warmup: number; concurrency: number; idle: 'freeze' | 'run' | 'stop'; stormOrders: number; stormConcurrency: number; stormProducts: number; stormStock: number; productCount: number; readOrders: number };
     sameAnswersInEveryMode: Record<string, boolean>;
+    loadEngine: string;
     idleCpuMsPerSecond?: Record<string, number>;
     storm: Record<string, StormResult & { cpuMsPerOrder: Record<string, number>; freshStart: boolean }>;
   };
@@ -555,7 +557,7 @@ function renderMarkdown(result: Record<string, unknown> & { reads: ReturnType<ty
   out.push('# scale', '', `${r.at} · ${JSON.stringify(r.machine)} · whole run ${r.wallSeconds} s`, '');
   out.push(
     `In-process: the whole platform in one Node process (\`startBenchPlatform\`). Multi-process: \`scripts/start.ts --replicas N\` (gateway, 4 subgraphs, workers: N processes each via node:cluster, plus the supervisor). ` +
-      `Reads: ${p.rounds} interleaved rounds × ${p.seconds > 0 ? `${p.seconds} s` : `${p.requests} requests`} per mode and workload after ${p.warmup} warm-up requests, concurrency ${p.concurrency}, keep-alive, from a separate load-generator process; ` +
+      `Reads: ${p.rounds} interleaved rounds × ${p.seconds > 0 ? `${p.seconds} s` : `${p.requests} requests`} per mode and workload after ${p.warmup} warm-up requests, concurrency ${p.concurrency}, keep-alive, from a separate load-generator process (measured requests sent by ${r.loadEngine}); ` +
       `${{ freeze: 'every mode stays up while another is measured, frozen with SIGSTOP (SIGCONT 1 s before its own warm-up)', run: 'every mode stays up, idle, while another is measured', stop: 'each mode started and stopped around its turn' }[p.idle]}. ` +
       `SHOP-A has ${p.productCount} extra products and ${p.readOrders} extra orders (1–3 lines). Figures are medians over the rounds; ratios are multi ÷ in-process.`,
     '',

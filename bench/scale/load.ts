@@ -5,10 +5,12 @@
  * seconds }). Request i sends tokens[i % tokens.length] with variables[i % variables.length], so
  * lists of one length pair up (each identity with its own variables).
  *
- * Speaks bench/load-protocol.ts, over `concurrency` keep-alive connections.
+ * Speaks bench/load-protocol.ts, over `concurrency` keep-alive connections. The warm-up is sent
+ * from here; the measured seconds by wrk when it is installed (bench/wrk.ts), else from here too.
  */
 import http from 'node:http';
-import { serveLoad, type LoadShape } from '../load-protocol';
+import { serveLoad, type LoadShape, type MeasuredEngine } from '../load-protocol';
+import { runWrk, wrkVersion } from '../wrk';
 
 interface LoadConfig extends LoadShape {
   url: string;
@@ -54,6 +56,13 @@ function post(body: Buffer, token: string): Promise<string | undefined> {
   });
 }
 
-await serveLoad(config, (index) => post(bodies[index % bodies.length]!, tokens[index % tokens.length]!));
+const wrk = wrkVersion();
+const engine: MeasuredEngine | undefined = wrk
+  ? {
+      name: `${wrk}, one thread`,
+      measure: (seconds) => runWrk({ url: config.url, tokens, bodies: bodies.map((body) => body.toString('utf8')), concurrency: config.concurrency, seconds }),
+    }
+  : undefined;
+await serveLoad(config, (index) => post(bodies[index % bodies.length]!, tokens[index % tokens.length]!), engine);
 agent.destroy();
 process.exit(0);
