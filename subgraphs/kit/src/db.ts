@@ -26,9 +26,29 @@ export interface ConnectOptions {
   max?: number;
   /** Shown in `pg_stat_activity`. */
   applicationName?: string;
-  /** Called for every statement sent; tests use it to count statements per request. */
+  /**
+   * Called for every statement sent but the COMMIT a read-only request transaction leaves to the
+   * pool (it belongs to no request; see {@link RequestPool}); tests use it to count statements per request.
+   */
   onQuery?: (query: string) => void;
+  /**
+   * How long the COMMIT of a read-only request transaction waits for the pool's next request
+   * transaction to carry it (see {@link PipelinedTransaction}). Default {@link READ_ONLY_COMMIT_WAIT_MS}.
+   */
+  readOnlyCommitWaitMs?: number;
 }
+
+/** The COMMIT of a read-only request transaction, sent after its request (see {@link RequestPool}). */
+const CARRIED_COMMIT = 'commit /* of a read-only request transaction, sent after its answer */';
+
+/** Default of {@link ConnectOptions.readOnlyCommitWaitMs}. */
+export const READ_ONLY_COMMIT_WAIT_MS = 5;
+/**
+ * A connection that has carried request transactions this long since it was taken from the pool
+ * goes back to it instead of carrying another, so that the pool's other users (a health check,
+ * a consumer) never wait longer than this behind a busy stream of queries.
+ */
+const MAX_CARRY_MS = 1000;
 
 /**
  * Opens a postgres.js pool for `url` and wraps it in drizzle. Connections are opened lazily,
@@ -41,16 +61,20 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     connect_timeout: 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'redthread' },
-    ...(options.onQuery ? { debug: (_connection: number, query: string) => options.onQuery?.(query) } : {}),
+    ...(options.onQuery ? { debug: (_connection: number, query: string) => query !== CARRIED_COMMIT && options.onQuery?.(query) } : {}),
   });
   keepStatementsPrepared(client as unknown as SqlFunctions);
   const db = drizzle({ client });
-  countPoolUse(db, options.applicationName ?? 'redthread', options.max ?? 10);
-  pools.set(db, { client, pool: options.applicationName ?? 'redthread' });
+  const pool = new RequestPool(client, options.applicationName ?? 'redthread', options.readOnlyCommitWaitMs ?? READ_ONLY_COMMIT_WAIT_MS);
+  countPoolUse(db, pool, options.max ?? 10);
+  pools.set(db, pool);
   return {
     db,
     client,
-    close: () => client.end({ timeout: 5 }),
+    close: async () => {
+      await pool.commitAll();
+      await client.end({ timeout: 5 });
+    },
   };
 }
 
@@ -104,16 +128,20 @@ function keepStatementsPrepared(sql: SqlFunctions): void {
  * work starts (postgres.js has begun it on a connection of its own), in use until it ends. Every
  * request, consumer batch and hub read runs in such a transaction.
  */
-function countPoolUse(db: Db, pool: string, size: number): void {
+function countPoolUse(db: Db, requests: RequestPool, size: number): void {
+  const pool = requests.name;
   poolSize.set({ pool }, size);
   const begin = db.transaction.bind(db);
   db.transaction = ((work, config) => {
     poolWaiting.inc({ pool });
+    // Request transactions hand their connections back while this one waits for one.
+    requests.othersWaiting(+1);
     let started = false;
     const run = () =>
       begin(async (tx) => {
         started = true;
         poolWaiting.dec({ pool });
+        requests.othersWaiting(-1);
         poolInUse.inc({ pool });
         try {
           return await work(tx);
@@ -121,7 +149,9 @@ function countPoolUse(db: Db, pool: string, size: number): void {
           poolInUse.dec({ pool });
         }
       }, config).finally(() => {
-        if (!started) poolWaiting.dec({ pool });
+        if (started) return;
+        poolWaiting.dec({ pool });
+        requests.othersWaiting(-1);
       });
     // A span per transaction of a traced request, under the request's span. Consumers' and the
     // hub's polling transactions are not traced: they would be a stream of lone root spans.
@@ -129,15 +159,144 @@ function countPoolUse(db: Db, pool: string, size: number): void {
   }) as Db['transaction'];
 }
 
-/** The pool behind a {@link Db} made by {@link connectDatabase}, for {@link PipelinedTransaction}. */
-const pools = new WeakMap<Db, { client: postgres.Sql; pool: string }>();
+/** A connection that carries a read-only transaction whose COMMIT has not been sent yet. */
+interface Carried {
+  connection: postgres.ReservedSql;
+  /** When it was taken from the pool ({@link MAX_CARRY_MS}). */
+  reservedAt: number;
+  /** When its transaction finished. */
+  since: number;
+  /** Its COMMIT is sent (the wait ran out); it goes back to postgres.js once answered, unless taken. */
+  committing?: Promise<void>;
+  /** A request transaction took it on. */
+  taken?: boolean;
+}
+
+/**
+ * The request transactions' side of a pool made by connectDatabase: connections reserved from
+ * postgres.js, and those whose read-only transaction still awaits its COMMIT.
+ *
+ * A request that only reads (a GraphQL query) needs nothing from its COMMIT: it wrote nothing,
+ * so nothing can fail to be saved, and its answer is known before COMMIT is sent. So its
+ * connection is not handed back at once; it waits up to `commitWaitMs` for the pool's next request
+ * transaction, which sends that COMMIT with its own BEGIN, tenant and first query, in one write.
+ * A stream of queries then costs PostgreSQL one write and one wake-up per query instead of two.
+ * When the wait runs out, COMMIT is sent alone; the connection can still be taken on until it is
+ * answered (the next BEGIN queues behind it), so that a request arriving then does not make
+ * postgres.js open another connection.
+ *
+ * Such a transaction is idle for those few ms only: READ ONLY, no transaction id, no snapshot
+ * held between statements (READ COMMITTED), its row locks none; only its tables' ACCESS SHARE
+ * locks outlive it that long. Nothing waits on it: while a transaction of the pool waits for a
+ * connection, finished ones are handed straight back (postgres.js gives them to the waiting), and
+ * a connection goes back after {@link MAX_CARRY_MS} of carrying.
+ */
+class RequestPool {
+  /** Transactions waiting for postgres.js to hand them a connection (request ones and others). */
+  waiting = 0;
+  /** Latest last. */
+  readonly #carried: Carried[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly client: postgres.Sql,
+    readonly name: string,
+    private readonly commitWaitMs: number,
+  ) {}
+
+  /** A connection to begin on, and whether it still carries the COMMIT of a read-only transaction. */
+  async take(): Promise<{ connection: postgres.ReservedSql; reservedAt: number; uncommitted: boolean }> {
+    const now = Date.now();
+    // The latest first: its transaction ended last, the others may go back on the timer.
+    for (let carried = this.#carried.pop(); carried; carried = this.#carried.pop()) {
+      if (now - carried.reservedAt < MAX_CARRY_MS) {
+        carried.taken = true;
+        return { connection: carried.connection, reservedAt: carried.reservedAt, uncommitted: !carried.committing };
+      }
+      this.#giveBack(carried);
+    }
+    this.waiting += 1;
+    poolWaiting.inc({ pool: this.name });
+    try {
+      return { connection: await this.client.reserve(), reservedAt: Date.now(), uncommitted: false };
+    } finally {
+      this.waiting -= 1;
+      poolWaiting.dec({ pool: this.name });
+    }
+  }
+
+  /** Hands back a connection whose read-only transaction is done but not committed. */
+  leaveUncommitted(connection: postgres.ReservedSql, reservedAt: number): void {
+    const carried: Carried = { connection, reservedAt, since: Date.now() };
+    if (this.waiting > 0 || this.commitWaitMs <= 0) {
+      this.#giveBack(carried);
+      return;
+    }
+    this.#carried.push(carried);
+    this.#timer ??= setTimeout(() => this.#sweep(), this.commitWaitMs);
+    this.#timer.unref?.();
+  }
+
+  /**
+   * Counts a transaction of the pool's other users (`db.transaction`: consumers, tools) that waits
+   * for postgres.js to hand it a connection (+1), or has one or gave up (-1). While one waits,
+   * carried connections go back to postgres.js, the earliest at once.
+   */
+  othersWaiting(change: 1 | -1): void {
+    this.waiting += change;
+    const earliest = change > 0 ? this.#carried.shift() : undefined;
+    if (earliest) this.#giveBack(earliest);
+  }
+
+  /** Commits every transaction still carried and hands their connections back. */
+  async commitAll(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await Promise.all(this.#carried.splice(0).map((carried) => this.#giveBack(carried)));
+  }
+
+  #sweep(): void {
+    this.#timer = undefined;
+    const due = Date.now() - this.commitWaitMs;
+    for (const carried of this.#carried) {
+      if (carried.since > due || carried.committing) continue;
+      carried.committing = this.#commit(carried.connection).then(() => {
+        if (carried.taken) return;
+        const at = this.#carried.indexOf(carried);
+        if (at >= 0) this.#carried.splice(at, 1);
+        carried.connection.release();
+      });
+    }
+    if (this.#carried.some((carried) => !carried.committing)) this.#timer = setTimeout(() => this.#sweep(), this.commitWaitMs).unref();
+  }
+
+  /** Out of the carried list already: commits (unless its COMMIT is sent) and releases. */
+  #giveBack(carried: Carried): Promise<void> {
+    // A connection whose COMMIT is in flight releases itself when answered (it is not taken).
+    if (carried.committing) return carried.committing;
+    return this.#commit(carried.connection).then(() => carried.connection.release());
+  }
+
+  #commit(connection: postgres.ReservedSql): Promise<void> {
+    // Read-only: whatever COMMIT answers, nothing was to be saved. A broken connection is
+    // postgres.js's to replace.
+    return connection.unsafe(CARRIED_COMMIT).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+}
+
+/** The request side of each pool made by {@link connectDatabase}, for {@link PipelinedTransaction}. */
+const pools = new WeakMap<Db, RequestPool>();
 
 /**
  * A transaction on a connection reserved from the pool, whose BEGIN is sent without waiting for
  * its answer. postgres.js writes what is issued in one turn in one write, so BEGIN, the tenant's
  * `set_config` and the first query reach PostgreSQL together: one round trip where
  * `db.transaction` (postgres.js awaits its BEGIN before running any statement) took two. A
- * request that reads once is two round trips in all, that one and COMMIT.
+ * request that reads once is two round trips in all, that one and COMMIT; a read-only one
+ * (`begin read only`) is one, its COMMIT left to the next request's write ({@link RequestPool}).
  *
  * drizzle's transaction is built over the reserved connection from drizzle's own postgres.js
  * session classes; savepoints (`tx.transaction`) are `savepoint` / `release` / `rollback to` on
@@ -152,40 +311,48 @@ class PipelinedTransaction {
     readonly tx: Tx,
     private readonly connection: postgres.ReservedSql,
     private readonly began: Promise<unknown>,
-    private readonly done: () => void,
+    private readonly readOnly: boolean,
+    private readonly pool: RequestPool,
+    private readonly reservedAt: number,
   ) {}
 
   /** Reserves a connection of `db` (made by connectDatabase) and begins, unanswered yet. */
-  static async open(db: Db): Promise<PipelinedTransaction> {
+  static async open(db: Db, readOnly: boolean): Promise<PipelinedTransaction> {
     const pool = pools.get(db);
     if (!pool) throw new Error('A request transaction needs a database opened with connectDatabase (it reserves a connection of its pool).');
-    poolWaiting.inc({ pool: pool.pool });
-    let connection: postgres.ReservedSql;
-    try {
-      connection = await pool.client.reserve();
-    } finally {
-      poolWaiting.dec({ pool: pool.pool });
-    }
-    poolInUse.inc({ pool: pool.pool });
+    const { connection, reservedAt, uncommitted } = await pool.take();
+    poolInUse.inc({ pool: pool.name });
     keepStatementsPrepared(connection as unknown as SqlFunctions);
+    // The previous transaction's COMMIT goes out first, in the same write. It only read.
+    if (uncommitted) connection.unsafe(CARRIED_COMMIT).execute().catch(() => {});
     // Rejections surface through the statements queued behind it (and in finish).
-    const began = connection.unsafe('begin').execute().then(() => undefined);
+    const began = connection.unsafe(readOnly ? 'begin read only' : 'begin').execute().then(() => undefined);
     began.catch(() => {});
     const internals = db as unknown as { dialect: ConstructorParameters<typeof PostgresJsSession>[1]; session: { options: ConstructorParameters<typeof PostgresJsSession>[3] } };
     const session = new PostgresJsSession(connection, internals.dialect, undefined, internals.session.options);
     // drizzle types the session of a transaction over postgres.js's TransactionSql; the reserved
     // connection does what it needs (unsafe, and the savepoint given below).
     const tx = new PostgresJsTransaction(internals.dialect, session as never, undefined) as unknown as Tx;
-    const transaction = new PipelinedTransaction(tx, connection, began, () => {
-      connection.release();
-      poolInUse.dec({ pool: pool.pool });
-    });
+    const transaction = new PipelinedTransaction(tx, connection, began, readOnly, pool, reservedAt);
     (connection as unknown as { savepoint: (work: (inner: postgres.Sql) => Promise<unknown>) => Promise<unknown> }).savepoint = (work) => transaction.#savepoint(work);
     return transaction;
   }
 
-  /** Commits (`commit = true`) or rolls back, then hands the connection back. */
+  /**
+   * Commits (`commit = true`) or rolls back, then hands the connection back. A read-only
+   * transaction returns at once: its COMMIT goes out with the pool's next request transaction.
+   */
   async finish(commit: boolean): Promise<void> {
+    poolInUse.dec({ pool: this.pool.name });
+    if (this.readOnly) {
+      if (commit) {
+        this.pool.leaveUncommitted(this.connection, this.reservedAt);
+        return;
+      }
+      await this.connection.unsafe('rollback').catch(() => {});
+      this.connection.release();
+      return;
+    }
     try {
       if (!commit) {
         await this.connection.unsafe('rollback').catch(() => {});
@@ -197,7 +364,7 @@ class PipelinedTransaction {
         throw new Error(`PostgreSQL answered COMMIT with ${answer.command}: a statement of this transaction failed and its error was not passed on; nothing was saved.`);
       }
     } finally {
-      this.done();
+      this.connection.release();
     }
   }
 
@@ -251,6 +418,7 @@ export class RequestTransaction {
   readonly accessChangedFor = new Set<string>();
   #opened: Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> | undefined;
   #ended = false;
+  #readOnly = false;
 
   constructor(
     private readonly db: Db,
@@ -261,6 +429,15 @@ export class RequestTransaction {
   get(): Promise<Tx> {
     this.#opened ??= this.#open();
     return this.#opened.then((opened) => opened.tx);
+  }
+
+  /**
+   * Makes the transaction READ ONLY (a GraphQL query): PostgreSQL refuses any write in it, and
+   * its COMMIT need not be waited for (see {@link PipelinedTransaction}). Only before it opens.
+   */
+  markReadOnly(): void {
+    if (this.#opened) throw new Error('markReadOnly: the request transaction is open already.');
+    this.#readOnly = true;
   }
 
   /** Whether any resolver has opened the transaction. */
@@ -285,7 +462,7 @@ export class RequestTransaction {
     };
     let opened: { tx: Tx; finish(commit: boolean): Promise<void> };
     try {
-      opened = await PipelinedTransaction.open(this.db);
+      opened = await PipelinedTransaction.open(this.db, this.#readOnly);
       // Not awaited before the resolvers get the transaction: it goes out with BEGIN and the
       // first resolver's query, and the connection runs them in that order. Should set_config
       // fail, that query fails too (the transaction is aborted), and so does COMMIT.

@@ -197,11 +197,17 @@ export async function startSubgraph<Loaders>(
   };
 }
 
-/** Ends the request's transaction: commit when the response carries no error, else roll back. */
+/**
+ * A query's transaction is READ ONLY (see RequestTransaction.markReadOnly); the request's
+ * transaction ends with its response: commit when the response carries no error, else roll back.
+ */
 function transactionPlugin(log: Logger): ApolloServerPlugin<RequestContext<unknown>> {
   return {
     async requestDidStart() {
       return {
+        async didResolveOperation({ contextValue, operation }) {
+          if (operation?.operation === 'query' && !contextValue.transaction.started) contextValue.transaction.markReadOnly();
+        },
         async willSendResponse({ contextValue, response }) {
           if (!contextValue?.transaction?.started) return;
           const body = response.body;

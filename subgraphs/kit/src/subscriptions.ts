@@ -133,7 +133,10 @@ async function subscribeWithFreshContexts<Loaders>(
         const events = slow === -1 ? burst : burst.slice(0, slow);
         // One transaction and one set of loaders for the events waiting together (a replay, a
         // burst), executed side by side: their loads batch into one statement per loader.
+        // It only reads: READ ONLY, and its end (commit or rollback, the same to a reader) is
+        // left to the pool's next request transaction.
         const transaction = new RequestTransaction(options.db, base.identity);
+        transaction.markReadOnly();
         const scope: LoaderScope = {
           identity: base.identity,
           requestId: `subscription:${base.identity.partnerId}`,
@@ -147,7 +150,7 @@ async function subscribeWithFreshContexts<Loaders>(
         try {
           executed = await Promise.all(events.map(async (payload) => graphql.execute({ ...args, rootValue: payload, contextValue: context })));
         } finally {
-          await transaction.end(false);
+          await transaction.end(true);
         }
         yield* executed;
         if (slow !== -1) {

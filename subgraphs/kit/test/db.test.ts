@@ -149,3 +149,100 @@ describe('round trips of a request transaction', () => {
     await transaction.end(true);
   });
 });
+
+describe('read-only request transactions (GraphQL queries)', () => {
+  const readOnlyRequest = async (database: Database, who: Identity = identity) => {
+    const transaction = new RequestTransaction(database.db, who);
+    transaction.markReadOnly();
+    const tx = await transaction.get();
+    const [row] = await tx.execute<{ partner: string; readOnly: string; backend: number }>(
+      sql`select current_setting('app.partner_id') as partner, current_setting('transaction_read_only') as "readOnly", pg_backend_pid() as backend, ${'read-only'}::text as marker`,
+    );
+    await transaction.end(true);
+    return row!;
+  };
+
+  it('sends its COMMIT with the next request transaction: a stream of queries reading once each is one round trip per query', async () => {
+    const relay = await flightCountingRelay(db.appUrl);
+    // A wait no test outlasts: every COMMIT here is carried by the next request.
+    const relayed = connectDatabase(relay.url, { max: 1, readOnlyCommitWaitMs: 60_000 });
+    try {
+      await readOnlyRequest(relayed);
+      await readOnlyRequest(relayed);
+      const before = relay.flights();
+      for (let i = 0; i < 5; i += 1) expect((await readOnlyRequest(relayed)).readOnly).toBe('on');
+      expect(relay.flights() - before).toBe(5);
+    } finally {
+      await relayed.close();
+      await relay.close();
+    }
+  });
+
+  it('refuses writes', async () => {
+    const transaction = new RequestTransaction(app.db, identity);
+    transaction.markReadOnly();
+    const tx = await transaction.get();
+    const error = await tx.execute(sql`create temporary table written (n int)`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ cause: { code: '25006' } });
+    await transaction.end(false);
+  });
+
+  it('hands a carried connection to the next tenant with only that tenant set', async () => {
+    const other: Identity = { ...identity, partnerId: '00000000-0000-4000-8000-0000000000c2' };
+    const carried = connectDatabase(db.appUrl, { max: 1, readOnlyCommitWaitMs: 60_000 });
+    try {
+      const first = await readOnlyRequest(carried, identity);
+      const second = await readOnlyRequest(carried, other);
+      expect(second.backend).toBe(first.backend);
+      expect([first.partner, second.partner]).toEqual([identity.partnerId, other.partnerId]);
+      // A write transaction after it: its own BEGIN after the carried COMMIT, its tenant alone.
+      const [row] = await inTenantTransaction(carried.db, identity, (tx) =>
+        tx.execute<{ partner: string; readOnly: string }>(sql`select current_setting('app.partner_id') as partner, current_setting('transaction_read_only') as "readOnly"`),
+      );
+      expect(row).toEqual({ partner: identity.partnerId, readOnly: 'off' });
+    } finally {
+      await carried.close();
+    }
+  });
+
+  it('commits on its own when no request comes within the wait: the connection is left idle, not idle in transaction', async () => {
+    const waiting = connectDatabase(db.appUrl, { max: 1, readOnlyCommitWaitMs: 20, applicationName: 'read-only-wait' });
+    try {
+      const { backend } = await readOnlyRequest(waiting);
+      const stateOf = async () => {
+        const [row] = await app.db.execute<{ state: string }>(sql`select state from pg_stat_activity where pid = ${backend}`);
+        return row?.state;
+      };
+      expect(await stateOf()).toBe('idle in transaction');
+      await expect.poll(stateOf, { timeout: 5_000, interval: 20 }).toBe('idle');
+    } finally {
+      await waiting.close();
+    }
+  });
+
+  it('gives its connection straight to a request transaction waiting for one', async () => {
+    // One connection and a wait no test outlasts: the second request only runs if the first's
+    // connection is handed back when it ends, not after the wait.
+    const busy = connectDatabase(db.appUrl, { max: 1, readOnlyCommitWaitMs: 600_000 });
+    try {
+      const first = new RequestTransaction(busy.db, identity);
+      first.markReadOnly();
+      await (await first.get()).execute(sql`select 1`);
+      const second = readOnlyRequest(busy);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the second waits for the connection
+      await first.end(true);
+      expect((await second).partner).toBe(identity.partnerId);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('commits what it carries when the pool closes, without waiting', async () => {
+    const closing = connectDatabase(db.appUrl, { max: 2, readOnlyCommitWaitMs: 600_000 });
+    await Promise.all([readOnlyRequest(closing), readOnlyRequest(closing)]);
+    const started = Date.now();
+    await closing.close();
+    // client.end waits up to 5 s for connections still reserved; carried ones are not.
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+});
