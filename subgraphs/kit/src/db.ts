@@ -160,16 +160,55 @@ function countPoolUse(db: Db, requests: RequestPool, size: number): void {
 }
 
 /** A connection that carries a read-only transaction whose COMMIT has not been sent yet. */
+/** postgres.js's own connection object, as a query's `onexecute` option receives it. */
+interface PgConnection {
+  /** Set by `reserve()` for the reservation; cleared when the connection closes or is released. */
+  reserved: unknown;
+}
+
+/** A connection taken from postgres.js for request transactions, from its reserve to its release. */
+class Held {
+  #connection: PgConnection | undefined;
+  #reservation: unknown;
+
+  constructor(
+    readonly connection: postgres.ReservedSql,
+    /** When it was taken from the pool ({@link MAX_CARRY_MS}). */
+    readonly reservedAt: number,
+  ) {}
+
+  /** `onexecute` of its first statement: postgres.js's connection behind it (and `true`: go on pipelining). */
+  readonly seen = (connection: PgConnection): boolean => {
+    this.#connection = connection;
+    this.#reservation = connection.reserved;
+    return true;
+  };
+
+  /**
+   * PostgreSQL or the network closed it: postgres.js has put it among its closed connections
+   * (and may have reconnected it for someone else). Nothing may be sent on it or handed back.
+   */
+  get closed(): boolean {
+    return this.#connection !== undefined && this.#connection.reserved !== this.#reservation;
+  }
+}
+
+/** A held connection whose read-only transaction awaits its COMMIT. */
 interface Carried {
-  connection: postgres.ReservedSql;
-  /** When it was taken from the pool ({@link MAX_CARRY_MS}). */
-  reservedAt: number;
+  held: Held;
   /** When its transaction finished. */
   since: number;
   /** Its COMMIT is sent (the wait ran out); it goes back to postgres.js once answered, unless taken. */
   committing?: Promise<void>;
   /** A request transaction took it on. */
   taken?: boolean;
+}
+
+/** The error of a statement sent on a connection that has closed. */
+function connectionLost(): Error {
+  return Object.assign(new Error('The database connection of this transaction closed (PostgreSQL restarted or ended it, or the network failed); nothing more was sent on it.'), {
+    code: 'CONNECTION_CLOSED',
+  });
 }
 
 /**
@@ -190,6 +229,13 @@ interface Carried {
  * locks outlive it that long. Nothing waits on it: while a transaction of the pool waits for a
  * connection, finished ones are handed straight back (postgres.js gives them to the waiting), and
  * a connection goes back after {@link MAX_CARRY_MS} of carrying.
+ *
+ * A reserved connection that closes (PostgreSQL restarted, an administrator ended the backend)
+ * goes back to postgres.js's closed ones by itself; a statement sent on it after that would throw
+ * inside postgres.js's write timer, and handing it back would put a dead connection among the
+ * open ones. So the first statement on each reserved connection learns postgres.js's connection
+ * behind it ({@link Held}); a closed one is dropped from the carried, refuses statements, and is
+ * never handed back.
  */
 class RequestPool {
   /** Transactions waiting for postgres.js to hand them a connection (request ones and others). */
@@ -204,30 +250,53 @@ class RequestPool {
     private readonly commitWaitMs: number,
   ) {}
 
-  /** A connection to begin on, and whether it still carries the COMMIT of a read-only transaction. */
-  async take(): Promise<{ connection: postgres.ReservedSql; reservedAt: number; uncommitted: boolean }> {
+  /**
+   * A connection to begin on, and whether the COMMIT of the read-only transaction it carries is
+   * still to be sent (not when it is in flight already, nor on a connection just reserved).
+   */
+  async take(): Promise<{ held: Held; uncommitted: boolean }> {
     const now = Date.now();
     // The latest first: its transaction ended last, the others may go back on the timer.
     for (let carried = this.#carried.pop(); carried; carried = this.#carried.pop()) {
-      if (now - carried.reservedAt < MAX_CARRY_MS) {
+      if (carried.held.closed) continue;
+      if (now - carried.held.reservedAt < MAX_CARRY_MS) {
         carried.taken = true;
-        return { connection: carried.connection, reservedAt: carried.reservedAt, uncommitted: !carried.committing };
+        return { held: carried.held, uncommitted: !carried.committing };
       }
       this.#giveBack(carried);
     }
     this.waiting += 1;
     poolWaiting.inc({ pool: this.name });
+    let connection: postgres.ReservedSql;
     try {
-      return { connection: await this.client.reserve(), reservedAt: Date.now(), uncommitted: false };
+      connection = await this.client.reserve();
     } finally {
       this.waiting -= 1;
       poolWaiting.dec({ pool: this.name });
     }
+    const held = new Held(connection, Date.now());
+    // Once per reserve: a carried connection keeps these.
+    keepStatementsPrepared(connection as unknown as SqlFunctions);
+    const unsafe = connection.unsafe.bind(connection);
+    let first = true;
+    connection.unsafe = ((query: string, parameters?: unknown[], options?: Record<string, unknown>) => {
+      if (held.closed) throw connectionLost();
+      if (!first) return unsafe(query, parameters as never, options);
+      first = false;
+      return unsafe(query, parameters as never, { ...options, onexecute: held.seen } as never);
+    }) as typeof connection.unsafe;
+    return { held, uncommitted: false };
+  }
+
+  /** Hands a held connection back to postgres.js, unless it closed (postgres.js has it then). */
+  release(held: Held): void {
+    if (!held.closed) held.connection.release();
   }
 
   /** Hands back a connection whose read-only transaction is done but not committed. */
-  leaveUncommitted(connection: postgres.ReservedSql, reservedAt: number): void {
-    const carried: Carried = { connection, reservedAt, since: Date.now() };
+  leaveUncommitted(held: Held): void {
+    if (held.closed) return;
+    const carried: Carried = { held, since: Date.now() };
     if (this.waiting > 0 || this.commitWaitMs <= 0) {
       this.#giveBack(carried);
       return;
@@ -260,11 +329,11 @@ class RequestPool {
     const due = Date.now() - this.commitWaitMs;
     for (const carried of this.#carried) {
       if (carried.since > due || carried.committing) continue;
-      carried.committing = this.#commit(carried.connection).then(() => {
+      carried.committing = this.#commit(carried.held).then(() => {
         if (carried.taken) return;
         const at = this.#carried.indexOf(carried);
         if (at >= 0) this.#carried.splice(at, 1);
-        carried.connection.release();
+        this.release(carried.held);
       });
     }
     if (this.#carried.some((carried) => !carried.committing)) this.#timer = setTimeout(() => this.#sweep(), this.commitWaitMs).unref();
@@ -274,13 +343,14 @@ class RequestPool {
   #giveBack(carried: Carried): Promise<void> {
     // A connection whose COMMIT is in flight releases itself when answered (it is not taken).
     if (carried.committing) return carried.committing;
-    return this.#commit(carried.connection).then(() => carried.connection.release());
+    return this.#commit(carried.held).then(() => this.release(carried.held));
   }
 
-  #commit(connection: postgres.ReservedSql): Promise<void> {
-    // Read-only: whatever COMMIT answers, nothing was to be saved. A broken connection is
+  #commit(held: Held): Promise<void> {
+    // Read-only: whatever COMMIT answers, nothing was to be saved. A closed connection is
     // postgres.js's to replace.
-    return connection.unsafe(CARRIED_COMMIT).then(
+    if (held.closed) return Promise.resolve();
+    return held.connection.unsafe(CARRIED_COMMIT).then(
       () => undefined,
       () => undefined,
     );
@@ -309,20 +379,23 @@ class PipelinedTransaction {
 
   private constructor(
     readonly tx: Tx,
-    private readonly connection: postgres.ReservedSql,
+    private readonly held: Held,
     private readonly began: Promise<unknown>,
     private readonly readOnly: boolean,
     private readonly pool: RequestPool,
-    private readonly reservedAt: number,
   ) {}
+
+  private get connection(): postgres.ReservedSql {
+    return this.held.connection;
+  }
 
   /** Reserves a connection of `db` (made by connectDatabase) and begins, unanswered yet. */
   static async open(db: Db, readOnly: boolean): Promise<PipelinedTransaction> {
     const pool = pools.get(db);
     if (!pool) throw new Error('A request transaction needs a database opened with connectDatabase (it reserves a connection of its pool).');
-    const { connection, reservedAt, uncommitted } = await pool.take();
+    const { held, uncommitted } = await pool.take();
+    const { connection } = held;
     poolInUse.inc({ pool: pool.name });
-    keepStatementsPrepared(connection as unknown as SqlFunctions);
     // The previous transaction's COMMIT goes out first, in the same write. It only read.
     if (uncommitted) connection.unsafe(CARRIED_COMMIT).execute().catch(() => {});
     // Rejections surface through the statements queued behind it (and in finish).
@@ -333,7 +406,7 @@ class PipelinedTransaction {
     // drizzle types the session of a transaction over postgres.js's TransactionSql; the reserved
     // connection does what it needs (unsafe, and the savepoint given below).
     const tx = new PostgresJsTransaction(internals.dialect, session as never, undefined) as unknown as Tx;
-    const transaction = new PipelinedTransaction(tx, connection, began, readOnly, pool, reservedAt);
+    const transaction = new PipelinedTransaction(tx, held, began, readOnly, pool);
     (connection as unknown as { savepoint: (work: (inner: postgres.Sql) => Promise<unknown>) => Promise<unknown> }).savepoint = (work) => transaction.#savepoint(work);
     return transaction;
   }
@@ -341,30 +414,27 @@ class PipelinedTransaction {
   /**
    * Commits (`commit = true`) or rolls back, then hands the connection back. A read-only
    * transaction returns at once: its COMMIT goes out with the pool's next request transaction.
+   * On a connection that closed, a commit throws (nothing is reported saved) and nothing is sent.
    */
   async finish(commit: boolean): Promise<void> {
     poolInUse.dec({ pool: this.pool.name });
-    if (this.readOnly) {
-      if (commit) {
-        this.pool.leaveUncommitted(this.connection, this.reservedAt);
-        return;
-      }
-      await this.connection.unsafe('rollback').catch(() => {});
-      this.connection.release();
+    if (this.readOnly && commit) {
+      this.pool.leaveUncommitted(this.held);
       return;
     }
     try {
       if (!commit) {
-        await this.connection.unsafe('rollback').catch(() => {});
+        if (!this.held.closed) await this.connection.unsafe('rollback').catch(() => {});
         return;
       }
+      if (this.held.closed) throw connectionLost();
       await this.began;
       const answer = await this.connection.unsafe('commit');
       if (answer.command !== 'COMMIT') {
         throw new Error(`PostgreSQL answered COMMIT with ${answer.command}: a statement of this transaction failed and its error was not passed on; nothing was saved.`);
       }
     } finally {
-      this.connection.release();
+      this.pool.release(this.held);
     }
   }
 
@@ -377,7 +447,7 @@ class PipelinedTransaction {
       await this.connection.unsafe(`release savepoint ${name}`);
       return result;
     } catch (error) {
-      await this.connection.unsafe(`rollback to savepoint ${name}`).catch(() => {});
+      if (!this.held.closed) await this.connection.unsafe(`rollback to savepoint ${name}`).catch(() => {});
       throw error;
     }
   }

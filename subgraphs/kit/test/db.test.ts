@@ -246,3 +246,41 @@ describe('read-only request transactions (GraphQL queries)', () => {
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 });
+
+describe('a carried connection PostgreSQL has closed', () => {
+  it('does not fail the next request', async () => {
+    const carried = connectDatabase(db.appUrl, { max: 1, readOnlyCommitWaitMs: 60_000 });
+    try {
+      const read = async () => {
+        const transaction = new RequestTransaction(carried.db, identity);
+        transaction.markReadOnly();
+        const [row] = await (await transaction.get()).execute<{ backend: number }>(sql`select pg_backend_pid() as backend`);
+        await transaction.end(true);
+        return row!.backend;
+      };
+      const backend = await read();
+      await app.db.execute(sql`select pg_terminate_backend(${backend})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await read()).not.toBe(backend);
+    } finally {
+      await carried.close();
+    }
+  });
+});
+
+describe('a request connection PostgreSQL closes mid-request', () => {
+  it('fails that request and not the next', async () => {
+    const pool = connectDatabase(db.appUrl, { max: 1 });
+    try {
+      const transaction = new RequestTransaction(pool.db, identity);
+      const [row] = await (await transaction.get()).execute<{ backend: number }>(sql`select pg_backend_pid() as backend`);
+      await app.db.execute(sql`select pg_terminate_backend(${row!.backend})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect(transaction.end(true)).rejects.toThrow();
+      const [next] = await inTenantTransaction(pool.db, identity, (tx) => tx.execute<{ n: number }>(sql`select 1 as n`));
+      expect(next!.n).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+});
