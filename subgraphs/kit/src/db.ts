@@ -159,7 +159,6 @@ function countPoolUse(db: Db, requests: RequestPool, size: number): void {
   }) as Db['transaction'];
 }
 
-/** A connection that carries a read-only transaction whose COMMIT has not been sent yet. */
 /** postgres.js's own connection object, as a query's `onexecute` option receives it. */
 interface PgConnection {
   /** Set by `reserve()` for the reservation; cleared when the connection closes or is released. */
