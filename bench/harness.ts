@@ -4,6 +4,7 @@
  * cursors and the read workload's data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
@@ -168,4 +169,21 @@ export function median(values: number[]): number {
 /** Every value rounded to a whole number (CPU-ms). */
 export function roundValues(record: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Math.round(v)]));
+}
+
+/**
+ * Derived, not measured: the req/s that CPU-ms per request (by process group) would allow if this
+ * machine's cores were ours alone — all cores for the sum of `groups`, and for each group but
+ * PostgreSQL (which runs a backend per connection) one core per process of it (a Node process
+ * runs JavaScript on one core). `processes` says how many processes a group has (default 1).
+ */
+export function cpuBound(perRequestMs: Record<string, number>, groups: readonly string[], processes: (group: string) => number = () => 1): number {
+  const cores = cpus().length;
+  const total = groups.reduce((n, g) => n + (perRequestMs[g] ?? 0), 0);
+  let bound = total > 0 ? (cores * 1000) / total : 0;
+  for (const group of groups.filter((g) => g !== 'PostgreSQL')) {
+    const ms = perRequestMs[group] ?? 0;
+    if (ms > 0) bound = Math.min(bound, (Math.min(processes(group), cores) * 1000) / ms);
+  }
+  return Math.round(bound);
 }

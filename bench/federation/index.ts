@@ -24,6 +24,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isDeepStrictEqual } from 'node:util';
@@ -35,7 +36,7 @@ import { DEFAULT_DEV_ROLES, mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, loadEngines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
+import { collectCursors, cpuBound, exited, findPostmaster, graphql, jsonLines, loadEngines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import { cpuByGroup, snapshot, supervisedRole, type ProcSample } from '../scale/procs';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -297,6 +298,8 @@ interface TargetSummary {
   p99Ms: number;
   perRoundRequestsPerSecond: number[];
   cpuMsPerRequest: Record<string, number>;
+  /** Derived from cpuMsPerRequest, not measured: see {@link cpuBound}. */
+  cpuBoundRequestsPerSecond: number;
   failures: number;
 }
 
@@ -316,9 +319,11 @@ function summarise(workloads: Workload[], targets: TargetKey[], rounds: Round[])
           p99Ms: median(mine.map((r) => r.latencyMs.p99)),
           perRoundRequestsPerSecond: mine.map((r) => r.requestsPerSecond),
           cpuMsPerRequest: Object.fromEntries(groups.map((g) => [g, r3(mine.reduce((n, r) => n + (r.cpuMs[g] ?? 0), 0) / requests)])),
+          cpuBoundRequestsPerSecond: 0,
           failures: mine.reduce((n, r) => n + r.failures, 0),
         };
       }
+      for (const summary of Object.values(byTarget)) summary.cpuBoundRequestsPerSecond = cpuBound(summary.cpuMsPerRequest, OWN_GROUPS);
       const ours = byTarget.redthread;
       const gatewayCpu = (t: TargetSummary | undefined) => t?.cpuMsPerRequest['gateway'];
       const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? r2(a / b) : undefined);
@@ -334,6 +339,9 @@ function summarise(workloads: Workload[], targets: TargetKey[], rounds: Round[])
             p99HiveToDirect: ratio(byTarget.hive?.p99Ms, byTarget.direct?.p99Ms),
             requestsPerSecondRedthreadToDirect: ratio(ours?.requestsPerSecond, byTarget.direct?.requestsPerSecond),
             requestsPerSecondRedthreadToHive: ratio(ours?.requestsPerSecond, byTarget.hive?.requestsPerSecond),
+            // With the same requests in flight, mean latency is in flight ÷ req/s (Little's law): the
+            // best mean-latency ratio the CPU costs allow is the inverse of their req/s bounds' ratio.
+            cpuBoundLatencyRedthreadToDirect: ratio(byTarget.direct?.cpuBoundRequestsPerSecond, ours?.cpuBoundRequestsPerSecond),
           },
         },
       ];
@@ -363,6 +371,20 @@ function renderMarkdown(result: { at: string; machine: unknown; parameters: Reco
       `| ${s.title} | **${cell(r.gatewayCpuRedthreadToHive)}** | ${cell(r.gatewayCpuRedthreadToHiveDefaults)} | **${cell(r.p99RedthreadToDirect)}** | ${cell(r.p99HiveToDirect)} | ${cell(r.requestsPerSecondRedthreadToDirect)} | ${cell(r.requestsPerSecondRedthreadToHive)} |`,
     );
   }
+  const bounded = workloads.map((w) => result.summary[w.key]!).filter((s) => s.ratios.cpuBoundLatencyRedthreadToDirect !== undefined);
+  if (bounded.length) {
+    out.push(
+      '',
+      `Derived, not measured — the req/s each target's CPU-ms per request would allow with the ${cpus().length} cores to ourselves (all cores for the sum of the platform's processes, PostgreSQL and the load generator; one core for each Node process's JavaScript, though its collector and I/O threads can add a little), how much of that the measured req/s reached, and the latency ratio via Redthread ÷ direct the bounds imply: with ${p.concurrency} requests in flight either way, mean latency is ${p.concurrency} ÷ req/s (Little's law), and the p99 ratio follows it when both tails have the same shape. The direct call is bound by the catalog process's one core; the call through the gateway by both cores, shared by the gateway, the catalog and PostgreSQL, and it crosses two more process boundaries per request (a wake-up each).`,
+      '',
+      '| workload | via Redthread: bound req/s (measured ÷ bound) | direct: bound req/s (measured ÷ bound) | latency ratio via Redthread ÷ direct the bounds imply |',
+      '|---|---|---|---|',
+      ...bounded.map((s) => {
+        const share = (t: TargetSummary) => `${t.cpuBoundRequestsPerSecond} (${t.cpuBoundRequestsPerSecond ? r2(t.requestsPerSecond / t.cpuBoundRequestsPerSecond) : '–'})`;
+        return `| ${s.title} | ${share(s.targets.redthread!)} | ${share(s.targets.direct!)} | ${s.ratios.cpuBoundLatencyRedthreadToDirect} |`;
+      }),
+    );
+  }
   for (const workload of workloads) {
     const s = result.summary[workload.key]!;
     const targets = Object.keys(s.targets) as TargetKey[];
@@ -379,6 +401,9 @@ function renderMarkdown(result: { at: string; machine: unknown; parameters: Reco
   out.push('', `Same data from every target for the first page of each read: ${same.every(([, v]) => v) ? 'yes' : `NO (${same.filter(([, v]) => !v).map(([k]) => k).join(', ')})`}.`, '');
   return out.join('\n');
 }
+
+/** The groups whose CPU a request costs (what the cores are shared by while a target is measured). */
+const OWN_GROUPS = ['gateway', 'catalog', 'orders', 'inventory', 'finance', 'workers', 'supervisor', 'PostgreSQL', 'load generator'];
 
 const GROUP_ORDER = ['gateway', 'catalog', 'orders', 'inventory', 'finance', 'workers', 'PostgreSQL', 'load generator'];
 function groupRank(group: string): number {

@@ -27,7 +27,7 @@ import { mintDevToken } from '../../scripts/lib/tokens';
 import { demoPartnerId } from '../../scripts/demo/world';
 import { benchDatabase, machine, writeResults, type BenchDatabase } from '../lib';
 import { startRoles, withTimeout } from '../roles';
-import { collectCursors, exited, findPostmaster, graphql, jsonLines, loadEngines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
+import { collectCursors, cpuBound, exited, findPostmaster, graphql, jsonLines, loadEngines, median, type LoadResult, roundValues, seedReadData, signal, sleep, spawnTs } from '../harness';
 import type { StormResult } from '../order-storm/index';
 import { cmdline, cpuByGroup, isAlive, snapshot, supervisedRole, type CpuSnapshot, type ProcSample } from './procs';
 
@@ -469,7 +469,7 @@ function summarise(modes: Mode[], workloads: Workload[], rounds: RoundResult[]) 
               perRoundRequestsPerSecond: mine.map((r) => r.requestsPerSecond),
               failures: mine.reduce((n, r) => n + r.failures, 0),
               cpuMsPerRequest: Object.fromEntries(Object.entries(cpu).map(([group, ms]) => [group, r2(ms / Math.max(1, requests))])),
-              cpuBoundRequestsPerSecond: cpuBound(mode, cpu, requests),
+              cpuBoundRequestsPerSecond: modeBound(mode, cpu, requests),
               /** Share of the machine's 2 (or n) cores busy during the rounds, all processes. */
               machineBusyShare: r2((cpu['machine (all processes)'] ?? 0) / (seconds * 1000 * (navigatorCpus() || 1))),
               /** Share of the machine other people's processes took during the rounds (noise). */
@@ -495,21 +495,10 @@ function summarise(modes: Mode[], workloads: Workload[], rounds: RoundResult[]) 
 /** Groups of a mode's own processes (what competes for the cores while it is measured). */
 const OWN_GROUPS = ['platform (one process)', 'gateway', 'catalog', 'orders', 'inventory', 'finance', 'workers', 'supervisor', 'PostgreSQL', 'load generator'];
 
-/**
- * Derived, not measured: the req/s the measured CPU-ms per request would allow if this machine's
- * cores were ours alone — all cores for the sum of our processes, and one core per process for
- * each role (a Node process runs JavaScript on one core).
- */
-function cpuBound(mode: Mode, cpu: Record<string, number>, requests: number): number {
-  const perRequest = (group: string) => (cpu[group] ?? 0) / Math.max(1, requests);
-  const total = OWN_GROUPS.reduce((n, g) => n + perRequest(g), 0);
-  let bound = total > 0 ? (navigatorCpus() * 1000) / total : 0;
-  for (const group of OWN_GROUPS.filter((g) => g !== 'PostgreSQL')) {
-    const ms = perRequest(group);
-    const processes = mode.replicas !== null && !['supervisor', 'load generator'].includes(group) ? mode.replicas : 1;
-    if (ms > 0) bound = Math.min(bound, (Math.min(processes, navigatorCpus()) * 1000) / ms);
-  }
-  return Math.round(bound);
+/** Derived, not measured: {@link cpuBound} of a mode's CPU-ms per request, each role with the mode's replicas. */
+function modeBound(mode: Mode, cpu: Record<string, number>, requests: number): number {
+  const perRequest = Object.fromEntries(OWN_GROUPS.map((g) => [g, (cpu[g] ?? 0) / Math.max(1, requests)]));
+  return cpuBound(perRequest, OWN_GROUPS, (group) => (mode.replicas !== null && !['supervisor', 'load generator'].includes(group) ? mode.replicas : 1));
 }
 
 function navigatorCpus(): number {
