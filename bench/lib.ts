@@ -14,7 +14,7 @@ import {
   withRole,
 } from '@redthread/kit/devdb';
 import { DEV_DB_PASSWORDS, DEV_INTERNAL_SECRET, DEV_JWT_SECRET } from '@redthread/kit';
-import { DEFAULT_LIMITS, startPlatform, type PlatformConfig, type RunningPlatform } from '../scripts/lib/platform';
+import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, startPlatform, type PlatformConfig, type RunningPlatform } from '../scripts/lib/platform';
 import { seedDemoWorld } from '../scripts/demo/world';
 
 /** A throw-away database with the demo world, for one benchmark run. */
@@ -120,7 +120,7 @@ export function startBenchPlatform(db: BenchDatabase, overrides: Partial<Platfor
     clientTokens: { jwtSecret: DEV_JWT_SECRET },
     internalSecret: DEV_INTERNAL_SECRET,
     limits: DEFAULT_LIMITS,
-    maxBodyBytes: 100_000,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     introspection: false,
     ...overrides,
   });

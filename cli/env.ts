@@ -3,7 +3,7 @@
  * listing every problem, when one is wrong); see the README's configuration table.
  */
 import { z } from 'zod';
-import { DEV_DB_PASSWORDS, DEV_INTERNAL_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
+import { DEV_DB_PASSWORDS, DEV_INTERNAL_SECRET, parseEnv, portSchema, sharedEnvSchema, SUBGRAPH_MAX_BODY_BYTES } from '@redthread/kit';
 import { gatewayEnvSchema, SUBGRAPH_NAMES, type SubgraphName } from '@redthread/gateway';
 
 /** The roles one build runs as: `redthread <role>`. */
@@ -54,7 +54,7 @@ export const subgraphRoleEnvSchema = sharedEnvSchema.extend({
   /** As `redthread_app`: row-level security applies to every statement. */
   DATABASE_URL: roleDatabaseUrl,
   DB_POOL_MAX: poolSize(20),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(SUBGRAPH_MAX_BODY_BYTES),
   SHUTDOWN_GRACE_SECONDS: shutdownGrace,
 }).superRefine((env, ctx) => {
   if (env.NODE_ENV === 'production' && env.INTERNAL_JWT_SECRET === DEV_INTERNAL_SECRET) {

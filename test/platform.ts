@@ -1,7 +1,7 @@
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, type Role } from '@redthread/kit';
 import type { OperationLimits } from '@redthread/gateway/limits';
 import type { ClientTokenConfig } from '@redthread/gateway/auth';
-import { DEFAULT_LIMITS, startPlatform, type RunningPlatform } from '../scripts/lib/platform';
+import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, startPlatform, type RunningPlatform } from '../scripts/lib/platform';
 import { mintDevToken } from '../scripts/lib/tokens';
 import { demoPartnerId } from '../scripts/demo/world';
 import type { TestDatabase } from './database';
@@ -63,7 +63,7 @@ export async function startTestPlatform(db: TestDatabase, options: TestPlatformO
     ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
     internalSecret: DEV_INTERNAL_SECRET,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    maxBodyBytes: options.maxBodyBytes ?? 100_000,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     introspection: options.introspection ?? true,
     ...(options.maxSubscriptionsPerConnection ? { maxSubscriptionsPerConnection: options.maxSubscriptionsPerConnection } : {}),
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),

@@ -1,12 +1,20 @@
 import { z } from 'zod';
 import { invalidProxyEntries } from './client-address';
-import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema } from '@redthread/kit';
+import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, parseEnv, portSchema, sharedEnvSchema, SUBGRAPH_MAX_BODY_BYTES } from '@redthread/kit';
 
 /** The subgraphs, in port order (gateway PORT + 1, + 2, ...). Later issues append to it. */
 export const SUBGRAPH_NAMES = ['catalog', 'orders', 'inventory', 'finance'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The largest request body (and WebSocket message) the gateway takes by default: 1 MiB, room for
+ * an `importOrders` of its 1,000 orders (a two-line order with an address is about 400 bytes of
+ * JSON). Subgraphs take twice that from the gateway (`SUBGRAPH_MAX_BODY_BYTES` of the kit), so
+ * that nothing the gateway accepts is refused on the hop.
+ */
+export const DEFAULT_MAX_BODY_BYTES = SUBGRAPH_MAX_BODY_BYTES / 2;
 
 /** Every setting of the gateway; see the README's configuration table. */
 export const gatewayEnvSchema = sharedEnvSchema
@@ -25,7 +33,7 @@ export const gatewayEnvSchema = sharedEnvSchema
     MAX_COST: positiveInt(20_000),
     MAX_DIRECTIVES: positiveInt(50),
     MAX_TOKENS: positiveInt(5_000),
-    MAX_BODY_BYTES: positiveInt(100_000),
+    MAX_BODY_BYTES: positiveInt(DEFAULT_MAX_BODY_BYTES),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(20),
     /** Seconds a resolved membership is reused; role changes and removals invalidate it at once. 0 = no cache. */
     ACCESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),

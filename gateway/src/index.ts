@@ -42,7 +42,7 @@ import { graphiqlRoutes, pageBundle, usesDevelopmentSecret, type GraphiQLOptions
 import { WAREHOUSE_BASE_PATH, warehouseRoutes } from './warehouse';
 
 export { composeSupergraph, subgraphSdlPath, type SubgraphEndpoint } from './supergraph';
-export { loadGatewayEnv, gatewayEnvSchema, SUBGRAPH_NAMES, type GatewayEnv, type SubgraphName } from './env';
+export { loadGatewayEnv, gatewayEnvSchema, DEFAULT_MAX_BODY_BYTES, SUBGRAPH_NAMES, type GatewayEnv, type SubgraphName } from './env';
 export { SUPERGRAPH_PATH } from './supergraph';
 export type { DevToken, GraphiQLOptions } from './graphiql';
 export type { AccessDirectory } from './access';

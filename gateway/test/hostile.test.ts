@@ -14,6 +14,7 @@ import { SignJWT } from 'jose';
 import { ErrorCode } from '@redthread/kit';
 import { mintDevToken } from '../../scripts/lib/tokens';
 import { DEV_JWT_SECRET } from '@redthread/kit';
+import { DEFAULT_MAX_BODY_BYTES } from '../src/env';
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
 
@@ -211,7 +212,7 @@ describe('operation limits that cannot be turned against the server', () => {
   });
 
   it('refuses a body over the limit with 413, whether or not it declared its length', async () => {
-    const declared = await operation(`{ me { code } } # ${'x'.repeat(200_000)}`);
+    const declared = await operation(`{ me { code } } # ${'x'.repeat(DEFAULT_MAX_BODY_BYTES)}`);
     expectRefused(declared, 413, ErrorCode.OPERATION_LIMIT_EXCEEDED);
     const chunk = new TextEncoder().encode(`${' '.repeat(64 * 1024)}`);
     let sent = 0;

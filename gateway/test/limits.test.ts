@@ -3,6 +3,7 @@ import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode 
 import { freshDatabase, type TestDatabase } from '../../test/database';
 import { startTestPlatform, type TestPlatform } from '../../test/platform';
 import { measureCost } from '../src/limits';
+import { DEFAULT_MAX_BODY_BYTES } from '../src/env';
 
 let db: TestDatabase;
 let api: TestPlatform;
@@ -53,7 +54,7 @@ describe('operation limits', () => {
     const huge = await fetch(api.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: `{ me { code } } # ${'x'.repeat(200_000)}` }),
+      body: JSON.stringify({ query: `{ me { code } } # ${'x'.repeat(DEFAULT_MAX_BODY_BYTES)}` }),
     });
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('OPERATION_LIMIT_EXCEEDED');

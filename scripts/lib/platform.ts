@@ -63,6 +63,8 @@ export interface RunningPlatform {
 
 /** Default operation limits (the gateway's env defaults). */
 export { DEFAULT_LIMITS } from '@redthread/gateway/limits';
+/** Default body limit (the gateway's env default). */
+export { DEFAULT_MAX_BODY_BYTES } from '@redthread/gateway';
 
 /**
  * Starts every subgraph and then the gateway in this process. Used by `npm start` and by the

@@ -30,6 +30,13 @@ function asApolloResolverMap(resolvers: object): GraphQLResolverMap<unknown> {
   return resolvers as GraphQLResolverMap<unknown>;
 }
 
+/**
+ * The largest request body a subgraph takes by default: 2 MiB, twice what the gateway takes from
+ * clients by default, so that an operation the gateway forwards (a client's variables as sent,
+ * with the planner's document) is never refused on the hop.
+ */
+export const SUBGRAPH_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
 /** Everything that makes one subgraph: its SDL, resolvers, permission rules and loaders. */
 export interface SubgraphDefinition<Loaders> {
   /** Also the audience its identity tokens must carry. */
@@ -54,7 +61,7 @@ export interface SubgraphRuntime {
   /** 0 picks a free port. */
   port: number;
   host?: string;
-  /** Largest accepted request body. Default 1 MiB (the gateway limits clients far below). */
+  /** Largest accepted request body. Default {@link SUBGRAPH_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
   logger?: Logger;
   /** The process's event hub; when given, subscriptions are served over graphql-ws on /graphql. */
@@ -107,7 +114,7 @@ export async function startSubgraph<Loaders>(
   await server.start();
 
   const handleGraphQL = graphqlRequestHandler(server, {
-    maxBodyBytes: runtime.maxBodyBytes ?? 1024 * 1024,
+    maxBodyBytes: runtime.maxBodyBytes ?? SUBGRAPH_MAX_BODY_BYTES,
     logger: log,
     service: definition.name,
     context: async (req) => {
