@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { allocations, reservations, shipments, stock } from '@redthread/schema';
-import { appendEvent, appendEvents, distinctRuns, type AnyNewEvent, type Identity, type NewEvent, type Tx } from '@redthread/kit';
+import { appendEvents, distinctRuns, type AnyNewEvent, type Identity, type NewEvent, type Tx } from '@redthread/kit';
 import { warehouseAudience } from './warehouses';
 
 /** One own-fulfilment line to allocate (from `order.fulfilment_requested`). */
@@ -374,30 +374,36 @@ export async function releaseOrder(tx: Tx, orderId: string): Promise<string[]> {
         ).map((s) => s.id)
       : [],
   );
-  const freedSlots = new Set<string>();
-  for (const reservation of held) {
-    if (reservation.shipmentId && dispatched.has(reservation.shipmentId)) continue;
-    await tx
-      .update(stock)
-      .set({ reserved: sql`${stock.reserved} - ${reservation.quantity}`, updatedAt: sql`now()` })
-      .where(eq(stock.id, reservation.stockId));
-    await tx.delete(reservations).where(eq(reservations.id, reservation.id));
-    freedSlots.add(reservation.stockId);
+  const released = held.filter((reservation) => !(reservation.shipmentId && dispatched.has(reservation.shipmentId)));
+  // What each slot gets back (a slot can hold for several lines), taken in one statement after
+  // the slots are locked in id order, as every writer of several slots locks them.
+  const freedPerSlot = new Map<string, number>();
+  for (const reservation of released) freedPerSlot.set(reservation.stockId, (freedPerSlot.get(reservation.stockId) ?? 0) + reservation.quantity);
+  const freedSlots = new Set(freedPerSlot.keys());
+  if (freedPerSlot.size) {
+    await tx.select({ id: stock.id }).from(stock).where(inArray(stock.id, [...freedSlots])).orderBy(stock.id).for('update');
+    const values = [...freedPerSlot].map(([stockId, quantity]) => sql`(${stockId}::uuid, ${quantity}::int)`);
+    await tx.execute(sql`
+      update inventory.stock as slot set reserved = slot.reserved - freed.quantity, updated_at = now()
+      from (values ${sql.join(values, sql`, `)}) as freed (id, quantity)
+      where slot.id = freed.id`);
+    await tx.delete(reservations).where(inArray(reservations.id, released.map((r) => r.id)));
   }
   const cancelled = await tx
     .update(shipments)
     .set({ status: 'CANCELLED', updatedAt: sql`now()` })
     .where(and(eq(shipments.orderId, orderId), inArray(shipments.status, ['TO_PICK', 'READY'])))
     .returning();
-  for (const shipment of cancelled) {
-    await appendEvent(tx, {
-      topic: 'shipment.cancelled',
+  await appendEvents(
+    tx,
+    cancelled.map((shipment) => ({
+      topic: 'shipment.cancelled' as const,
       entityType: 'Shipment',
       entityId: shipment.id,
       audience: warehouseAudience(shipment),
-      payload: { warehouseId: shipment.warehouseId, orderId, status: 'CANCELLED' },
-    });
-  }
+      payload: { warehouseId: shipment.warehouseId, orderId, status: 'CANCELLED' as const },
+    })),
+  );
   await tx
     .update(allocations)
     .set({ status: 'RELEASED', allocated: 0, updatedAt: sql`now()` })

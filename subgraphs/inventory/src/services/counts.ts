@@ -50,7 +50,10 @@ export async function openStockCount(tx: Tx, identity: Identity, warehouseId: st
   return count!;
 }
 
-/** Records counted quantities; the count becomes COUNTED once every line has one. */
+/** Count lines updated per statement at most (two bound parameters each; a statement takes 65,535). */
+const COUNT_LINES_PER_STATEMENT = 10_000;
+
+/** Records counted quantities in one statement; the count becomes COUNTED once every line has one. */
 export async function recordCount(
   tx: Tx,
   identity: Identity,
@@ -59,13 +62,22 @@ export async function recordCount(
   const count = await lockCount(tx, input.countId);
   if (!count) return notFound('stock count');
   if (count.status === 'POSTED') return invalidTransition(count.status, 'A posted count cannot change.');
-  const lines = await tx.select().from(stockCountLines).where(eq(stockCountLines.countId, count.id));
+  const lines = await tx.select({ id: stockCountLines.id }).from(stockCountLines).where(eq(stockCountLines.countId, count.id));
+  const ofThisCount = new Set(lines.map((l) => l.id));
+  // A line given twice takes the last quantity given.
+  const counted = new Map<string, number>();
   for (const [index, given] of input.lines.entries()) {
-    if (!lines.some((l) => l.id === given.lineId)) return invalidInput(`lines[${index}].lineId`, 'Not a line of this count.');
+    if (!ofThisCount.has(given.lineId)) return invalidInput(`lines[${index}].lineId`, 'Not a line of this count.');
     if (!Number.isInteger(given.counted) || given.counted < 0) return invalidInput(`lines[${index}].counted`, 'A counted quantity is 0 or more.');
+    counted.set(given.lineId, given.counted);
   }
-  for (const given of input.lines) {
-    await tx.update(stockCountLines).set({ counted: given.counted }).where(eq(stockCountLines.id, given.lineId));
+  const entries = [...counted];
+  for (let from = 0; from < entries.length; from += COUNT_LINES_PER_STATEMENT) {
+    const values = entries.slice(from, from + COUNT_LINES_PER_STATEMENT).map(([id, quantity]) => sql`(${id}::uuid, ${quantity}::int)`);
+    await tx.execute(sql`
+      update inventory.stock_count_lines as line set counted = given.counted
+      from (values ${sql.join(values, sql`, `)}) as given (id, counted)
+      where line.id = given.id and line.count_id = ${count.id}`);
   }
   const [{ missing } = { missing: 0 }] = await tx.execute<{ missing: number }>(
     sql`select count(*)::int as missing from inventory.stock_count_lines where count_id = ${count.id} and counted is null`,

@@ -1,7 +1,7 @@
 import type { BatchInput } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { batches, movements, stock } from '@redthread/schema';
-import { appendEvent, parseEvent, type CatalogueEvent, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
+import { appendEvents, parseEvent, type CatalogueEvent, type NewEvent, type Identity, type LoggedEvent, type Tx } from '@redthread/kit';
 import { invalidInput, type Failure } from '../errors';
 import { isIsoDate } from './ids';
 import { warehouseAudience, type LocationRow, type WarehouseRow } from './warehouses';
@@ -54,53 +54,70 @@ export interface PurchaseReceiptFacts {
 }
 
 /**
- * Appends movements to the ledger (one statement); a trigger applies each to its stock slot, and
- * the CHECK constraints refuse any that would take on-hand below zero or below the reserved units.
- * Appends one `stock.changed` event per movement for the warehouse's owner and operator.
+ * Movements (and their events) written per statement at most: a statement takes at most 65,535
+ * bound parameters, and a movement row has eleven.
+ */
+const MOVEMENTS_PER_STATEMENT = 2_000;
+
+/**
+ * Appends movements to the ledger; a trigger applies each to its stock slot, and the CHECK
+ * constraints refuse any that would take on-hand below zero or below the reserved units. Appends
+ * one `stock.changed` event per movement for the warehouse's owner and operator. Two statements
+ * per {@link MOVEMENTS_PER_STATEMENT} movements (the movements, then their events), however many
+ * slots a count or a shipment touches.
  */
 export async function recordMovements(tx: Tx, identity: Identity, items: readonly MovementInput[]): Promise<MovementRow[]> {
-  if (items.length === 0) return [];
-  const rows = await tx
-    .insert(movements)
-    .values(
-      items.map((item) => ({
-        warehouseId: item.warehouse.id,
-        locationId: item.location.id,
-        productId: item.productId,
-        batchId: item.batchId,
-        ownerPartnerId: item.warehouse.ownerPartnerId,
-        operatorPartnerId: item.warehouse.operatorPartnerId,
-        kind: item.kind,
-        quantity: item.quantity,
-        reference: item.reference,
-        actorPartnerId: identity.partnerId,
-      })),
-    )
-    .returning();
-  for (const [index, row] of rows.entries()) {
-    const item = items[index]!;
-    await appendEvent(tx, {
-      topic: 'stock.changed',
-      entityType: 'StockLevel',
-      entityId: `${row.warehouseId}:${row.locationId}:${row.productId}:${row.batchId ?? '-'}`,
-      audience: warehouseAudience(item.warehouse),
-      payload: {
-        warehouseId: row.warehouseId,
-        locationId: row.locationId,
-        productId: row.productId,
-        batchId: row.batchId,
-        ownerPartnerId: row.ownerPartnerId,
-        kind: row.kind,
-        delta: row.quantity,
-        reference: row.reference,
-        purchaseOrderId: item.purchase?.purchaseOrderId ?? null,
-        purchaseOrderLineId: item.purchase?.purchaseOrderLineId ?? null,
-        unitCostMinor: item.purchase?.unitCostMinor ?? null,
-        currency: item.purchase?.currency ?? null,
-      },
-    });
+  const recorded: MovementRow[] = [];
+  for (let from = 0; from < items.length; from += MOVEMENTS_PER_STATEMENT) {
+    const chunk = items.slice(from, from + MOVEMENTS_PER_STATEMENT);
+    const rows = await tx
+      .insert(movements)
+      .values(
+        chunk.map((item) => ({
+          warehouseId: item.warehouse.id,
+          locationId: item.location.id,
+          productId: item.productId,
+          batchId: item.batchId,
+          ownerPartnerId: item.warehouse.ownerPartnerId,
+          operatorPartnerId: item.warehouse.operatorPartnerId,
+          kind: item.kind,
+          quantity: item.quantity,
+          reference: item.reference,
+          actorPartnerId: identity.partnerId,
+        })),
+      )
+      .returning();
+    await appendEvents(
+      tx,
+      rows.map((row, index) => stockChanged(row, chunk[index]!)),
+    );
+    recorded.push(...rows);
   }
-  return rows;
+  return recorded;
+}
+
+/** The `stock.changed` event of a movement just recorded. */
+function stockChanged(row: MovementRow, item: MovementInput): NewEvent<'stock.changed'> {
+  return {
+    topic: 'stock.changed',
+    entityType: 'StockLevel',
+    entityId: `${row.warehouseId}:${row.locationId}:${row.productId}:${row.batchId ?? '-'}`,
+    audience: warehouseAudience(item.warehouse),
+    payload: {
+      warehouseId: row.warehouseId,
+      locationId: row.locationId,
+      productId: row.productId,
+      batchId: row.batchId,
+      ownerPartnerId: row.ownerPartnerId,
+      kind: row.kind,
+      delta: row.quantity,
+      reference: row.reference,
+      purchaseOrderId: item.purchase?.purchaseOrderId ?? null,
+      purchaseOrderLineId: item.purchase?.purchaseOrderLineId ?? null,
+      unitCostMinor: item.purchase?.unitCostMinor ?? null,
+      currency: item.purchase?.currency ?? null,
+    },
+  };
 }
 
 /** Checks a batch's fields without touching the database; a failure names the field. */

@@ -248,13 +248,18 @@ export async function dispatchShipment(
       'The order was adjusted after this shipment was picked: it holds more than the order now asks for. Put the goods back; the shipment is re-allocated and a new pick list follows.',
     );
   }
-  const slots = held.length ? await tx.select().from(stock).where(inArray(stock.id, held.map((r) => r.stockId))) : [];
+  // The slots locked in id order, as every writer of several slots locks them, before one
+  // statement takes what the shipment held off each (a slot can hold for several lines).
+  const slots = held.length ? await tx.select().from(stock).where(inArray(stock.id, held.map((r) => r.stockId))).orderBy(stock.id).for('update') : [];
   const locationRows = slots.length ? await tx.select().from(locations).where(inArray(locations.id, slots.map((s) => s.locationId))) : [];
-  for (const reservation of held) {
-    await tx
-      .update(stock)
-      .set({ reserved: sql`${stock.reserved} - ${reservation.quantity}`, updatedAt: sql`now()` })
-      .where(eq(stock.id, reservation.stockId));
+  const heldPerSlot = new Map<string, number>();
+  for (const r of held) heldPerSlot.set(r.stockId, (heldPerSlot.get(r.stockId) ?? 0) + r.quantity);
+  if (heldPerSlot.size) {
+    const released = [...heldPerSlot].map(([stockId, quantity]) => sql`(${stockId}::uuid, ${quantity}::int)`);
+    await tx.execute(sql`
+      update inventory.stock as slot set reserved = slot.reserved - held.quantity, updated_at = now()
+      from (values ${sql.join(released, sql`, `)}) as held (id, quantity)
+      where slot.id = held.id`);
   }
   await recordMovements(
     tx,
@@ -277,11 +282,11 @@ export async function dispatchShipment(
     .set({ status: 'DISPATCHED', carrier, trackingNumber, updatedAt: sql`now()` })
     .where(eq(shipments.id, shipment.id))
     .returning();
-  for (const [lineId] of heldPerLine) {
+  if (heldPerLine.size) {
     await tx
       .update(allocations)
       .set({ status: 'SHIPPED', updatedAt: sql`now()` })
-      .where(and(eq(allocations.orderLineId, lineId), eq(allocations.status, 'ALLOCATED')));
+      .where(and(inArray(allocations.orderLineId, [...heldPerLine.keys()]), eq(allocations.status, 'ALLOCATED')));
   }
   await appendEvent(tx, {
     topic: 'shipment.dispatched',

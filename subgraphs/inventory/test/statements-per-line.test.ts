@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InventoryWorld, POLL, ok, type Shipment, type StockCount } from './helpers';
+
+/**
+ * Operations over many slots or lines in one request take a fixed number of statements, not one
+ * or more per slot or line: a stock count of a big warehouse (one line per stock slot; posting
+ * writes a COUNT_ADJUSTMENT movement and a `stock.changed` event per adjusted slot) and the
+ * dispatch of a shipment of many lines (stock, reservations, allocations, movements, events).
+ */
+
+let w: InventoryWorld;
+let statements = 0;
+
+beforeAll(async () => {
+  w = await InventoryWorld.start({ onQuery: () => (statements += 1) });
+});
+
+afterAll(async () => {
+  await w?.close();
+});
+
+/** A warehouse of SHOP-A with `slots` products of 10 units each, and an open count of it. */
+async function openCount(slots: number) {
+  const warehouse = await w.createWarehouse('SHOP-A');
+  const products = [];
+  for (let i = 0; i < slots; i += 1) products.push(await w.createProduct('SHOP-A'));
+  await w.received('SHOP-A', warehouse.id, products.map((p) => ({ productId: p.id, quantity: 10 })));
+  const count = ok<StockCount>(await w.mutate('SHOP-A', 'openStockCount', { id: warehouse.id }), 'StockCount');
+  expect(count.lines).toHaveLength(slots);
+  return { warehouse, products, count };
+}
+
+/** Counts every slot at 7 (3 under what is on hand), then posts: the statements each took. */
+async function countAndPost(slots: number) {
+  const { warehouse, products, count } = await openCount(slots);
+  statements = 0;
+  const recorded = ok<StockCount>(await w.mutate('SHOP-A', 'recordCount', { input: { countId: count.id, lines: count.lines.map((l) => ({ lineId: l.id, counted: 7 })) } }), 'StockCount');
+  const recording = statements;
+  expect(recorded.status).toBe('COUNTED');
+  statements = 0;
+  const posted = ok<StockCount>(await w.mutate('SHOP-A', 'postStockCount', { id: count.id }), 'StockCount');
+  const posting = statements;
+  expect(posted.status).toBe('POSTED');
+
+  for (const product of products) expect(await w.totals('SHOP-A', warehouse.id, product.id)).toEqual({ onHand: 7, reserved: 0, available: 7 });
+  const reference = `count:${count.id}`;
+  const [movements] = await w.admin`select count(*)::int as n, sum(quantity)::int as total from inventory.movements where reference = ${reference} and kind = 'COUNT_ADJUSTMENT'`;
+  expect(movements).toEqual({ n: slots, total: -3 * slots });
+  const events = await w.admin`select payload from events.event_log where topic = 'stock.changed' and payload->>'reference' = ${reference} order by id`;
+  expect(events.map((e) => (e['payload'] as { productId: string; delta: number })).map((p) => p.delta)).toEqual(Array(slots).fill(-3));
+  expect(new Set(events.map((e) => (e['payload'] as { productId: string }).productId))).toEqual(new Set(products.map((p) => p.id)));
+  return { recording, posting };
+}
+
+describe('a stock count of many slots', () => {
+  it('records and posts in the same number of statements for 3 slots as for 40', async () => {
+    const few = await countAndPost(3);
+    const many = await countAndPost(40);
+    expect(many.recording, `statements to record 3 and 40 lines: ${few.recording}, ${many.recording}`).toBe(few.recording);
+    expect(many.posting, `statements to post 3 and 40 lines: ${few.posting}, ${many.posting}`).toBe(few.posting);
+  });
+
+  it('takes the last quantity of a line given twice, and leaves the lines not given uncounted', async () => {
+    const { count } = await openCount(3);
+    const [first, second] = count.lines;
+    const recorded = ok<StockCount>(
+      await w.mutate('SHOP-A', 'recordCount', { input: { countId: count.id, lines: [{ lineId: first!.id, counted: 5 }, { lineId: second!.id, counted: 2 }, { lineId: first!.id, counted: 6 }] } }),
+      'StockCount',
+    );
+    expect(recorded.status).toBe('OPEN');
+    const counted = Object.fromEntries(recorded.lines.map((l) => [l.id, l.counted]));
+    expect(counted).toEqual({ [first!.id]: 6, [second!.id]: 2, [count.lines[2]!.id]: null });
+  });
+
+  it('refuses a line of another count and changes nothing', async () => {
+    const { count } = await openCount(2);
+    const { count: other } = await openCount(1);
+    const refused = await w.mutate('SHOP-A', 'recordCount', { input: { countId: count.id, lines: [{ lineId: count.lines[0]!.id, counted: 1 }, { lineId: other.lines[0]!.id, counted: 1 }] } });
+    expect(refused).toMatchObject({ __typename: 'InvalidInventoryInput', field: 'lines[1].lineId' });
+    const [row] = await w.admin`select count(*)::int as n from inventory.stock_count_lines where count_id in (${count.id}, ${other.id}) and counted is not null`;
+    expect(row!['n']).toBe(0);
+  });
+});
+
+describe('dispatching a shipment of many lines', () => {
+  /** An allocated order of `lines` products (1 unit each) from a fresh warehouse, its shipment inspected; the statements its dispatch took. */
+  async function dispatchOf(lines: number) {
+    const warehouse = await w.createWarehouse('SHOP-A', { regions: ['DE-BE'], priority: 1 });
+    const products = [];
+    for (let i = 0; i < lines; i += 1) products.push(await w.createProduct('SHOP-A'));
+    await w.received('SHOP-A', warehouse.id, products.map((p) => ({ productId: p.id, quantity: 4 })));
+    const order = await w.approvedOrder('SHOP-A', products.map((p) => ({ productId: p.id, quantity: 1 })));
+    expect(order.status).toBe('ALLOCATED');
+    const [shipment] = await w.shipmentsOf('SHOP-A', order.id);
+    expect(shipment!.lines).toHaveLength(lines);
+    const scans = shipment!.lines.map((l) => ({ code: l.skuCode, quantity: l.quantity }));
+    expect(ok<{ passed: boolean }>(await w.mutate('SHOP-A', 'inspectShipment', { input: { shipmentId: shipment!.id, scans } }), 'Inspection').passed).toBe(true);
+    statements = 0;
+    const dispatched = ok<Shipment>(await w.mutate('SHOP-A', 'dispatchShipment', { input: { shipmentId: shipment!.id, carrier: 'DHL', trackingNumber: w.unique('TRK') } }), 'Shipment');
+    const used = statements;
+    expect(dispatched.status).toBe('DISPATCHED');
+    for (const product of products) {
+      expect(await w.totals('SHOP-A', warehouse.id, product.id)).toEqual({ onHand: 3, reserved: 0, available: 3 });
+      await w.expectLedgerBalanced(product.id);
+    }
+    await expect.poll(() => w.orderStatus('SHOP-A', order.id), POLL).toBe('SHIPPED');
+    return used;
+  }
+
+  it('dispatches 12 lines in the same number of statements as 3', async () => {
+    const few = await dispatchOf(3);
+    const many = await dispatchOf(12);
+    expect(many, `statements to dispatch 3 and 12 lines: ${few}, ${many}`).toBe(few);
+  });
+});
