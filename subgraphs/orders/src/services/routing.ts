@@ -114,15 +114,21 @@ export async function routeOpenLines(
       })),
     );
     await refreshTotal(tx, distribution!.id);
-    for (const { link: groupLink, line } of group) {
-      // Each hop is private: a line of a distribution or purchase order keeps the link it came
-      // through, the one its buyer is party to. Only a sales line (which came through none) takes
-      // the link it is routed through. The onward link is on the line one level up (parent_line_id),
-      // which only this seller and its supplier see.
+    // Each hop is private: a line of a distribution or purchase order keeps the link it came
+    // through, the one its buyer is party to. Only a sales line (which came through none) takes
+    // the link it is routed through. The onward link is on the line one level up (parent_line_id),
+    // which only this seller and its supplier see. One statement for the group's lines.
+    if (order.buyerPartnerId) {
       await tx
         .update(orderLines)
-        .set({ status: 'ROUTED', fulfilment: 'DISTRIBUTED', ...(order.buyerPartnerId ? {} : { linkId: groupLink.link_id }) })
-        .where(eq(orderLines.id, line.id));
+        .set({ status: 'ROUTED', fulfilment: 'DISTRIBUTED' })
+        .where(inArray(orderLines.id, group.map(({ line }) => line.id)));
+    } else {
+      const routed = group.map(({ link: groupLink, line }) => sql`(${line.id}::uuid, ${groupLink.link_id}::uuid)`);
+      await tx.execute(sql`
+        update orders.order_lines as line set status = 'ROUTED', fulfilment = 'DISTRIBUTED', link_id = routed.link_id
+        from (values ${sql.join(routed, sql`, `)}) as routed (id, link_id)
+        where line.id = routed.id`);
     }
     await writeTimeline(tx, identity, distribution!, null, 'PENDING_ACCEPTANCE', 'drop-ship order routed along product links');
     await appendOrderEvent(tx, distribution!, 'order.placed', { lineCount: group.length });

@@ -26,6 +26,8 @@ export async function confirmShipment(tx: Tx, identity: Identity, input: Confirm
   const trackingNumber = input.trackingNumber?.trim() || null;
   const lines = await lockLines(tx, order.id);
   const shipped: { line: LineRow; quantity: number }[] = [];
+  // What this confirmation ships of each line so far: a line may be named more than once.
+  const namedBefore = new Map<string, number>();
   for (const [index, item] of input.lines.entries()) {
     const line = lines.find((l) => l.id === item.lineId);
     const path = `lines[${index}]`;
@@ -33,10 +35,11 @@ export async function confirmShipment(tx: Tx, identity: Identity, input: Confirm
     if (line.status !== 'ROUTED' || line.fulfilment !== 'OWN') {
       return invalidInput(`${path}.lineId`, 'Only routed own-fulfilment lines ship from here; drop-shipped lines ship from the supplier.');
     }
-    const remaining = line.quantity - line.shippedQuantity - (shipped.find((s) => s.line.id === line.id)?.quantity ?? 0);
+    const remaining = line.quantity - line.shippedQuantity - (namedBefore.get(line.id) ?? 0);
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > remaining) {
-      return invalidInput(`${path}.quantity`, `Ship between 1 and ${remaining} unit(s) of this line.`);
+      return invalidInput(`${path}.quantity`, remaining > 0 ? `Ship between 1 and ${remaining} unit(s) of this line.` : 'Nothing of this line is left to ship.');
     }
+    namedBefore.set(line.id, (namedBefore.get(line.id) ?? 0) + item.quantity);
     shipped.push({ line, quantity: item.quantity });
   }
   if (await chainCancelled(tx, shipped.map((s) => s.line.id))) {
@@ -57,14 +60,17 @@ export async function recordShipped(
   shipped: readonly { line: LineRow; quantity: number }[],
   details: Omit<OrderExtra<'order.lines_shipped'>, 'lines'>,
 ): Promise<OrderRow> {
-  for (const { line, quantity } of shipped) {
-    await tx
-      .update(orderLines)
-      .set({
-        shippedQuantity: sql`${orderLines.shippedQuantity} + ${quantity}`,
-        status: sql`case when ${orderLines.shippedQuantity} + ${quantity} >= ${orderLines.quantity} then 'SHIPPED'::orders.line_status else ${orderLines.status} end`,
-      })
-      .where(eq(orderLines.id, line.id));
+  // One statement for every line shipped (a line named several times ships the sum).
+  const perLine = new Map<string, number>();
+  for (const { line, quantity } of shipped) perLine.set(line.id, (perLine.get(line.id) ?? 0) + quantity);
+  if (perLine.size) {
+    const given = [...perLine].map(([lineId, quantity]) => sql`(${lineId}::uuid, ${quantity}::int)`);
+    await tx.execute(sql`
+      update orders.order_lines as line
+      set shipped_quantity = line.shipped_quantity + given.quantity,
+          status = case when line.shipped_quantity + given.quantity >= line.quantity then 'SHIPPED'::orders.line_status else line.status end
+      from (values ${sql.join(given, sql`, `)}) as given (id, quantity)
+      where line.id = given.id`);
   }
   const lines = await tx.select().from(orderLines).where(eq(orderLines.orderId, order.id));
   const open = lines.filter((l) => l.status !== 'CANCELLED');
