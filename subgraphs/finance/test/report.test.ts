@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inTenantTransaction } from '@redthread/kit';
+import { MAX_REPORT_ROWS, report as buildReport } from '../src/services/report';
 import { DAY_MS, FinanceWorld, PARTNER, POLL, eur, isoDate, minor, ok, signed, type Code, type Report, type ReportRow, type Statement, type TestProduct } from './helpers';
 
 /**
@@ -134,6 +136,19 @@ describe('sales, cost and margin', () => {
     expect(byChannel.totals).toMatchObject({ units: 9, revenue: eur(4169) });
     // Only the own sales order has a channel of TRADER-B's.
     expect(byChannel.rows.filter((r) => r.revenue.amountMinor === '999' && r.units === 1)).toHaveLength(1);
+  });
+
+  it('refuses a report of more rows than one answer carries, saying what to do, instead of cutting it', async () => {
+    const byProductAndPartner = await w.report('TRADER-B', { from, to: to(), groupBy: ['PRODUCT', 'PARTNER'] });
+    const rows = byProductAndPartner.rows.length;
+    expect(rows).toBeGreaterThan(2);
+    const trader = { subject: 'dev:TRADER-B', partnerId: PARTNER['TRADER-B'], roles: ['admin' as const] };
+    const input = { from: new Date(from), to: new Date(to()), groupBy: ['PRODUCT' as const, 'PARTNER' as const], currency: 'EUR' };
+    const capped = (maxRows: number) => inTenantTransaction(w.api.platform.database.db, trader, (tx) => buildReport(tx, trader, input, { maxRows }));
+    expect(await capped(rows - 1)).toMatchObject({ field: 'groupBy', message: `This report has more than ${rows - 1} rows, the most one answer carries; group it by fewer dimensions or report a shorter period.` });
+    expect(((await capped(rows)) as { rows: unknown[] }).rows).toHaveLength(rows);
+    // The API's own limit (the SDL documents it).
+    expect(MAX_REPORT_ROWS).toBe(10_000);
   });
 
   it('a period without shipments is empty; every partner sees only what it sold', async () => {

@@ -566,7 +566,11 @@ export type ReceivablesAgeing = {
 
 export type Report = {
   __typename?: 'Report';
-  /** Shipped units in the period, by the requested dimensions. */
+  /**
+   * Shipped units in the period, by the requested dimensions. At most 10,000 rows: a report with
+   * more is refused (BAD_USER_INPUT on input.groupBy); group it by fewer dimensions or report a
+   * shorter period.
+   */
   rows: Array<ReportRow>;
   totals: ReportRow;
   receivablesAgeing: ReceivablesAgeing;

@@ -17,6 +17,12 @@ const KEY_SQL: Record<ReportDimension, SQL> = {
 };
 
 /**
+ * Rows a report answers at most. Past them (a year by day and product, say) it is refused, not
+ * cut: the caller groups it by fewer dimensions or reports a shorter period.
+ */
+export const MAX_REPORT_ROWS = 10_000;
+
+/**
  * Sales, cost and margin of the units the caller shipped as seller, placed in [from, to), grouped
  * by the dimensions, plus receivables ageing. One SQL statement for the rows (totals are their
  * sum), one for the ageing; both see only what row-level security lets the caller see.
@@ -25,6 +31,7 @@ export async function report(
   tx: Tx,
   identity: Identity,
   input: ReportInput,
+  options: { maxRows?: number } = {},
 ): Promise<
   | {
       rows: { keys: { dimension: ReportDimension; value: string }[]; orders: number; units: number; revenue: bigint; cost: bigint; currency: string }[];
@@ -36,6 +43,7 @@ export async function report(
   if (input.to <= input.from) return invalidInput('to', '"to" must be after "from".');
   const currency = (input.currency ?? 'EUR').trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(currency)) return invalidInput('currency', 'An ISO-4217 code such as EUR.');
+  const maxRows = options.maxRows ?? MAX_REPORT_ROWS;
   const dimensions = [...new Set(input.groupBy)];
   const selectKeys = dimensions.length ? sql.join(dimensions.map((d, i) => sql`${KEY_SQL[d]} as ${sql.raw(`k${i}`)}`), sql`, `) : sql``;
   const groupBy = dimensions.length ? sql`group by ${sql.join(dimensions.map((d) => KEY_SQL[d]), sql`, `)} order by ${sql.join(dimensions.map((d) => KEY_SQL[d]), sql`, `)}` : sql``;
@@ -57,7 +65,11 @@ export async function report(
     from orders.order_line_facts f
     where f.seller_partner_id = ${identity.partnerId}::uuid and f.shipped_quantity > 0 and f.currency = ${currency}
       and f.placed_at >= ${input.from.toISOString()}::timestamptz and f.placed_at < ${input.to.toISOString()}::timestamptz
-    ${groupBy}`);
+    ${groupBy}
+    limit ${maxRows + 1}`);
+  if (rows.length > maxRows) {
+    return invalidInput('groupBy', `This report has more than ${maxRows} rows, the most one answer carries; group it by fewer dimensions or report a shorter period.`);
+  }
   const resultRows = [...rows]
     .filter((r) => dimensions.length > 0 || Number(r['units']) > 0)
     .map((r) => ({
