@@ -113,3 +113,39 @@ describe('dispatching a shipment of many lines', () => {
     expect(many, `statements to dispatch 3 and 12 lines: ${few}, ${many}`).toBe(few);
   });
 });
+
+describe('a 3PL reading its queue across the owners it works for', () => {
+  it('reads the pick lists of shipments of three owners in the statements it took for one', async () => {
+    type Card = { id: string; lines: { productId: string; name: string | null; skuCode: string; quantity: number }[] };
+    const QUEUE = `query { shipments(first: 100) { edges { node { id lines { productId name skuCode quantity } } } } }`;
+    const read = async () => {
+      statements = 0;
+      const data = await w.gql<{ shipments: { edges: { node: Card }[] } }>('LOGI-E', QUEUE);
+      return { statements, cards: data.shipments.edges.map((e) => e.node) };
+    };
+    // LOGI-E runs SHOP-A's A-HAM (demo world); SHOP-D and TRADER-B each get a warehouse it runs.
+    const owners = [
+      { code: 'SHOP-A' as const, warehouseId: await w.demoWarehouseId('A-HAM'), region: 'DE-HH' },
+      { code: 'SHOP-D' as const, warehouseId: (await w.createWarehouse('SHOP-D', { operatorCode: 'LOGI-E', regions: ['DE-HB'], priority: 1 })).id, region: 'DE-HB' },
+      { code: 'TRADER-B' as const, warehouseId: (await w.createWarehouse('TRADER-B', { operatorCode: 'LOGI-E', regions: ['DE-NI'], priority: 1 })).id, region: 'DE-NI' },
+    ];
+    const picked: { productId: string; name: string; shipmentId: string }[] = [];
+    let oneOwner: Awaited<ReturnType<typeof read>> | undefined;
+    for (const owner of owners) {
+      const name = `Picked for ${owner.code}`;
+      const product = await w.createProduct(owner.code, { name });
+      await w.received(owner.code, owner.warehouseId, [{ productId: product.id, quantity: 5 }]);
+      const order = await w.approvedOrder(owner.code, [{ productId: product.id, quantity: 2 }], owner.region);
+      expect(order.status, owner.code).toBe('ALLOCATED');
+      const [shipment] = await w.shipmentsOf(owner.code, order.id);
+      picked.push({ productId: product.id, name, shipmentId: shipment!.id });
+      oneOwner ??= await read();
+    }
+    const threeOwners = await read();
+    expect(threeOwners.statements, `statements for one owner and for three: ${oneOwner!.statements}, ${threeOwners.statements}`).toBe(oneOwner!.statements);
+    for (const { productId, name, shipmentId } of picked) {
+      const card = threeOwners.cards.find((c) => c.id === shipmentId);
+      expect(card?.lines, name).toEqual([{ productId, name, skuCode: expect.any(String), quantity: 2 }]);
+    }
+  });
+});

@@ -192,15 +192,27 @@ export async function batchesByIds(tx: Tx, ids: readonly string[]): Promise<Batc
   return ids.length ? tx.select().from(batches).where(inArray(batches.id, [...ids])) : [];
 }
 
+/** The codes and names of an owner's product, as {@link ownerProducts} answers them. */
+export type OwnerProduct = { product_id: string; sku_code: string; barcode: string | null; name: string; status: 'ACTIVE' | 'ARCHIVED' };
+
 /** The codes and names of an owner's products, for the owner or an operator of its warehouses. */
-export async function ownerProducts(
-  tx: Tx,
-  ownerPartnerId: string,
-  productIds: readonly string[],
-): Promise<{ product_id: string; sku_code: string; barcode: string | null; name: string; status: 'ACTIVE' | 'ARCHIVED' }[]> {
-  if (productIds.length === 0) return [];
-  const rows = await tx.execute<{ product_id: string; sku_code: string; barcode: string | null; name: string; status: 'ACTIVE' | 'ARCHIVED' }>(sql`
-    select product_id, sku_code, barcode, name, status
-    from inventory.owner_products(${ownerPartnerId}::uuid, array[${sql.join(productIds.map((id) => sql`${id}::uuid`), sql`, `)}])`);
+export async function ownerProducts(tx: Tx, ownerPartnerId: string, productIds: readonly string[]): Promise<OwnerProduct[]> {
+  return productsOfOwners(tx, new Map([[ownerPartnerId, productIds]]));
+}
+
+/**
+ * {@link ownerProducts} of several owners in one statement (a 3PL's pick lists span the owners
+ * whose warehouses it runs): one call of `inventory.owner_products` per owner, their answers
+ * joined with `union all`, each owner's product ids one array parameter.
+ */
+export async function productsOfOwners(tx: Tx, productIdsByOwner: ReadonlyMap<string, readonly string[]>): Promise<OwnerProduct[]> {
+  const calls = [...productIdsByOwner]
+    .filter(([, productIds]) => productIds.length > 0)
+    .map(
+      ([ownerPartnerId, productIds]) =>
+        sql`select product_id, sku_code, barcode, name, status from inventory.owner_products(${ownerPartnerId}::uuid, ${`{${productIds.join(',')}}`}::uuid[])`,
+    );
+  if (calls.length === 0) return [];
+  const rows = await tx.execute<OwnerProduct>(sql.join(calls, sql` union all `));
   return [...rows];
 }

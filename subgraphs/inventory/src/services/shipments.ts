@@ -4,7 +4,7 @@ import { allocations, locations, reservations, shipments, stock } from '@redthre
 import { appendEvent, parseEvent, shipmentMoveAllowed, type CatalogueEvent, type Identity, type LoggedEvent, type TopicOf, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, type InspectionDifference } from '../errors';
 import { isUuid } from './ids';
-import { ownerProducts, recordMovements } from './ledger';
+import { productsOfOwners, recordMovements } from './ledger';
 import { warehouseAudience, type WarehouseRow } from './warehouses';
 
 export type ShipmentRow = typeof shipments.$inferSelect;
@@ -120,10 +120,9 @@ export async function pickLinesOf(tx: Tx, shipmentRows: readonly ShipmentRow[]):
     .orderBy(reservations.createdAt);
   const byOwner = new Map<string, Set<string>>();
   for (const { slot } of rows) byOwner.set(slot.ownerPartnerId, (byOwner.get(slot.ownerPartnerId) ?? new Set()).add(slot.productId));
-  const codes = new Map<string, { sku_code: string; barcode: string | null; name: string }>();
-  for (const [owner, ids] of byOwner) {
-    for (const product of await ownerProducts(tx, owner, [...ids])) codes.set(product.product_id, product);
-  }
+  // One statement for every owner on the page (a 3PL's queue spans the owners it works for).
+  const products = await productsOfOwners(tx, new Map([...byOwner].map(([owner, ids]) => [owner, [...ids]])));
+  const codes = new Map(products.map((product) => [product.product_id, product]));
   for (const { reservation, slot } of rows) {
     const product = codes.get(slot.productId);
     result.get(reservation.shipmentId!)?.push({
