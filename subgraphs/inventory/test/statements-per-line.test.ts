@@ -149,3 +149,53 @@ describe('a 3PL reading its queue across the owners it works for', () => {
     }
   });
 });
+
+describe('receiving stock of many lines', () => {
+  /** A receipt of `lines` products into two bins, each line with a lot (three lots per product's line number): the statements it took. */
+  async function receiptOf(lines: number) {
+    const warehouse = await w.createWarehouse('SHOP-A', { locations: ['BIN-1', 'BIN-2'] });
+    const products = [];
+    for (let i = 0; i < lines; i += 1) products.push(await w.createProduct('SHOP-A'));
+    statements = 0;
+    const movements = await w.received(
+      'SHOP-A',
+      warehouse.id,
+      products.map((p, i) => ({ productId: p.id, quantity: 2 + i, locationCode: i % 2 ? 'bin-1' : 'BIN-2', batch: { lotNumber: ` L-${i % 3} `, expiresOn: '2031-01-01' } })),
+    );
+    const used = statements;
+    expect(movements.map((m) => [m.productId, m.quantity, m.location.code, m.batch?.lotNumber])).toEqual(products.map((p, i) => [p.id, 2 + i, i % 2 ? 'BIN-1' : 'BIN-2', `L-${i % 3}`]));
+    for (const [i, product] of products.entries()) expect(await w.totals('SHOP-A', warehouse.id, product.id)).toEqual({ onHand: 2 + i, reserved: 0, available: 2 + i });
+    return { used, warehouse, products };
+  }
+
+  it('receives 30 lines with lots into bins in the same number of statements as 3', async () => {
+    const few = await receiptOf(3);
+    const many = await receiptOf(30);
+    expect(many.used, `statements to receive 3 and 30 lines: ${few.used}, ${many.used}`).toBe(few.used);
+  });
+
+  it('takes a lot received again (same dates, or none given) and refuses one given other dates, at that line, writing nothing', async () => {
+    const { warehouse, products } = await receiptOf(3);
+    const [first] = products;
+    // Known lot, dates repeated or left out: the same batch.
+    const again = await w.received('SHOP-A', warehouse.id, [
+      { productId: first!.id, quantity: 1, batch: { lotNumber: 'L-0', expiresOn: '2031-01-01' } },
+      { productId: first!.id, quantity: 1, batch: { lotNumber: 'L-0' } },
+    ]);
+    expect(again.map((m) => m.batch?.lotNumber)).toEqual(['L-0', 'L-0']);
+    const before = await w.totals('SHOP-A', warehouse.id, first!.id);
+    // Known lot, other date: refused at its line.
+    expect(await w.receive('SHOP-A', warehouse.id, [
+      { productId: first!.id, quantity: 1 },
+      { productId: first!.id, quantity: 1, batch: { lotNumber: 'L-0', expiresOn: '2032-01-01' } },
+    ])).toMatchObject({ __typename: 'InvalidInventoryInput', field: 'lines[1].batch' });
+    // A new lot given two sets of dates in one receipt: refused at the second, and the lot not created.
+    expect(await w.receive('SHOP-A', warehouse.id, [
+      { productId: first!.id, quantity: 1, batch: { lotNumber: 'NEW-1', producedOn: '2030-01-01' } },
+      { productId: first!.id, quantity: 1, batch: { lotNumber: 'NEW-1', producedOn: '2030-02-01' } },
+    ])).toMatchObject({ __typename: 'InvalidInventoryInput', field: 'lines[1].batch' });
+    expect(await w.totals('SHOP-A', warehouse.id, first!.id)).toEqual(before);
+    const [lot] = await w.admin`select count(*)::int as n from inventory.batches where product_id = ${first!.id} and lot_number = 'NEW-1'`;
+    expect(lot!['n']).toBe(0);
+  });
+});

@@ -134,57 +134,76 @@ export function checkBatch(input: BatchInput, path: string): Failure<'InvalidInv
   return undefined;
 }
 
-/**
- * The owner's existing batch of this lot, a failure when its fields or dates disagree, or
- * undefined when the lot is new. Reads only.
- */
-export async function knownBatch(
-  tx: Tx,
-  ownerPartnerId: string,
-  productId: string,
-  input: BatchInput,
-  path: string,
-): Promise<BatchRow | Failure<'InvalidInventoryInput'> | undefined> {
-  const problem = checkBatch(input, path);
-  if (problem) return problem;
-  const lotNumber = input.lotNumber.trim();
-  const [known] = await tx
+/** A lot of one of the owner's products, as a receipt line names it. */
+export interface LotOfProduct {
+  productId: string;
+  lotNumber: string;
+}
+
+/** The dates a lot is recorded with (or, for a lot new to this receipt, given with first). */
+export type LotDates = Pick<BatchRow, 'producedOn' | 'expiresOn'>;
+
+/** The key of a lot in the maps of {@link knownBatches} and {@link ensureBatches}. */
+export const lotKey = (lot: LotOfProduct): string => `${lot.productId} ${lot.lotNumber}`;
+
+/** The owner's recorded batches of these lots, by {@link lotKey}; one statement. */
+export async function knownBatches(tx: Tx, ownerPartnerId: string, lots: readonly LotOfProduct[]): Promise<Map<string, BatchRow>> {
+  const distinct = [...new Map(lots.map((lot) => [lotKey(lot), lot])).values()];
+  if (distinct.length === 0) return new Map();
+  const rows = await tx
     .select()
     .from(batches)
-    .where(and(eq(batches.ownerPartnerId, ownerPartnerId), eq(batches.productId, productId), eq(batches.lotNumber, lotNumber)));
-  if (known && ((input.expiresOn && known.expiresOn !== input.expiresOn) || (input.producedOn && known.producedOn !== input.producedOn))) {
-    return invalidInput(`${path}`, `Lot ${lotNumber} is already recorded with other dates (${known.producedOn ?? '–'} / ${known.expiresOn ?? '–'}).`);
-  }
-  return known;
+    .where(
+      and(
+        eq(batches.ownerPartnerId, ownerPartnerId),
+        sql`(${batches.productId}, ${batches.lotNumber}) in (${sql.join(
+          distinct.map((lot) => sql`(${lot.productId}::uuid, ${lot.lotNumber})`),
+          sql`, `,
+        )})`,
+      ),
+    );
+  return new Map(rows.map((row) => [lotKey(row), row]));
 }
 
 /**
- * Finds or creates the owner's batch of a product by lot number (dates must agree if given again;
- * a disagreement is checked before the batch is created, so a refusal writes nothing).
+ * Whether `input` names dates that disagree with those its lot is recorded with (a date given
+ * that differs, or that the lot was recorded without): a failure at `path`, else undefined.
  */
-export async function batchFor(
+export function lotDatesConflict(recorded: LotDates, input: BatchInput, path: string): Failure<'InvalidInventoryInput'> | undefined {
+  if ((input.expiresOn && recorded.expiresOn !== input.expiresOn) || (input.producedOn && recorded.producedOn !== input.producedOn)) {
+    return invalidInput(path, `Lot ${input.lotNumber.trim()} is already recorded with other dates (${recorded.producedOn ?? '–'} / ${recorded.expiresOn ?? '–'}).`);
+  }
+  return undefined;
+}
+
+/**
+ * The owner's batches of these lots, by {@link lotKey}: the new ones (not in `known`) created with
+ * the dates they were first given, in one statement, and every one read back in one. A lot another
+ * transaction created meanwhile with other dates is a failure at that lot's first path.
+ */
+export async function ensureBatches(
   tx: Tx,
   ownerPartnerId: string,
-  productId: string,
-  input: BatchInput,
-  path: string,
-): Promise<BatchRow | Failure<'InvalidInventoryInput'>> {
-  const known = await knownBatch(tx, ownerPartnerId, productId, input, path);
-  if (known) return known;
-  const lotNumber = input.lotNumber.trim();
+  wanted: readonly (LotOfProduct & LotDates & { path: string })[],
+  known: ReadonlyMap<string, BatchRow>,
+): Promise<Map<string, BatchRow> | Failure<'InvalidInventoryInput'>> {
+  // Each lot as first given: a new lot is created with the dates of its first line.
+  const byKey = new Map<string, (typeof wanted)[number]>();
+  for (const lot of wanted) if (!byKey.has(lotKey(lot))) byKey.set(lotKey(lot), lot);
+  const fresh = [...byKey.values()].filter((lot) => !known.has(lotKey(lot)));
+  if (fresh.length === 0) return new Map(known);
   await tx
     .insert(batches)
-    .values({ ownerPartnerId, productId, lotNumber, producedOn: input.producedOn ?? null, expiresOn: input.expiresOn ?? null })
+    .values(fresh.map((lot) => ({ ownerPartnerId, productId: lot.productId, lotNumber: lot.lotNumber, producedOn: lot.producedOn, expiresOn: lot.expiresOn })))
     .onConflictDoNothing();
-  const [row] = await tx
-    .select()
-    .from(batches)
-    .where(and(eq(batches.ownerPartnerId, ownerPartnerId), eq(batches.productId, productId), eq(batches.lotNumber, lotNumber)));
-  if (!row) throw new Error('batch vanished after upsert');
-  if ((input.expiresOn && row.expiresOn !== input.expiresOn) || (input.producedOn && row.producedOn !== input.producedOn)) {
-    return invalidInput(`${path}`, `Lot ${lotNumber} is already recorded with other dates (${row.producedOn ?? '–'} / ${row.expiresOn ?? '–'}).`);
+  const rows = await knownBatches(tx, ownerPartnerId, [...byKey.values()]);
+  for (const lot of fresh) {
+    const row = rows.get(lotKey(lot));
+    if (!row) throw new Error('batch vanished after upsert');
+    const conflict = lotDatesConflict(row, { lotNumber: lot.lotNumber, producedOn: lot.producedOn, expiresOn: lot.expiresOn }, lot.path);
+    if (conflict) return conflict;
   }
-  return row;
+  return rows;
 }
 
 /** Batches by id (owner, or operator of the owner's warehouses); one statement. */

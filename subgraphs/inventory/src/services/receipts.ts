@@ -3,8 +3,8 @@ import { sql } from 'drizzle-orm';
 import { appendEvent, type Identity, type Tx } from '@redthread/kit';
 import { invalidInput, isFailure, notFound } from '../errors';
 import { isUuid } from './ids';
-import { batchFor, knownBatch, ownerProducts, recordMovements, type BatchInput, type MovementInput, type MovementRow, type PurchaseReceiptFacts } from './ledger';
-import { locationByCode, visibleWarehouse, warehouseAudience, type WarehouseRow } from './warehouses';
+import { checkBatch, ensureBatches, knownBatches, lotDatesConflict, lotKey, ownerProducts, recordMovements, type LotDates, type MovementInput, type MovementRow, type PurchaseReceiptFacts } from './ledger';
+import { locationByCode, locationCodeOf, locationsByCodes, visibleWarehouse, warehouseAudience, type WarehouseRow } from './warehouses';
 
 /** The SDL's input types, generated (`npm run codegen`). */
 export type { ReceiveReturnInput, ReceiveStockInput };
@@ -77,8 +77,17 @@ export async function receiveStock(
     for (const row of previous) receivedBefore.set(row.reference, row.units);
   }
 
-  // Validate every line before writing anything (batches included): a refused receipt changes nothing.
-  const accepted: (Omit<MovementInput, 'batchId'> & { batch: BatchInput | null | undefined; path: string })[] = [];
+  // Validate every line before writing anything (batches included): a refused receipt changes
+  // nothing. The lines' locations and recorded lots are read once for all lines.
+  const locationsOf = await locationsByCodes(tx, warehouse, input.lines.map((l) => l.locationCode));
+  const known = await knownBatches(
+    tx,
+    warehouse.ownerPartnerId,
+    input.lines.flatMap((l) => (l.batch && isUuid(l.productId) ? [{ productId: l.productId, lotNumber: l.batch.lotNumber.trim() }] : [])),
+  );
+  /** Each lot's dates: as recorded, or as the first line naming a new lot gave them. */
+  const lotDates = new Map<string, LotDates>([...known].map(([key, row]) => [key, row]));
+  const accepted: (Omit<MovementInput, 'batchId'> & { lot: (LotDates & { lotNumber: string; path: string }) | null })[] = [];
   const receivedLines: { lineId: string; quantity: number }[] = [];
   for (const [index, line] of input.lines.entries()) {
     const path = `lines[${index}]`;
@@ -87,11 +96,22 @@ export async function receiveStock(
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > 1_000_000) {
       return invalidInput(`${path}.quantity`, 'The quantity must be a whole number from 1 to 1,000,000.');
     }
-    const location = await locationByCode(tx, warehouse, line.locationCode);
+    const location = locationsOf.get(locationCodeOf(line.locationCode));
     if (!location) return invalidInput(`${path}.locationCode`, `No location ${line.locationCode} in this warehouse.`);
+    let lot: (typeof accepted)[number]['lot'] = null;
     if (line.batch) {
-      const known = await knownBatch(tx, warehouse.ownerPartnerId, product.product_id, line.batch, `${path}.batch`);
-      if (known && isFailure(known)) return known;
+      const problem = checkBatch(line.batch, `${path}.batch`);
+      if (problem) return problem;
+      const lotNumber = line.batch.lotNumber.trim();
+      const key = lotKey({ productId: product.product_id, lotNumber });
+      const recorded = lotDates.get(key);
+      if (recorded) {
+        const conflict = lotDatesConflict(recorded, line.batch, `${path}.batch`);
+        if (conflict) return conflict;
+      } else {
+        lotDates.set(key, { producedOn: line.batch.producedOn ?? null, expiresOn: line.batch.expiresOn ?? null });
+      }
+      lot = { lotNumber, producedOn: line.batch.producedOn ?? null, expiresOn: line.batch.expiresOn ?? null, path: `${path}.batch` };
     }
     let reference = 'free-receipt';
     let purchase: PurchaseReceiptFacts | undefined;
@@ -116,21 +136,21 @@ export async function receiveStock(
       quantity: line.quantity,
       reference,
       ...(purchase ? { purchase } : {}),
-      batch: line.batch,
-      path,
+      lot,
     });
   }
-  const items: MovementInput[] = [];
-  for (const { batch: batchInput, path, ...item } of accepted) {
-    let batchId: string | null = null;
-    if (batchInput) {
-      const batch = await batchFor(tx, warehouse.ownerPartnerId, item.productId, batchInput, `${path}.batch`);
-      // Dates that disagree with an existing lot are refused before anything is written.
-      if (isFailure(batch)) return batch;
-      batchId = batch.id;
-    }
-    items.push({ ...item, batchId });
-  }
+  // The new lots in one statement; a lot another receipt created meanwhile with other dates is refused.
+  const lots = await ensureBatches(
+    tx,
+    warehouse.ownerPartnerId,
+    accepted.flatMap(({ productId, lot }) => (lot ? [{ productId, ...lot }] : [])),
+    known,
+  );
+  if (isFailure(lots)) return lots;
+  const items: MovementInput[] = accepted.map(({ lot, ...item }) => ({
+    ...item,
+    batchId: lot ? lots.get(lotKey({ productId: item.productId, lotNumber: lot.lotNumber }))!.id : null,
+  }));
   const movements = await recordMovements(tx, identity, items);
   if (input.purchaseOrderId) {
     const first = purchaseLines[0]!;

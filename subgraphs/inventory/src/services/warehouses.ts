@@ -85,12 +85,27 @@ export async function visibleWarehouse(tx: Tx, id: string): Promise<WarehouseRow
 
 /** Finds (or, for receipts, creates) a location of a warehouse by code. */
 export async function locationByCode(tx: Tx, warehouse: WarehouseRow, code: string | null | undefined): Promise<LocationRow | undefined> {
-  const wanted = (code?.trim() || DEFAULT_LOCATION).toUpperCase();
+  const wanted = locationCodeOf(code);
   const [row] = await tx
     .select()
     .from(locations)
     .where(and(eq(locations.warehouseId, warehouse.id), eq(locations.code, wanted)));
   return row;
+}
+
+/** The location code a line names: trimmed, upper case; none is DEFAULT. */
+export function locationCodeOf(code: string | null | undefined): string {
+  return (code?.trim() || DEFAULT_LOCATION).toUpperCase();
+}
+
+/** The warehouse's locations of these codes (as {@link locationCodeOf} writes them), by code; one statement. */
+export async function locationsByCodes(tx: Tx, warehouse: WarehouseRow, codes: readonly (string | null | undefined)[]): Promise<Map<string, LocationRow>> {
+  const wanted = [...new Set(codes.map(locationCodeOf))];
+  const rows = await tx
+    .select()
+    .from(locations)
+    .where(and(eq(locations.warehouseId, warehouse.id), inArray(locations.code, wanted)));
+  return new Map(rows.map((row) => [row.code, row]));
 }
 
 /** Warehouses the caller owns or operates, by code. */
