@@ -199,3 +199,55 @@ describe('receiving stock of many lines', () => {
     expect(lot!['n']).toBe(0);
   });
 });
+
+describe('transfers of many lines', () => {
+  type Planned = { id: string; status: string; lines: { id: string }[] };
+  /** A transfer of `lines` products (lots in a bin) between two fresh warehouses, shipped and received: the statements of each step. */
+  async function transferOf(lines: number) {
+    const from = await w.createWarehouse('SHOP-A', { locations: ['BIN-1'] });
+    const to = await w.createWarehouse('SHOP-A');
+    const products = [];
+    for (let i = 0; i < lines; i += 1) products.push(await w.createProduct('SHOP-A'));
+    await w.received('SHOP-A', from.id, products.map((p) => ({ productId: p.id, quantity: 5, locationCode: 'BIN-1', batch: { lotNumber: 'T-1' } })));
+    const steps: number[] = [];
+    statements = 0;
+    const created = ok<Planned>(
+      await w.mutate('SHOP-A', 'createTransfer', { input: { fromWarehouseId: from.id, toWarehouseId: to.id, lines: products.map((p) => ({ productId: p.id, quantity: 3, locationCode: 'bin-1', lotNumber: 'T-1' })) } }),
+      'Transfer',
+    );
+    steps.push(statements);
+    statements = 0;
+    expect(ok<Planned>(await w.mutate('SHOP-A', 'shipTransfer', { id: created.id }), 'Transfer').status).toBe('IN_TRANSIT');
+    steps.push(statements);
+    statements = 0;
+    const received = ok<Planned>(await w.mutate('SHOP-A', 'receiveTransfer', { input: { transferId: created.id, lines: created.lines.map((l) => ({ lineId: l.id, receivedQuantity: 2 })) } }), 'Transfer');
+    steps.push(statements);
+    expect(received.status).toBe('RECEIVED');
+    for (const product of products) {
+      expect(await w.totals('SHOP-A', from.id, product.id)).toEqual({ onHand: 2, reserved: 0, available: 2 });
+      expect(await w.totals('SHOP-A', to.id, product.id)).toEqual({ onHand: 2, reserved: 0, available: 2 });
+      await w.expectLedgerBalanced(product.id);
+    }
+    return steps;
+  }
+
+  it('creates, ships and receives 20 lines in the statements 3 take', async () => {
+    const few = await transferOf(3);
+    const many = await transferOf(20);
+    expect(many, `statements to create, ship and receive 3 and 20 lines: ${few.join('/')}, ${many.join('/')}`).toEqual(few);
+  });
+
+  it('refuses to ship two lines that together take more than their slot holds, moving nothing', async () => {
+    const from = await w.createWarehouse('SHOP-A');
+    const to = await w.createWarehouse('SHOP-A');
+    const product = await w.createProduct('SHOP-A');
+    await w.received('SHOP-A', from.id, [{ productId: product.id, quantity: 5 }]);
+    const created = ok<Planned>(
+      await w.mutate('SHOP-A', 'createTransfer', { input: { fromWarehouseId: from.id, toWarehouseId: to.id, lines: [{ productId: product.id, quantity: 3 }, { productId: product.id, quantity: 3 }] } }),
+      'Transfer',
+    );
+    expect(await w.mutate('SHOP-A', 'shipTransfer', { id: created.id })).toMatchObject({ __typename: 'InsufficientStock', productId: product.id, requested: 3, available: 2 });
+    expect(await w.totals('SHOP-A', from.id, product.id)).toEqual({ onHand: 5, reserved: 0, available: 5 });
+    await w.expectLedgerBalanced(product.id);
+  });
+});

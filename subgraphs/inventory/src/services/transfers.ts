@@ -1,12 +1,14 @@
 import type { ResultOf, CreateTransferInput, ReceiveTransferInput } from '../generated/resolvers';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { batches, locations, transferLines, transfers } from '@redthread/schema';
+import { locations, stock, transferLines, transfers } from '@redthread/schema';
 import { appendEvent, type Identity, type TopicOf, type Tx } from '@redthread/kit';
 import { insufficientStock, invalidInput, invalidTransition, notFound } from '../errors';
 import { isUuid } from './ids';
-import { ownerProducts, recordMovements } from './ledger';
-import { stockSlot } from './queries';
-import { locationByCode, visibleWarehouse, type WarehouseRow } from './warehouses';
+import { knownBatches, lotKey, ownerProducts, recordMovements } from './ledger';
+import { locationByCode, locationCodeOf, locationsByCodes, visibleWarehouse } from './warehouses';
+
+/** Most lines one transfer may have (as a receipt). */
+const MAX_TRANSFER_LINES = 500;
 
 export type TransferRow = typeof transfers.$inferSelect;
 export type TransferLineRow = typeof transferLines.$inferSelect;
@@ -22,20 +24,25 @@ export async function createTransfer(tx: Tx, identity: Identity, input: CreateTr
   if (!to || to.ownerPartnerId !== identity.partnerId) return notFound('warehouse');
   if (from.id === to.id) return invalidInput('toWarehouseId', 'A transfer needs two different warehouses.');
   if (input.lines.length === 0) return invalidInput('lines', 'A transfer needs at least one line.');
+  if (input.lines.length > MAX_TRANSFER_LINES) return invalidInput('lines', `A transfer may have at most ${MAX_TRANSFER_LINES} lines.`);
   const products = await ownerProducts(tx, identity.partnerId, input.lines.map((l) => l.productId).filter(isUuid));
+  // The lines' source locations and lots, read once for all lines.
+  const locationsOf = await locationsByCodes(tx, from, input.lines.map((l) => l.locationCode));
+  const lots = await knownBatches(
+    tx,
+    identity.partnerId,
+    input.lines.flatMap((l) => (l.lotNumber && isUuid(l.productId) ? [{ productId: l.productId, lotNumber: l.lotNumber.trim() }] : [])),
+  );
   const values: (typeof transferLines.$inferInsert)[] = [];
   for (const [index, line] of input.lines.entries()) {
     const path = `lines[${index}]`;
     if (!products.some((p) => p.product_id === line.productId)) return invalidInput(`${path}.productId`, 'Not one of your products.');
     if (!Number.isInteger(line.quantity) || line.quantity < 1) return invalidInput(`${path}.quantity`, 'The quantity must be 1 or more.');
-    const location = await locationByCode(tx, from, line.locationCode);
+    const location = locationsOf.get(locationCodeOf(line.locationCode));
     if (!location) return invalidInput(`${path}.locationCode`, `No location ${line.locationCode} in the source warehouse.`);
     let batchId: string | null = null;
     if (line.lotNumber) {
-      const [batch] = await tx
-        .select()
-        .from(batches)
-        .where(and(eq(batches.ownerPartnerId, identity.partnerId), eq(batches.productId, line.productId), eq(batches.lotNumber, line.lotNumber.trim())));
+      const batch = lots.get(lotKey({ productId: line.productId, lotNumber: line.lotNumber.trim() }));
       if (!batch) return invalidInput(`${path}.lotNumber`, `No lot ${line.lotNumber} of this product.`);
       batchId = batch.id;
     }
@@ -65,17 +72,37 @@ export async function shipTransfer(tx: Tx, identity: Identity, transferId: strin
   // Transfer lines are the owner's; the owner ships and receives transfers (operators see them).
   if (!from || from.ownerPartnerId !== identity.partnerId) return notFound('transfer');
   const lines = await tx.select().from(transferLines).where(eq(transferLines.transferId, transfer.id));
+  // The source slots of every line, locked in id order (as every writer of several slots locks
+  // them), and their locations: one statement each. Lines taking from one slot share its units.
+  const slotKey = (s: { locationId: string; productId: string; batchId: string | null }) => `${s.locationId} ${s.productId} ${s.batchId ?? '-'}`;
+  const wanted = lines.map((l) => sql`(${l.fromLocationId}::uuid, ${l.productId}::uuid, ${l.batchId}::uuid)`);
+  const slots = lines.length
+    ? await tx
+        .select()
+        .from(stock)
+        .where(
+          and(
+            eq(stock.warehouseId, from.id),
+            sql`exists (select 1 from (values ${sql.join(wanted, sql`, `)}) as line (location_id, product_id, batch_id)
+              where line.location_id = ${stock.locationId} and line.product_id = ${stock.productId} and line.batch_id is not distinct from ${stock.batchId})`,
+          ),
+        )
+        .orderBy(stock.id)
+        .for('update')
+    : [];
+  const slotOf = new Map(slots.map((s) => [slotKey(s), s]));
+  const locationRows = new Map(
+    (lines.length ? await tx.select().from(locations).where(and(eq(locations.warehouseId, from.id), inArray(locations.id, lines.map((l) => l.fromLocationId)))) : []).map((l) => [l.id, l]),
+  );
+  const taken = new Map<string, number>();
   const movements = [];
   for (const line of lines) {
-    const slot = await stockSlot(
-      tx,
-      { warehouseId: from.id, locationId: line.fromLocationId, productId: line.productId, batchId: line.batchId },
-      { lock: true },
-    );
-    const available = slot ? slot.onHand - slot.reserved : 0;
-    if (available < line.quantity) return insufficientStock(line.productId, line.quantity, available);
-    const location = (await locationRow(tx, from, line.fromLocationId))!;
-    movements.push({ warehouse: from, location, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_OUT' as const, quantity: -line.quantity, reference: `transfer:${transfer.id}` });
+    const key = slotKey({ locationId: line.fromLocationId, productId: line.productId, batchId: line.batchId });
+    const slot = slotOf.get(key);
+    const available = (slot ? slot.onHand - slot.reserved : 0) - (taken.get(key) ?? 0);
+    if (available < line.quantity) return insufficientStock(line.productId, line.quantity, Math.max(0, available));
+    taken.set(key, (taken.get(key) ?? 0) + line.quantity);
+    movements.push({ warehouse: from, location: locationRows.get(line.fromLocationId)!, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_OUT' as const, quantity: -line.quantity, reference: `transfer:${transfer.id}` });
   }
   await recordMovements(tx, identity, movements);
   return setTransferStatus(tx, transfer, 'IN_TRANSIT', 'transfer.shipped');
@@ -110,10 +137,17 @@ export async function receiveTransfer(
   }
   const movements = [];
   for (const { line, quantity } of received) {
-    await tx.update(transferLines).set({ receivedQuantity: quantity }).where(eq(transferLines.id, line.id));
     if (quantity > 0) {
       movements.push({ warehouse: to, location, productId: line.productId, batchId: line.batchId, kind: 'TRANSFER_IN' as const, quantity, reference: `transfer:${transfer.id}` });
     }
+  }
+  // Every line's received quantity in one statement.
+  if (received.length) {
+    const given = received.map(({ line, quantity }) => sql`(${line.id}::uuid, ${quantity}::int)`);
+    await tx.execute(sql`
+      update inventory.transfer_lines as line set received_quantity = given.quantity
+      from (values ${sql.join(given, sql`, `)}) as given (id, quantity)
+      where line.id = given.id`);
   }
   await recordMovements(tx, identity, movements);
   return setTransferStatus(tx, transfer, 'RECEIVED', 'transfer.received');
@@ -122,11 +156,6 @@ export async function receiveTransfer(
 async function lockTransfer(tx: Tx, id: string): Promise<TransferRow | undefined> {
   if (!isUuid(id)) return undefined;
   const [row] = await tx.select().from(transfers).where(eq(transfers.id, id)).for('update');
-  return row;
-}
-
-async function locationRow(tx: Tx, warehouse: WarehouseRow, locationId: string) {
-  const [row] = await tx.select().from(locations).where(and(eq(locations.id, locationId), eq(locations.warehouseId, warehouse.id)));
   return row;
 }
 
