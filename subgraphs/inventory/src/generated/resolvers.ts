@@ -622,6 +622,7 @@ export type ReceiveStockInput = {
   warehouseId: Scalars['ID']['input'];
   /** Receive against this purchase order (lines must be on it, within the remaining quantity). */
   purchaseOrderId?: InputMaybe<Scalars['ID']['input']>;
+  /** 1 to 500 lines. */
   lines: Array<ReceiptLineInput>;
 };
 
@@ -655,6 +656,7 @@ export type TransferLineInput = {
 export type CreateTransferInput = {
   fromWarehouseId: Scalars['ID']['input'];
   toWarehouseId: Scalars['ID']['input'];
+  /** 1 to 500 lines. */
   lines: Array<TransferLineInput>;
 };
 
