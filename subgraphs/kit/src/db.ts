@@ -488,6 +488,7 @@ export class RequestTransaction {
   #opened: Promise<{ tx: Tx; finish(commit: boolean): Promise<void> }> | undefined;
   #ended = false;
   #readOnly = false;
+  #refusedBy: string[] = [];
 
   constructor(
     private readonly db: Db,
@@ -507,6 +508,20 @@ export class RequestTransaction {
   markReadOnly(): void {
     if (this.#opened) throw new Error('markReadOnly: the request transaction is open already.');
     this.#readOnly = true;
+  }
+
+  /**
+   * Notes that mutation `field` answered a typed failure (bad input, a wrong state): a request of
+   * that one mutation is rolled back, whatever its service wrote before refusing (see the
+   * subgraph runtime's transaction plugin).
+   */
+  refuse(field: string): void {
+    this.#refusedBy.push(field);
+  }
+
+  /** The mutation fields that answered a typed failure, in the order they ran. */
+  get refusedBy(): readonly string[] {
+    return this.#refusedBy;
   }
 
   /** Whether any resolver has opened the transaction. */

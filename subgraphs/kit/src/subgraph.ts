@@ -3,12 +3,12 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type GraphQLResolveInfo, type OperationDefinitionNode } from 'graphql';
 import type { IRules } from 'graphql-shield';
 import { sql } from 'drizzle-orm';
 import type { LoaderScope, RequestContext } from './context';
 import { RequestTransaction, type Db } from './db';
-import { ErrorCode, publicErrorCode } from './errors';
+import { ErrorCode, isFailure, publicErrorCode } from './errors';
 import { CompiledExecution } from './compiled-execution';
 import { createServer, graphqlRequestHandler, listen, sendJson, type RunningHttpServer } from './http';
 import { verifyInternalIdentity } from './identity';
@@ -28,6 +28,37 @@ import { serveSubgraphSubscriptions } from './subscriptions';
  */
 function asApolloResolverMap(resolvers: object): GraphQLResolverMap<unknown> {
   return resolvers as GraphQLResolverMap<unknown>;
+}
+
+type FieldResolver = (parent: unknown, args: unknown, context: RequestContext<unknown>, info: GraphQLResolveInfo) => unknown;
+
+/**
+ * The resolver map with each Mutation resolver noting on the request's transaction when it
+ * answers a typed failure ({@link isFailure}: an `errorCode` and a `__typename`), so that "bad
+ * input changes nothing" is kept by the runtime — the transaction plugin rolls such a request
+ * back — and not only by every service validating before it writes.
+ */
+function withRefusalsNoted(resolvers: GraphQLResolverMap<unknown>): GraphQLResolverMap<unknown> {
+  const mutation = resolvers['Mutation'] as Record<string, unknown> | undefined;
+  if (!mutation) return resolvers;
+  const noted = Object.fromEntries(
+    Object.entries(mutation).map(([field, resolve]) => {
+      if (typeof resolve !== 'function') return [field, resolve];
+      const resolveField = resolve as FieldResolver;
+      const noting: FieldResolver = async (parent, args, context, info) => {
+        const result = await resolveField(parent, args, context, info);
+        if (isFailure(result)) context.transaction.refuse(field);
+        return result;
+      };
+      return [field, noting];
+    }),
+  );
+  return { ...resolvers, Mutation: noted } as GraphQLResolverMap<unknown>;
+}
+
+/** Whether `operation` is a mutation of one root field (no fragment at its root). */
+function isSingleMutation(operation: OperationDefinitionNode | undefined): boolean {
+  return operation?.operation === 'mutation' && operation.selectionSet.selections.length === 1 && operation.selectionSet.selections[0]!.kind === Kind.FIELD;
 }
 
 /**
@@ -87,7 +118,7 @@ export async function startSubgraph<Loaders>(
 ): Promise<RunningSubgraph> {
   const log = runtime.logger ?? createLogger(definition.name);
   const schema = refuseHostileText(
-    applyPermissions(buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: asApolloResolverMap(definition.resolvers) }), definition.permissions),
+    applyPermissions(buildSubgraphSchema({ typeDefs: definition.typeDefs, resolvers: withRefusalsNoted(asApolloResolverMap(definition.resolvers)) }), definition.permissions),
   );
   const server = new ApolloServer<RequestContext<Loaders>>({
     // The subgraph schema, executed by code compiled per repeated document (compiled-execution.ts).
@@ -206,7 +237,10 @@ export async function startSubgraph<Loaders>(
 
 /**
  * A query's transaction is READ ONLY (see RequestTransaction.markReadOnly); the request's
- * transaction ends with its response: commit when the response carries no error, else roll back.
+ * transaction ends with its response: commit when the response carries no error and, for a
+ * mutation of one root field, when that field did not answer a typed failure; else roll back.
+ * A document of several mutation fields commits what its fields did (each field's answer,
+ * failure or not, stays true of the database), as it did before typed failures were noted.
  */
 function transactionPlugin(log: Logger): ApolloServerPlugin<RequestContext<unknown>> {
   return {
@@ -215,10 +249,11 @@ function transactionPlugin(log: Logger): ApolloServerPlugin<RequestContext<unkno
         async didResolveOperation({ contextValue, operation }) {
           if (operation?.operation === 'query' && !contextValue.transaction.started) contextValue.transaction.markReadOnly();
         },
-        async willSendResponse({ contextValue, response }) {
+        async willSendResponse({ contextValue, response, operation }) {
           if (!contextValue?.transaction?.started) return;
           const body = response.body;
-          const clean = body.kind === 'single' && !body.singleResult.errors?.length;
+          const refused = isSingleMutation(operation) && contextValue.transaction.refusedBy.length > 0;
+          const clean = body.kind === 'single' && !body.singleResult.errors?.length && !refused;
           try {
             await contextValue.transaction.end(clean);
             const accessChanged = [...contextValue.transaction.accessChangedFor];
