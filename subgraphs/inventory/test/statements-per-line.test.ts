@@ -60,6 +60,35 @@ describe('a stock count of many slots', () => {
     expect(many.posting, `statements to post 3 and 40 lines: ${few.posting}, ${many.posting}`).toBe(few.posting);
   });
 
+  it('opens a count of a warehouse of 15,000 slots (one line each, on hand frozen as expected) in the statements one of 3 takes', async () => {
+    const opening = async (slots: number) => {
+      const warehouse = await w.createWarehouse('SHOP-A');
+      // The slots straight into the table (15,000 receipts through the API would take minutes).
+      await w.admin`
+        insert into inventory.stock (warehouse_id, location_id, product_id, owner_partner_id, operator_partner_id, on_hand)
+        select w.id, l.id, gen_random_uuid(), w.owner_partner_id, w.operator_partner_id, 1 + i % 7
+        from inventory.warehouses w join inventory.locations l on l.warehouse_id = w.id and l.code = 'DEFAULT', generate_series(1, ${slots}) as i
+        where w.id = ${warehouse.id}`;
+      statements = 0;
+      const { result } = await w.gql<{ result: { __typename: string; id?: string; status?: string } }>(
+        'SHOP-A',
+        `mutation($id: ID!) { result: openStockCount(warehouseId: $id) { __typename ... on StockCount { id status } } }`,
+        { id: warehouse.id },
+      );
+      const used = statements;
+      expect(result).toMatchObject({ __typename: 'StockCount', status: 'OPEN' });
+      const [lines] = await w.admin`
+        select count(*)::int as n, sum(l.expected)::int as expected, sum(s.on_hand)::int as on_hand
+        from inventory.stock_count_lines l join inventory.stock s on s.id = l.stock_id where l.count_id = ${result.id!}`;
+      expect(lines!['n']).toBe(slots);
+      expect(lines!['expected']).toBe(lines!['on_hand']);
+      return used;
+    };
+    const few = await opening(3);
+    const many = await opening(15_000);
+    expect(many, `statements to open a count of 3 and 15,000 slots: ${few}, ${many}`).toBe(few);
+  }, 60_000);
+
   it('takes the last quantity of a line given twice, and leaves the lines not given uncounted', async () => {
     const { count } = await openCount(3);
     const [first, second] = count.lines;
