@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { allocations, reservations, shipments, stock } from '@redthread/schema';
 import { appendEvents, distinctRuns, type AnyNewEvent, type Identity, type NewEvent, type Tx } from '@redthread/kit';
 import { warehouseAudience } from './warehouses';
+import { releaseReserved } from './ledger';
 
 /** One own-fulfilment line to allocate (from `order.fulfilment_requested`). */
 export interface LineToAllocate {
@@ -375,18 +376,12 @@ export async function releaseOrder(tx: Tx, orderId: string): Promise<string[]> {
       : [],
   );
   const released = held.filter((reservation) => !(reservation.shipmentId && dispatched.has(reservation.shipmentId)));
-  // What each slot gets back (a slot can hold for several lines), taken in one statement after
-  // the slots are locked in id order, as every writer of several slots locks them.
-  const freedPerSlot = new Map<string, number>();
-  for (const reservation of released) freedPerSlot.set(reservation.stockId, (freedPerSlot.get(reservation.stockId) ?? 0) + reservation.quantity);
-  const freedSlots = new Set(freedPerSlot.keys());
-  if (freedPerSlot.size) {
+  // The slots locked in id order, as every writer of several slots locks them, before what the
+  // released reservations held comes off them.
+  const freedSlots = new Set(released.map((r) => r.stockId));
+  if (freedSlots.size) {
     await tx.select({ id: stock.id }).from(stock).where(inArray(stock.id, [...freedSlots])).orderBy(stock.id).for('update');
-    const values = [...freedPerSlot].map(([stockId, quantity]) => sql`(${stockId}::uuid, ${quantity}::int)`);
-    await tx.execute(sql`
-      update inventory.stock as slot set reserved = slot.reserved - freed.quantity, updated_at = now()
-      from (values ${sql.join(values, sql`, `)}) as freed (id, quantity)
-      where slot.id = freed.id`);
+    await releaseReserved(tx, released);
     await tx.delete(reservations).where(inArray(reservations.id, released.map((r) => r.id)));
   }
   const cancelled = await tx

@@ -120,6 +120,22 @@ function stockChanged(row: MovementRow, item: MovementInput): NewEvent<'stock.ch
   };
 }
 
+/**
+ * Takes reservations' units off their slots' `reserved`, in one statement (a slot holding for
+ * several lines gives back their sum). The caller has locked the slots, in id order, as every
+ * writer of several slots locks them.
+ */
+export async function releaseReserved(tx: Tx, held: readonly { stockId: string; quantity: number }[]): Promise<void> {
+  const perSlot = new Map<string, number>();
+  for (const reservation of held) perSlot.set(reservation.stockId, (perSlot.get(reservation.stockId) ?? 0) + reservation.quantity);
+  if (perSlot.size === 0) return;
+  const values = [...perSlot].map(([stockId, quantity]) => sql`(${stockId}::uuid, ${quantity}::int)`);
+  await tx.execute(sql`
+    update inventory.stock as slot set reserved = slot.reserved - held.quantity, updated_at = now()
+    from (values ${sql.join(values, sql`, `)}) as held (id, quantity)
+    where slot.id = held.id`);
+}
+
 /** Checks a batch's fields without touching the database; a failure names the field. */
 export function checkBatch(input: BatchInput, path: string): Failure<'InvalidInventoryInput'> | undefined {
   const lotNumber = input.lotNumber.trim();

@@ -4,7 +4,7 @@ import { allocations, locations, reservations, shipments, stock } from '@redthre
 import { appendEvent, parseEvent, shipmentMoveAllowed, type CatalogueEvent, type Identity, type LoggedEvent, type TopicOf, type Tx } from '@redthread/kit';
 import { invalidInput, invalidTransition, notFound, type InspectionDifference } from '../errors';
 import { isUuid } from './ids';
-import { productsOfOwners, recordMovements } from './ledger';
+import { productsOfOwners, recordMovements, releaseReserved } from './ledger';
 import { warehouseAudience, type WarehouseRow } from './warehouses';
 
 export type ShipmentRow = typeof shipments.$inferSelect;
@@ -247,19 +247,10 @@ export async function dispatchShipment(
       'The order was adjusted after this shipment was picked: it holds more than the order now asks for. Put the goods back; the shipment is re-allocated and a new pick list follows.',
     );
   }
-  // The slots locked in id order, as every writer of several slots locks them, before one
-  // statement takes what the shipment held off each (a slot can hold for several lines).
+  // The slots locked in id order before what the shipment held comes off them (releaseReserved).
   const slots = held.length ? await tx.select().from(stock).where(inArray(stock.id, held.map((r) => r.stockId))).orderBy(stock.id).for('update') : [];
   const locationRows = slots.length ? await tx.select().from(locations).where(inArray(locations.id, slots.map((s) => s.locationId))) : [];
-  const heldPerSlot = new Map<string, number>();
-  for (const r of held) heldPerSlot.set(r.stockId, (heldPerSlot.get(r.stockId) ?? 0) + r.quantity);
-  if (heldPerSlot.size) {
-    const released = [...heldPerSlot].map(([stockId, quantity]) => sql`(${stockId}::uuid, ${quantity}::int)`);
-    await tx.execute(sql`
-      update inventory.stock as slot set reserved = slot.reserved - held.quantity, updated_at = now()
-      from (values ${sql.join(released, sql`, `)}) as held (id, quantity)
-      where slot.id = held.id`);
-  }
+  await releaseReserved(tx, held);
   await recordMovements(
     tx,
     identity,
